@@ -1,0 +1,296 @@
+"""Public encode / decode / quantize, shared by every codec.
+
+A codec is a module (or object) with ``kind``, ``encode_exact(fmt, neg, cls, M, E, policy,
+rbits, srbits) -> (codes, flags)``, ``decode_table(fmt) -> float64[2^bits]`` and
+``key_lead_bits(fmt, src_emin) -> int | None``. This front end validates inputs, decomposes
+them exactly (``core.unpack``) and picks one of three equivalent paths:
+
+* **full table** for 8/16-bit sources (float16, bfloat16, ml_dtypes codes, int8/16): the
+  codec encodes every possible input once; encoding is then one lookup;
+* **key table** for float32/float64 when the codec's result depends only on the sign, the
+  exponent, the leading ``t`` significand bits and one sticky bit (true of every format whose
+  precision is small and whose range stays inside the source's normal range): the codec
+  encodes one representative per key;
+* **generic**: the codec on the decomposed input (stochastic rounding, wide formats, ints).
+
+Tables are built by the generic path itself, so all three agree by construction; the tests
+check them against each other and against the oracles anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+
+import numpy as np
+
+from ..core.rounding import MAX_SR_BITS
+from ..core.unpack import Source, as_source_array, unpack, unpack_float_bits
+from ..formats import get_format
+from ..policy import Policy, make_policy
+from . import ieee
+
+__all__ = ["encode", "decode", "quantize", "register_codec", "codec_for", "decode_table"]
+
+_CODECS = {}
+_GENERIC_CHUNK = 1 << 20
+
+
+def register_codec(codec):
+    """Make ``codec`` handle every format whose ``kind`` equals ``codec.kind``."""
+    _CODECS[codec.kind] = codec
+    return codec
+
+
+register_codec(ieee)
+
+
+def codec_for(fmt):
+    try:
+        return _CODECS[fmt.kind]
+    except KeyError:
+        raise ValueError(f"no codec for format kind {fmt.kind!r}") from None
+
+
+# ---- decode -------------------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def decode_table(fmt) -> np.ndarray:
+    """Exact float64 value of every code of ``fmt`` (read-only)."""
+    t = np.asarray(codec_for(fmt).decode_table(fmt), dtype=np.float64)
+    t.setflags(write=False)
+    return t
+
+
+@lru_cache(maxsize=None)
+def _typed_table(fmt, dtype_name):
+    t64 = decode_table(fmt)
+    dt = _float_dtype(dtype_name)
+    with np.errstate(over="ignore"):
+        t = t64.astype(dt)
+    back = t.astype(np.float64)
+    exact = (back == t64) | (np.isnan(back) & np.isnan(t64))
+    t.setflags(write=False)
+    return t, (None if exact.all() else exact)
+
+
+def _float_dtype(name):
+    if name == "bfloat16":
+        import ml_dtypes
+
+        return np.dtype(ml_dtypes.bfloat16)
+    return np.dtype(name)
+
+
+def _check_codes(codes, fmt):
+    if hasattr(codes, "detach"):  # torch tensor
+        codes = codes.detach().cpu().numpy()
+    arr = np.asarray(codes)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"codes must be an integer array, got dtype {arr.dtype.name!r}")
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    if arr.size and (arr.min() < 0 or arr.max() >= fmt.num_codes):
+        bad = arr.ravel()[(arr.ravel() < 0) | (arr.ravel() >= fmt.num_codes)][0]
+        raise ValueError(f"code {int(bad)} out of range for {fmt.name} (valid: 0..{fmt.num_codes - 1})")
+    return arr
+
+
+def decode(codes, fmt, *, dtype=np.float32):
+    """Values of ``codes`` (any integer array shape) in ``fmt``, as ``dtype``.
+
+    dtype: float16, bfloat16, float32 or float64. Raises ValueError if a decoded value is not
+    exactly representable in ``dtype`` (use float64 for wide formats).
+    """
+    fmt = get_format(fmt)
+    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    if name not in ("float16", "bfloat16", "float32", "float64"):
+        raise ValueError(f"decode dtype must be float16, bfloat16, float32 or float64, got {name!r}")
+    arr = _check_codes(codes, fmt)
+    table, exact = _typed_table(fmt, name)
+    out = table[arr]  # fancy indexing: the fastest gather numpy offers for small integer codes
+    if exact is not None:
+        ok = exact.take(arr.astype(np.intp, copy=False))
+        if not ok.all():
+            c = int(arr.ravel()[~ok.ravel()][0])
+            raise ValueError(
+                f"{fmt.name} code {c:#x} = {decode_table(fmt)[c]!r} is not exactly representable "
+                f"in {name}; decode with dtype=np.float64"
+            )
+    return out
+
+
+# ---- encode -------------------------------------------------------------------------------
+def _policy(fmt, policy, preset, fields):
+    if policy is not None:
+        if not isinstance(policy, Policy):
+            raise TypeError("policy must be an fp8ref.Policy")
+        if preset is not None or any(v is not None for v in fields.values()):
+            raise ValueError("pass either policy= or preset=/individual policy fields, not both")
+        return policy
+    return make_policy(fmt.name, preset, **fields)
+
+
+def _check_rbits(rbits, srbits, shape):
+    if rbits is None:
+        raise ValueError("stochastic rounding needs rbits: an unsigned integer array of x's shape")
+    if hasattr(rbits, "detach"):
+        rbits = rbits.detach().cpu().numpy()
+    r = np.asarray(rbits)
+    if r.dtype.kind not in "iu":
+        raise ValueError(f"rbits must be an integer array, got dtype {r.dtype.name!r}")
+    if r.shape != shape:
+        raise ValueError(f"rbits has shape {r.shape}, expected x's shape {shape}")
+    n = r.dtype.itemsize * 8 if srbits is None else srbits
+    if not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_SR_BITS:
+        raise ValueError(f"srbits must be an integer in 1..{MAX_SR_BITS}, got {n!r}")
+    n = int(n)
+    if r.size and (r.min() < 0 or int(r.max()) >= (1 << n)):
+        raise ValueError(f"rbits values must lie in [0, 2^{n}) for srbits={n}")
+    return r.astype(np.int64).ravel(), n
+
+
+def _generic(fmt, codec, policy, arr, src, rbits=None, srbits=0):
+    flat = arr.reshape(-1)
+    codes = np.empty(flat.size, dtype=np.int64)
+    flags = np.empty(flat.size, dtype=np.uint8)
+    for lo in range(0, max(flat.size, 1), _GENERIC_CHUNK):
+        hi = min(lo + _GENERIC_CHUNK, flat.size)
+        if hi <= lo:
+            break
+        neg, cls, M, E = unpack(flat[lo:hi], src)
+        r = None if rbits is None else rbits[lo:hi]
+        codes[lo:hi], flags[lo:hi] = codec.encode_exact(fmt, neg, cls, M, E, policy, r, srbits)
+    return codes, flags
+
+
+@lru_cache(maxsize=256)
+def _full_table(fmt, policy, src):
+    """Codes and flags for every bit pattern of an 8/16-bit source."""
+    n = 1 << src.bits
+    arr = np.arange(n, dtype=np.uint64).astype(src.uint)
+    if src.kind == "int" and src.signed:
+        arr = arr.view(np.dtype(f"i{src.bits // 8}"))
+    codes, flags = _generic(fmt, codec_for(fmt), policy, arr, src)
+    return _freeze(codes.astype(fmt.code_dtype), flags)
+
+
+@lru_cache(maxsize=256)
+def _key_table(fmt, policy, src, t):
+    """Codes/flags per key = sign | exponent | top t significand bits | sticky."""
+    nkey = 1 << (1 + src.exp_bits + t + 1)
+    key = np.arange(nkey, dtype=np.uint64)
+    sticky = key & np.uint64(1)
+    pats = ((key >> np.uint64(1)) << np.uint64(src.man_bits - t)) | sticky
+    neg, cls, M, E = unpack_float_bits(pats, src)
+    codes, flags = codec_for(fmt).encode_exact(fmt, neg, cls, M, E, policy, None, 0)
+    return _freeze(codes.astype(fmt.code_dtype), flags)
+
+
+def _freeze(*arrays):
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
+
+
+_MAX_KEY_BITS = 20
+
+
+def encode(
+    x,
+    fmt,
+    *,
+    rounding=None,
+    overflow=None,
+    nan=None,
+    nan_to=None,
+    tininess=None,
+    below_range=None,
+    input_path=None,
+    rbits=None,
+    srbits=None,
+    preset=None,
+    policy=None,
+    return_flags=False,
+):
+    """Encode ``x`` to codes of ``fmt`` (uint8, or uint16 for formats over 8 bits).
+
+    Policy fields default to ``rounding="rne", overflow="ovf_inf", nan="canonical",
+    nan_to="error", tininess="after"``, or to those of ``preset`` (see ``fp8ref.PRESETS``).
+    Stochastic modes need ``rbits`` (integers of x's shape, each ``< 2^srbits``; ``srbits``
+    defaults to the bit width of rbits' dtype). With ``return_flags`` also returns a uint8
+    flag array (inexact 0x01, underflow 0x02, overflow 0x04, infinite 0x08, invalid 0x10).
+    """
+    fmt = get_format(fmt)
+    codec = codec_for(fmt)
+    fields = dict(
+        rounding=rounding, overflow=overflow, nan=nan, nan_to=nan_to, tininess=tininess,
+        below_range=below_range, input_path=input_path,
+    )
+    pol = _policy(fmt, policy, preset, fields)
+    arr, src = as_source_array(x)
+    wider_than_f32 = (src.kind == "float" and src.bits > 32) or (src.kind == "int" and src.bits >= 32)
+    if pol.input_path == "via_float32" and wider_than_f32:
+        with np.errstate(over="ignore", invalid="ignore"):
+            arr, src = as_source_array(arr.astype(np.float32))
+    shape = arr.shape
+    if pol.is_stochastic:
+        r, n = _check_rbits(rbits, srbits, shape)
+        codes, flags = _generic(fmt, codec, pol, arr, src, r, n)
+        codes = codes.astype(fmt.code_dtype)
+    elif rbits is not None:
+        raise ValueError(f"rbits given but rounding is {pol.rounding!r}, not a stochastic mode")
+    else:
+        codes, flags = _encode_deterministic(fmt, codec, pol, arr, src, return_flags)
+    codes = codes.reshape(shape)
+    if return_flags:
+        return codes, flags.reshape(shape)
+    return codes
+
+
+def _has_nan(arr, src):
+    if src.kind == "int":
+        return False
+    if src.kind == "codes":
+        return bool(np.isnan(decode_table(src.fmt)).take(arr.reshape(-1).view(src.uint).astype(np.intp)).any())
+    return bool(np.isnan(arr).any())
+
+
+def _encode_deterministic(fmt, codec, pol, arr, src, want_flags=True):
+    if not fmt.has_nan and pol.nan_to == "error":
+        # tables cover every input, NaN included: build them with a harmless NaN rule and
+        # raise here if the data really holds a NaN
+        if _has_nan(arr, src):
+            raise ValueError(
+                f"NaN input cannot be encoded in {fmt.name}, which has no NaN; "
+                "choose nan_to='zero', 'max' or 'ml_dtypes'"
+            )
+        pol = replace(pol, nan_to="zero")
+    if src.bits <= 16:
+        tc, tf = _full_table(fmt, pol, src)
+        idx = arr.reshape(-1).view(src.uint)
+        if src.kind == "codes":
+            _check_codes(idx, src.fmt)
+        return tc[idx], (tf[idx] if want_flags else None)
+    if src.kind == "float":
+        t = codec.key_lead_bits(fmt, src.emin)
+        if t is not None and t <= src.man_bits and 2 + src.exp_bits + t <= _MAX_KEY_BITS:
+            tc, tf = _key_table(fmt, pol, src, t)
+            u = arr.reshape(-1).view(src.uint)
+            sh = src.man_bits - t
+            key = (u >> src.uint(sh)) << src.uint(1)
+            key |= (u & src.uint((1 << sh) - 1)) != 0
+            return tc[key], (tf[key] if want_flags else None)
+    codes, flags = _generic(fmt, codec, pol, arr, src)
+    return codes.astype(fmt.code_dtype), flags
+
+
+def quantize(x, fmt, *, dtype=None, **policy):
+    """``decode(encode(x, fmt, **policy), fmt)``: x rounded to ``fmt``'s values.
+
+    dtype defaults to float64 for float64 input and float32 otherwise.
+    """
+    fmt = get_format(fmt)
+    if dtype is None:
+        arr = np.asarray(x) if not hasattr(x, "detach") else x
+        dtype = np.float64 if getattr(arr, "dtype", None) == np.float64 else np.float32
+    return decode(encode(x, fmt, **policy), fmt, dtype=dtype)

@@ -1,0 +1,1 @@
+"""Numeric primitives shared by every codec: exact input decomposition and rounding."""

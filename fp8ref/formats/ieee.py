@@ -1,0 +1,199 @@
+"""IEEE-like binary formats: sign, exponent field, trailing significand, configurable specials.
+
+One immutable description covers OCP E4M3/E5M2, the FNUZ family, FP6/FP4, IEEE P3109 binary8,
+binary16/bfloat16/TF32 and any user-defined format of up to 20 bits.
+
+Code layout (magnitude = code without its sign bit, ordered by value):
+
+* ``0`` is +0; ``sign|0`` is -0 when ``has_negative_zero``, otherwise it is the NaN code
+  (FNUZ / P3109 style).
+* The top ``num_high_nans`` magnitudes are NaN (E5M2: 3, E4M3FN: 1, IEEE: 2^m - 1).
+* When ``has_infinity`` the magnitude just below the NaNs is Inf.
+* Every other magnitude ``c`` is finite: ``e = c >> m``, ``f = c & (2^m - 1)``;
+  ``e == 0`` gives ``f * 2^(emin - m)``, else ``(2^m + f) * 2^(e - bias - m)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["Format"]
+
+
+@dataclass(frozen=True)
+class Format:
+    """Immutable description of an IEEE-like binary format."""
+
+    name: str
+    exp_bits: int
+    man_bits: int
+    bias: int
+    has_infinity: bool
+    num_high_nans: int
+    has_negative_zero: bool = True
+    doc: str = field(default="", compare=False)
+
+    kind = "ieee"
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError("Format.name must be a non-empty string")
+        if not (1 <= self.exp_bits <= 11):
+            raise ValueError(f"exp_bits must be in 1..11, got {self.exp_bits}")
+        if not (0 <= self.man_bits <= 23):
+            raise ValueError(f"man_bits must be in 0..23, got {self.man_bits}")
+        if self.bits > 20:
+            raise ValueError(f"at most 20 bits are supported, got {self.bits}")
+        top = (1 << (self.bits - 1)) - 1
+        if not (0 <= self.num_high_nans <= top):
+            raise ValueError(f"num_high_nans must be in 0..{top}, got {self.num_high_nans}")
+        if self.max_code_mag < 1:
+            raise ValueError(f"format {self.name!r} has no positive finite value")
+        if self.emax > 1023 or self.emin - self.man_bits < -1074:
+            raise ValueError(f"format {self.name!r} has values outside float64's range")
+
+    # ---- layout -------------------------------------------------------------------------
+    @property
+    def bits(self) -> int:
+        """Total width in bits (sign + exponent + mantissa)."""
+        return 1 + self.exp_bits + self.man_bits
+
+    @property
+    def precision(self) -> int:
+        """Significand precision p = man_bits + 1."""
+        return self.man_bits + 1
+
+    @property
+    def sign_mask(self) -> int:
+        return 1 << (self.bits - 1)
+
+    @property
+    def top_code_mag(self) -> int:
+        return self.sign_mask - 1
+
+    @property
+    def inf_code_mag(self) -> int | None:
+        """Magnitude code of +Inf, or None."""
+        return self.top_code_mag - self.num_high_nans if self.has_infinity else None
+
+    @property
+    def max_code_mag(self) -> int:
+        """Magnitude code of the largest finite value."""
+        return self.top_code_mag - self.num_high_nans - int(self.has_infinity)
+
+    @property
+    def code_dtype(self):
+        """Smallest unsigned dtype that holds a code."""
+        return np.uint8 if self.bits <= 8 else np.uint16 if self.bits <= 16 else np.uint32
+
+    @property
+    def num_codes(self) -> int:
+        return 1 << self.bits
+
+    # ---- specials ------------------------------------------------------------------------
+    @property
+    def has_nan(self) -> bool:
+        return self.num_high_nans > 0 or not self.has_negative_zero
+
+    @property
+    def nan_codes(self) -> tuple[int, ...]:
+        """Every NaN code, ascending."""
+        high = range(self.top_code_mag - self.num_high_nans + 1, self.top_code_mag + 1)
+        codes = set(high) | {c | self.sign_mask for c in high}
+        if not self.has_negative_zero:
+            codes.add(self.sign_mask)
+        return tuple(sorted(codes))
+
+    @property
+    def canonical_nan(self) -> int | None:
+        """The positive NaN code fp8ref emits by default (None when the format has no NaN).
+
+        The top positive code when the format has high NaNs (0x7F for E4M3FN/E5M2/E4M3),
+        otherwise the sign-only code (0x80 for FNUZ and P3109).
+        """
+        if self.num_high_nans:
+            return self.top_code_mag
+        if not self.has_negative_zero:
+            return self.sign_mask
+        return None
+
+    @property
+    def quiet_nan(self) -> int | None:
+        """ml_dtypes' positive NaN: Inf code with the top mantissa bit set for IEEE-style
+        NaN ranges, otherwise the canonical NaN."""
+        if self.has_infinity and self.num_high_nans >= (1 << max(self.man_bits - 1, 0)) and self.man_bits:
+            return self.inf_code_mag | (1 << (self.man_bits - 1))
+        return self.canonical_nan
+
+    # ---- figures ----------------------------------------------------------------------------
+    @property
+    def emin(self) -> int:
+        """Exponent of the smallest normal value (1 - bias)."""
+        return 1 - self.bias
+
+    @property
+    def emax(self) -> int:
+        """Exponent of the largest finite value."""
+        return (self.max_code_mag >> self.man_bits) - self.bias if self.max_code_mag >> self.man_bits else self.emin
+
+    def exact_value(self, code: int) -> Fraction | float:
+        """Exact value of one code: a Fraction for finite codes, float inf/nan otherwise."""
+        code = int(code)
+        if not 0 <= code < self.num_codes:
+            raise ValueError(f"code {code} out of range for {self.name} (0..{self.num_codes - 1})")
+        neg = bool(code & self.sign_mask)
+        mag = code & self.top_code_mag
+        if code in self.nan_codes:
+            return float("nan")
+        if self.has_infinity and mag == self.inf_code_mag:
+            return float("-inf") if neg else float("inf")
+        e, f = mag >> self.man_bits, mag & ((1 << self.man_bits) - 1)
+        if e == 0:
+            v = Fraction(f) * Fraction(2) ** (self.emin - self.man_bits)
+        else:
+            v = Fraction((1 << self.man_bits) + f) * Fraction(2) ** (e - self.bias - self.man_bits)
+        return -v if neg else v
+
+    @property
+    def max_finite(self) -> float:
+        return float(self.exact_value(self.max_code_mag))
+
+    @property
+    def min_normal(self) -> float:
+        return 2.0**self.emin
+
+    @property
+    def min_subnormal(self) -> float:
+        return 2.0 ** (self.emin - self.man_bits) if self.man_bits else 2.0**self.emin
+
+    @property
+    def num_finite(self) -> int:
+        """Number of codes that decode to a finite value (both zeros counted)."""
+        return self.num_codes - len(self.nan_codes) - 2 * int(self.has_infinity)
+
+    def figures(self) -> dict:
+        """Key figures as plain Python values (for tables, JSON and reprs)."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "bits": self.bits,
+            "exp_bits": self.exp_bits,
+            "man_bits": self.man_bits,
+            "bias": self.bias,
+            "max_finite": self.max_finite,
+            "min_normal": self.min_normal,
+            "min_subnormal": self.min_subnormal,
+            "emax": self.emax,
+            "emin": self.emin,
+            "has_infinity": self.has_infinity,
+            "nan_codes": len(self.nan_codes),
+            "negative_zero": self.has_negative_zero,
+            "num_finite": self.num_finite,
+        }
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>" for k, v in self.figures().items())
+        return f"<table><caption>fp8ref format <b>{self.name}</b></caption>{rows}</table>"

@@ -1,0 +1,213 @@
+"""Conversion policy: rounding, overflow, NaN and flag rules, in one value.
+
+Every encoder reads a :class:`Policy`; no codec keeps policy of its own. Named presets bundle
+the choices of a software or hardware stack so that a user (and a golden-vector file) can say
+which behaviour it reproduces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+__all__ = [
+    "Policy",
+    "ROUNDING_MODES",
+    "OVERFLOW_MODES",
+    "NAN_MODES",
+    "NAN_TO_MODES",
+    "TININESS_MODES",
+    "BELOW_RANGE_MODES",
+    "INPUT_PATHS",
+    "FLAG_INEXACT",
+    "FLAG_UNDERFLOW",
+    "FLAG_OVERFLOW",
+    "FLAG_INFINITE",
+    "FLAG_INVALID",
+    "FLAG_NAMES",
+    "PRESETS",
+    "make_policy",
+    "flag_names",
+]
+
+#: Rounding modes. ``stochastic*`` need caller-supplied random bits (see ``round_shift``).
+ROUNDING_MODES = (
+    "rne",  # nearest, ties to the even code
+    "rna",  # nearest, ties away from zero
+    "rtz",  # toward zero (truncate)
+    "rup",  # toward +inf
+    "rdn",  # toward -inf
+    "rto",  # round to odd: truncate, then set the last bit if inexact
+    "stochastic",  # add n random bits below the kept precision, truncate (gfloat StochasticFastest, PTX cvt.rs)
+    "stochastic_fast",  # add r + 1/2 (gfloat StochasticFast)
+    "stochastic_rne",  # round the discarded part to n bits (RNE), then add (gfloat Stochastic)
+    "stochastic_rno",  # round the discarded part to n bits (ties to odd), then add (gfloat StochasticOdd)
+    "hybrid",  # HiF8 only: HR/SSR rule (tapered formats), see fp8ref.codecs.tapered
+)
+STOCHASTIC_MODES = tuple(m for m in ROUNDING_MODES if m.startswith("stochastic"))
+
+#: Overflow modes, in IEEE P3109 terms.
+OVERFLOW_MODES = (
+    "ovf_inf",  # to ±Inf where the format has Inf, else NaN, else ±max (FP6/FP4, as ml_dtypes)
+    "sat_finite",  # finite overflow and ±Inf inputs go to ±max finite (OCP SAT, PTX .satfinite)
+    "sat_propagate",  # finite overflow to ±max; ±Inf stays Inf (NaN where the format has no Inf)
+)
+
+#: Which NaN code a NaN result gets (formats that have a NaN).
+NAN_MODES = (
+    "canonical",  # the format's canonical NaN, always positive (0x7F; 0x80 for FNUZ/P3109)
+    "keep_sign",  # canonical NaN with the sign of the input
+    "ml_dtypes",  # ml_dtypes: quiet NaN (E5M2: 0x7E) with the input's sign
+)
+
+#: What a NaN input becomes in a format without NaN (FP6/FP4). All set the invalid flag.
+NAN_TO_MODES = (
+    "error",  # raise ValueError
+    "zero",  # +0
+    "max",  # +max finite (TE's satfinite fallback)
+    "ml_dtypes",  # +NaN -> -0, -NaN -> +0 (what ml_dtypes 0.6 does)
+)
+
+TININESS_MODES = ("after", "before")
+
+#: How inputs wider than float32 (float64, 64/32-bit integers) reach the rounding.
+INPUT_PATHS = (
+    "direct",  # rounded once, from the input's own precision (the fp8ref default)
+    "via_float32",  # first rounded RNE to float32, then converted: what ml_dtypes 0.6 does (double rounding)
+)
+
+#: Formats without zero or sign (UE8M0): what zero, negative and too-small inputs become.
+BELOW_RANGE_MODES = (
+    "nan",  # NaN code (ml_dtypes)
+    "min",  # the smallest value, 2^-127 (torch / TransformerEngine)
+    "error",  # raise ValueError
+)
+
+# Flags, per element, in Berkeley TestFloat / RISC-V fflags order.
+FLAG_INEXACT = 0x01
+FLAG_UNDERFLOW = 0x02
+FLAG_OVERFLOW = 0x04
+FLAG_INFINITE = 0x08  # divide-by-zero; conversions never raise it
+FLAG_INVALID = 0x10
+FLAG_NAMES = {
+    FLAG_INEXACT: "inexact",
+    FLAG_UNDERFLOW: "underflow",
+    FLAG_OVERFLOW: "overflow",
+    FLAG_INFINITE: "infinite",
+    FLAG_INVALID: "invalid",
+}
+
+
+def flag_names(flags: int) -> list[str]:
+    """Names of the flags set in one flag byte."""
+    return [n for bit, n in FLAG_NAMES.items() if int(flags) & bit]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How a value is converted: every choice explicit, every field validated.
+
+    Flags (TestFloat rules): inexact when the delivered value differs from a finite input
+    (saturation and overflow included); overflow when the result rounded with an unbounded
+    exponent exceeds max finite (saturation changes the value, not the flag); underflow when
+    tiny and inexact, tiny meaning ``0 < |r_unbounded| < min_normal`` (``after``) or
+    ``0 < |x| < min_normal`` (``before``); invalid for signalling-NaN inputs and for NaN/Inf
+    inputs delivered as a number because the format lacks them.
+    """
+
+    rounding: str = "rne"
+    overflow: str = "ovf_inf"
+    nan: str = "canonical"
+    nan_to: str = "error"
+    tininess: str = "after"
+    below_range: str = "nan"
+    input_path: str = "direct"
+
+    def __post_init__(self):
+        for f, allowed in (
+            ("rounding", ROUNDING_MODES),
+            ("overflow", OVERFLOW_MODES),
+            ("nan", NAN_MODES),
+            ("nan_to", NAN_TO_MODES),
+            ("tininess", TININESS_MODES),
+            ("below_range", BELOW_RANGE_MODES),
+            ("input_path", INPUT_PATHS),
+        ):
+            v = getattr(self, f)
+            if v not in allowed:
+                raise ValueError(f"unknown {f} {v!r}; valid: {', '.join(allowed)}")
+
+    @property
+    def is_stochastic(self) -> bool:
+        return self.rounding in STOCHASTIC_MODES
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named stack behaviour: a base policy plus per-format overrides."""
+
+    name: str
+    base: Policy
+    per_format: tuple = ()  # ((format name, {field: value}), ...)
+    source: str = ""
+
+    def policy_for(self, fmt_name: str) -> Policy:
+        for name, over in self.per_format:
+            if name == fmt_name:
+                return replace(self.base, **dict(over))
+        return self.base
+
+
+PRESETS = {
+    p.name: p
+    for p in (
+        Preset(
+            "ml_dtypes",
+            Policy("rne", "ovf_inf", "ml_dtypes", "ml_dtypes", input_path="via_float32"),
+            source="ml_dtypes 0.6 numpy casts: RNE, non-saturating (E4M3FN -> NaN, E5M2 -> Inf, "
+            "FP6/FP4 -> ±max), sign-preserving quiet NaN, FP4/FP6 NaN -> -0/+0; float64 and "
+            "integer inputs are first rounded to float32 (double rounding, measured)",
+        ),
+        Preset(
+            "torch",
+            Policy("rne", "ovf_inf", "keep_sign", "error"),
+            per_format=(("e4m3fn", {"overflow": "sat_finite"}),),
+            source="PyTorch >= 2.13 CPU casts: E4M3FN saturates (Inf -> 448, pytorch #178817), "
+            "E5M2 and FNUZ non-saturating; NaN 0x7F with the input's sign",
+        ),
+        Preset(
+            "ptx_satfinite",
+            Policy("rne", "sat_finite", "canonical", "max"),
+            source="PTX cvt.rn.satfinite.{e4m3x2,e5m2x2,e2m1x2,...}.f32: finite overflow and Inf "
+            "clamp to ±max, NaN -> canonical NaN (0x7F) or +max for FP4/FP6",
+        ),
+        Preset(
+            "ocp_sat",
+            Policy("rne", "sat_finite", "keep_sign", "error"),
+            source="OCP OFP8 spec rev 1.0 saturating conversion mode / OCP MX v1.0 §6.3: RNE, "
+            "overflow clamps to ±max normal; NaN stays NaN",
+        ),
+        Preset(
+            "ieee",
+            Policy("rne", "ovf_inf", "canonical", "error"),
+            source="IEEE 754 default: RNE, overflow to Inf (NaN where there is none), tininess after",
+        ),
+    )
+}
+
+
+def make_policy(fmt_name: str | None = None, preset: str | None = None, **overrides) -> Policy:
+    """Build a Policy from an optional preset plus explicit field overrides (None = keep)."""
+    if preset is not None:
+        if preset not in PRESETS:
+            raise ValueError(f"unknown preset {preset!r}; valid: {', '.join(PRESETS)}")
+        base = PRESETS[preset].policy_for(fmt_name or "")
+    else:
+        base = Policy()
+    over = {k: v for k, v in overrides.items() if v is not None}
+    unknown = set(over) - {f.name for f in fields(Policy)}
+    if unknown:
+        raise TypeError(f"unknown policy field(s): {', '.join(sorted(unknown))}")
+    return replace(base, **over) if over else base
