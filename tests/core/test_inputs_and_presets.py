@@ -1,0 +1,112 @@
+"""Input handling, bad input, fast paths vs the generic path, and presets vs the peers'
+measured behaviour (peers.md §3 divergence catalogue: ml_dtypes 0.6, torch 2.13, PTX)."""
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+import fp8ref
+from fp8ref import decode, encode, get_format
+from fp8ref.codecs import _generic, codec_for
+from fp8ref.core.unpack import as_source_array
+from fp8ref.policy import Policy
+
+
+@pytest.mark.parametrize("bad", [np.array([1 + 2j]), np.array([True]), np.array(["1.0"]), np.array([object()], dtype=object)])
+def test_unsupported_inputs_raise_typeerror(bad):
+    with pytest.raises(TypeError):
+        encode(bad, "e4m3fn")
+
+
+def test_shapes_scalars_lists_views_endianness():
+    assert encode(1.0, "e4m3fn").shape == ()
+    assert int(encode(1.0, "e4m3fn")) == 0x38
+    assert encode([[1.0, 2.0]], "e4m3fn").tolist() == [[0x38, 0x40]]
+    assert encode(np.zeros((0, 4), np.float32), "e5m2").shape == (0, 4)
+    x = np.linspace(-500, 500, 101)
+    assert np.array_equal(encode(x[::3], "e4m3fn"), encode(x[::3].copy(), "e4m3fn"))
+    assert np.array_equal(encode(x.astype(">f8"), "e4m3fn"), encode(x, "e4m3fn"))
+    assert np.array_equal(encode(x.astype(">f4"), "e4m3fn"), encode(x.astype(np.float32), "e4m3fn"))
+    assert encode(np.array([3, -200, 1000], np.int64), "e4m3fn", overflow="sat_finite").tolist() == [0x44, 0xF4, 0x7E]  # -200 ties to even: -192
+    assert encode(np.array([2**63 - 1], np.int64), "bf16").tolist() == [0x5F00]
+    assert encode(np.array([255], np.uint8), "e5m2").tolist() == [0x5C]
+
+
+def test_rbits_validation():
+    x = np.ones(4, np.float32)
+    with pytest.raises(ValueError, match="rbits"):
+        encode(x, "e4m3fn", rounding="stochastic")
+    with pytest.raises(ValueError, match="shape"):
+        encode(x, "e4m3fn", rounding="stochastic", rbits=np.zeros(3, np.uint8))
+    with pytest.raises(ValueError, match="integer"):
+        encode(x, "e4m3fn", rounding="stochastic", rbits=np.zeros(4, np.float32))
+    with pytest.raises(ValueError, match="srbits"):
+        encode(x, "e4m3fn", rounding="stochastic", rbits=np.zeros(4, np.uint8), srbits=0)
+    with pytest.raises(ValueError, match=r"\[0, 2\^4\)"):
+        encode(x, "e4m3fn", rounding="stochastic", rbits=np.full(4, 16, np.uint8), srbits=4)
+    with pytest.raises(ValueError, match="not a stochastic mode"):
+        encode(x, "e4m3fn", rbits=np.zeros(4, np.uint8))
+
+
+def test_policy_validation_names_valid_choices():
+    with pytest.raises(ValueError, match="rne, rna"):
+        encode(1.0, "e4m3fn", rounding="nearest")
+    with pytest.raises(ValueError, match="sat_finite"):
+        encode(1.0, "e4m3fn", overflow="saturate")
+    with pytest.raises(ValueError, match="unknown preset"):
+        encode(1.0, "e4m3fn", preset="tensorflow")
+    with pytest.raises(ValueError, match="either policy"):
+        encode(1.0, "e4m3fn", policy=Policy(), rounding="rtz")
+    with pytest.raises(ValueError, match="no NaN"):
+        encode(np.array([np.nan]), "e2m1fn")
+
+
+@pytest.mark.parametrize("name", ["e4m3fn", "e5m2", "e2m1fn", "p3109_8p1", "e3m4", "bf16"])
+@pytest.mark.parametrize("mode", ["rne", "rna", "rtz", "rup", "rdn", "rto"])
+def test_table_paths_equal_generic_path(name, mode):
+    fmt = get_format(name)
+    rng = np.random.default_rng(7)
+    pol = Policy(rounding=mode, nan_to="zero")
+    for dt, bits in ((np.float32, np.uint32), (np.float64, np.uint64)):
+        x = rng.integers(0, np.iinfo(bits).max, 20000, dtype=bits, endpoint=True).view(dt)
+        arr, src = as_source_array(x)
+        gc, gf = _generic(fmt, codec_for(fmt), pol, arr, src)
+        c, f = encode(x, fmt, policy=pol, return_flags=True)
+        assert np.array_equal(c, gc.astype(fmt.code_dtype)) and np.array_equal(f, gf)
+
+
+def test_preset_ml_dtypes_divergences():
+    # peers.md §3, measured on ml_dtypes 0.6.0
+    x = np.array([465.0, np.inf, -np.nan], np.float32)
+    assert encode(x, "e4m3fn", preset="ml_dtypes").tolist() == [0x7F, 0x7F, 0xFF]
+    assert encode(np.array([np.nan, -np.nan], np.float32), "e5m2", preset="ml_dtypes").tolist() == [0x7E, 0xFE]
+    assert encode(np.array([np.nan, -np.nan, np.inf]), "e2m1fn", preset="ml_dtypes").tolist() == [0x8, 0x0, 0x7]
+
+
+def test_preset_torch_divergences():
+    # torch 2.13 (peers.md §3): E4M3FN saturates incl. Inf -> 448; E5M2 is non-saturating
+    x = np.array([465.0, np.inf, -np.inf, 464.0], np.float32)
+    assert encode(x, "e4m3fn", preset="torch").tolist() == [0x7E, 0x7E, 0xFE, 0x7E]
+    assert encode(np.array([61440.0, np.inf]), "e5m2", preset="torch").tolist() == [0x7C, 0x7C]
+
+
+def test_preset_ptx_satfinite():
+    x = np.array([1e6, -np.inf, np.nan, 7.0])
+    assert encode(x, "e2m1fn", preset="ptx_satfinite").tolist() == [0x7, 0xF, 0x7, 0x7]
+    assert encode(x, "e4m3fn", preset="ptx_satfinite").tolist() == [0x7E, 0xFE, 0x7F, 0x4E]
+
+
+def test_nan_modes():
+    x = np.array([np.nan, -np.nan], np.float32)
+    assert encode(x, "e5m2").tolist() == [0x7F, 0x7F]
+    assert encode(x, "e5m2", nan="keep_sign").tolist() == [0x7F, 0xFF]
+    assert encode(x, "e4m3fnuz", nan="keep_sign").tolist() == [0x80, 0x80]
+    assert encode(x, "e2m3fn", nan_to="max").tolist() == [0x1F, 0x1F]
+    assert encode(x, "e2m3fn", nan_to="zero").tolist() == [0, 0]
+
+
+def test_quantize_dtype_follows_input():
+    assert fp8ref.quantize(np.array([1.1]), "e4m3fn").dtype == np.float64
+    assert fp8ref.quantize(np.array([1.1], np.float32), "e4m3fn").dtype == np.float32
+    assert fp8ref.quantize(np.array([1.1], np.float32), "e4m3fn").tolist() == [1.125]
+    assert decode(encode(np.array([1.0], ml_dtypes.bfloat16), "e5m2"), "e5m2").tolist() == [1.0]
