@@ -16,7 +16,11 @@ from .policy import (  # noqa: E402
     make_policy,
 )
 
+from . import blocks  # noqa: E402
+from .blocks import deepseek, mx, nvfp4  # noqa: E402
+
 __all__ = [
+    "blocks", "mx", "nvfp4", "deepseek",
     "Format", "get_format", "list_formats", "register",
     "encode", "decode", "quantize", "decode_table",
     "Policy", "PRESETS", "make_policy", "flag_names",

@@ -1,0 +1,277 @@
+"""NVIDIA NVFP4: E2M1 elements, 16-element blocks, E4M3 block scales, an FP32 per-tensor scale.
+
+Decoded value: ``x = e2m1(q) * fp32(s_block_e4m3) * S_dec``. NVFP4 has no single normative
+formula; every variant here replays one implementation's float32 operation order exactly
+(numpy float32 arithmetic is IEEE round-to-nearest-even, as the CUDA/PyTorch code paths are)
+and rounds E4M3/E2M1 through ``fp8ref.encode`` (RNE, saturating = PTX ``.satfinite``).
+
+``variant="te"`` -- TransformerEngine kernels (``common/cast/nvfp4/core_nvfp4.cuh``)::
+
+    S_enc   = 2688 / amax                (448 * 6 folded to 2688.0f), min(S_enc, FLT_MAX);
+              S_enc = 1 if amax == 0 or S_enc == 0 (amax = Inf)
+    S_dec   = 1 / S_enc                  (the per-tensor decode scale)
+    s_dec_b = amax_b * (S_enc * fp32(1/6))          per block (FP32, this association)
+    s8_b    = e4m3_rn_satfinite(s_dec_b)            stored block scale
+    enc_b   = min(1 / (fp32(s8_b) * S_dec), FLT_MAX)
+    q_i     = e2m1_rn_satfinite(x_i * enc_b)        cvt.rn.satfinite.e2m1x2.f32
+
+``variant="te_ref"`` -- TE's PyTorch reference (``custom_recipes/quantization_nvfp4.py``):
+the same order, except amax = 0 keeps ``S_enc = FLT_MAX`` (only ``S_enc == 0`` is replaced
+by 1) and its threshold cast maps a scaled value of exactly ±0 to code 0 (+0). With amax = 0
+every value is zero either way, so the codes agree; only the stored S_enc/S_dec differ.
+
+``variant="torchao"`` -- torchao ``nvfp4_quantize``: ``pts = amax / 2688`` (or a given
+per-tensor scale, or none for single-level scaling), ``s8 = e4m3(clamp(amax_b / 6 / pts,
+2^-6, 448))``, ``q = e2m1(clamp(x / (pts * s8), ±6))`` -- division instead of reciprocal
+multiplication, a minimum block scale of 2^-6, a different association.
+
+NaN anywhere in the tensor makes the per-tensor amax NaN (torch semantics): every block scale
+becomes the E4M3 NaN 0x7F and every element code 0 (``te``/``te_ref``); ``torchao`` raises,
+as it does for a per-tensor scale of 0 (its own code then produces NaN garbage). Not modelled:
+random Hadamard transform, stochastic rounding, "4over6", TE's BF16 coefficient fast path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..codecs import decode, encode
+from . import packing
+from ._util import float_input, html_table
+
+__all__ = ["NVFP4Tensor", "quantize", "VARIANTS", "BLOCK"]
+
+VARIANTS = ("te", "te_ref", "torchao")
+TILES = ((1, 16), (16, 16))
+BLOCK = 16
+_F32 = np.float32
+_FLT_MAX = np.finfo(np.float32).max
+_E4M3_MAX = _F32(448.0)
+_E2M1_MAX = _F32(6.0)
+_GLOBAL = _F32(2688.0)  # 448 * 6
+_RCP6 = _F32(1.0) / _F32(6.0)  # constexpr 1.0f / 6.0f (== torch.reciprocal(6.0))
+_RCP2688 = _F32(1.0 / 2688.0)  # dequantize's constexpr factor_inv = 1.0 / (6.0 * 448.0)
+_E4M3_TINY = _F32(2.0**-6)
+
+
+@dataclass(frozen=True, eq=False)
+class NVFP4Tensor:
+    """NVFP4-quantized array (immutable).
+
+    codes: uint8 E2M1 codes, the original shape. block_scales: uint8 E4M3 codes, shape
+    ``shape[:-1] + (ceil(n / 16),)`` -- one per row and 16-column block; with 16x16 tiles the
+    same code repeats over each group of 16 rows (TE's layout). global_amax / s_enc / s_dec:
+    FP32 per-tensor figures (``s_dec`` is the decode scale; None for torchao single-level).
+    """
+
+    codes: np.ndarray
+    block_scales: np.ndarray
+    variant: str = "te"
+    tile: tuple = (1, 16)
+    global_amax: object = None
+    s_enc: object = None
+    s_dec: object = None
+
+    def __post_init__(self):
+        codes = np.array(self.codes, copy=True)
+        scales = np.array(self.block_scales, copy=True)
+        if codes.dtype.kind not in "iu" or scales.dtype.kind not in "iu":
+            raise TypeError("NVFP4Tensor codes and block_scales must be integer arrays")
+        if codes.ndim == 0:
+            raise ValueError("NVFP4Tensor codes must have at least one dimension")
+        if codes.size and (codes.min() < 0 or codes.max() > 15):
+            raise ValueError("E2M1 codes must lie in 0..15")
+        if scales.size and (scales.min() < 0 or scales.max() > 255):
+            raise ValueError("E4M3 block scale codes must lie in 0..255")
+        want = codes.shape[:-1] + (-(-codes.shape[-1] // BLOCK),)
+        if scales.shape != want:
+            raise ValueError(f"block_scales have shape {scales.shape}, expected {want}")
+        if self.variant not in VARIANTS:
+            raise ValueError(f"unknown NVFP4 variant {self.variant!r}; valid: {', '.join(VARIANTS)}")
+        tile = tuple(self.tile)
+        if tile not in TILES:
+            raise ValueError(f"tile must be (1, 16) or (16, 16), got {self.tile!r}")
+        codes, scales = codes.astype(np.uint8), scales.astype(np.uint8)
+        codes.setflags(write=False)
+        scales.setflags(write=False)
+        object.__setattr__(self, "codes", codes)
+        object.__setattr__(self, "block_scales", scales)
+        object.__setattr__(self, "tile", tile)
+        for k in ("global_amax", "s_enc", "s_dec"):
+            v = getattr(self, k)
+            object.__setattr__(self, k, None if v is None else _F32(v))
+
+    @property
+    def shape(self):
+        return self.codes.shape
+
+    def element_values(self, dtype=np.float32):
+        return decode(self.codes, "e2m1fn", dtype=dtype)
+
+    def block_scale_values(self, dtype=np.float32):
+        """fp32(s8) per block (the E4M3 block decode scales, before S_dec)."""
+        return decode(self.block_scales, "e4m3fn", dtype=dtype)
+
+    def expanded_block_scales(self, dtype=np.float32):
+        s = np.repeat(self.block_scale_values(dtype), BLOCK, axis=-1)
+        return s[..., : self.shape[-1]]
+
+    def dequantize(self, dtype=np.float32, *, exact=False):
+        """Values of the codes.
+
+        Default: the variant's own float32 dequantization -- TE ``dequantize_fp4_kernel``
+        (``e2m1 * ((fp32(s8) * amax) * fp32(1/2688))``) for ``te``/``te_ref``, torchao
+        ``to_dtype`` (``e2m1 * (pts * fp32(s8))``) for ``torchao``. ``exact=True``: the exact
+        product ``e2m1 * s8 * S_dec`` in float64 (``S_dec`` the stored FP32 decode scale).
+        """
+        e = self.element_values(np.float64 if exact else np.float32)
+        if exact:
+            sdec = 1.0 if self.s_dec is None else float(self.s_dec)
+            return e * self.expanded_block_scales(np.float64) * sdec
+        if np.dtype(dtype).name != "float32":
+            raise ValueError("the variants' own dequantization is float32; use exact=True for float64")
+        s8 = self.expanded_block_scales(np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.variant == "torchao":
+                scale = s8 if self.s_dec is None else self.s_dec * s8
+            else:
+                scale = (s8 * self.global_amax) * _RCP2688
+            return e * scale
+
+    def packed(self, *, pad=None):
+        """E2M1 codes two per byte along the last axis (code 2j in the low nibble)."""
+        return packing.pack_fp4(self.codes, pad=pad)
+
+    def __repr__(self):
+        return (f"NVFP4Tensor(shape={self.shape}, variant={self.variant!r}, tile={self.tile}, "
+                f"global_amax={self.global_amax}, s_dec={self.s_dec})")
+
+    def _repr_html_(self):
+        sc = self.block_scales.reshape(-1, self.block_scales.shape[-1]) if self.block_scales.size else self.block_scales
+        cd = self.codes.reshape(-1, self.shape[-1])
+        rows = []
+        if self.block_scales.size:
+            for j in range(min(4, sc.shape[1])):
+                seg = cd[0, j * BLOCK:(j + 1) * BLOCK]
+                rows.append((f"row 0, block {j}", f"0x{int(sc[0, j]):02X}", " ".join(f"{int(c):X}" for c in seg)))
+        summary = [("variant", self.variant), ("shape", self.shape), ("tile", self.tile),
+                   ("global amax", self.global_amax), ("S_enc", self.s_enc), ("S_dec", self.s_dec)]
+        return html_table("fp8ref NVFP4Tensor", summary, rows, ("block", "E4M3 scale", "E2M1 codes (hex)"))
+
+
+def _e4m3(v):
+    return encode(v, "e4m3fn", rounding="rne", overflow="sat_finite")
+
+
+def _e2m1(v):
+    return encode(v, "e2m1fn", rounding="rne", overflow="sat_finite", nan_to="zero")
+
+
+def _block_amax(x2, tile, nb, pad):
+    """Block maxima (rows, nb) in float32 (NaN propagates), 16x16 tiles repeated per row."""
+    rows, n = x2.shape
+    a = np.abs(x2)
+    extra_c = nb * BLOCK - n
+    if extra_c:
+        a = np.concatenate([a, np.zeros((rows, extra_c), _F32)], axis=1)
+    if tile == (1, 16):
+        return a.reshape(rows, nb, BLOCK).max(axis=2) if rows else np.zeros((0, nb), _F32)
+    extra_r = (-rows) % 16
+    if extra_r:
+        if not pad:
+            raise ValueError(f"{rows} rows is not a multiple of 16 for 16x16 tiles; pass pad=True")
+        a = np.concatenate([a, np.zeros((extra_r, a.shape[1]), _F32)], axis=0)
+    t = a.reshape(a.shape[0] // 16, 16, nb, BLOCK).max(axis=(1, 3))
+    return np.repeat(t, 16, axis=0)[:rows]
+
+
+def quantize(x, *, variant="te", tile=(1, 16), global_amax=None, per_tensor_scale="dynamic", pad=False) -> NVFP4Tensor:
+    """Quantize ``x`` (float32 values; bf16/fp16 widen exactly) to NVFP4 along the last axis.
+
+    Arrays of more than two dimensions are viewed as ``(-1, shape[-1])`` (as TE does).
+    variant: ``te`` (TE kernels, default), ``te_ref`` (TE PyTorch reference), ``torchao``.
+    tile: ``(1, 16)`` (activations, TE's default) or ``(16, 16)`` (TE's weight recipe: one
+    amax per 16x16 tile). global_amax (te/te_ref): a calibrated per-tensor amax instead of
+    ``max |x|``. per_tensor_scale (torchao): ``"dynamic"`` (amax / 2688), a float32 value, or
+    None (single-level scaling). pad: allow a last axis (and, for 16x16 tiles, a row count)
+    that is not a multiple of 16 -- zeros are implied.
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown NVFP4 variant {variant!r}; valid: {', '.join(VARIANTS)}")
+    tile = tuple(tile) if isinstance(tile, (tuple, list)) else tile
+    if tile not in TILES:
+        raise ValueError(f"tile must be (1, 16) or (16, 16), got {tile!r}")
+    arr = float_input(x, allow_float64=False, who="nvfp4.quantize")
+    if arr.ndim == 0:
+        raise ValueError("nvfp4.quantize needs an array with at least one dimension")
+    shape = arr.shape
+    n = shape[-1]
+    nb = -(-n // BLOCK)
+    if n % BLOCK and not pad:
+        raise ValueError(f"last axis length {n} is not a multiple of 16; pass pad=True to pad blocks with zeros")
+    x2 = arr.reshape(-1, n) if n else arr.reshape(-1, 0)
+    vec_max = _block_amax(x2, tile, nb, pad)
+
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        if variant == "torchao":
+            codes, s8, g_amax, s_enc, s_dec = _torchao(x2, vec_max, per_tensor_scale)
+        else:
+            if per_tensor_scale != "dynamic":
+                raise ValueError("per_tensor_scale applies to variant='torchao'; TE variants take global_amax")
+            if global_amax is None:
+                g_amax = _F32(np.max(np.abs(x2))) if x2.size else _F32(0.0)
+            else:
+                g_amax = _F32(global_amax)
+                if float(g_amax) != float(global_amax) and not np.isnan(g_amax):
+                    raise ValueError("global_amax must be a float32 value")
+                if g_amax < 0:
+                    raise ValueError("global_amax must be non-negative")
+            s_enc = np.minimum(_GLOBAL / g_amax, _FLT_MAX)
+            if (variant == "te" and g_amax == 0) or s_enc == 0:
+                s_enc = _F32(1.0)
+            s_dec = _F32(1.0) / s_enc
+            s_dec_b = vec_max * (s_enc * _RCP6)
+            if variant == "te_ref":
+                s_dec_b = np.clip(np.minimum(s_dec_b, _FLT_MAX), -_E4M3_MAX, _E4M3_MAX)
+            s8 = _e4m3(s_dec_b)
+            s8f = decode(s8, "e4m3fn", dtype=np.float32)
+            enc_b = np.minimum(_F32(1.0) / (s8f * s_dec), _FLT_MAX)
+            scaled = x2 * _expand(enc_b, n)
+            codes = _e2m1(scaled)
+            if variant == "te_ref":
+                codes[scaled == 0] = 0
+    return NVFP4Tensor(codes.reshape(shape), s8.reshape(shape[:-1] + (nb,)), variant, tile, g_amax, s_enc, s_dec)
+
+
+def _expand(per_block, n):
+    return np.repeat(per_block, BLOCK, axis=-1)[:, :n]
+
+
+def _torchao(x2, vec_max, per_tensor_scale):
+    if np.isnan(x2).any():
+        raise ValueError("torchao's NVFP4 cast maps NaN to code 0x3 by accident; NaN input is not modelled")
+    block_scale = vec_max / _E2M1_MAX
+    g_amax = _F32(np.max(np.abs(x2))) if x2.size else _F32(0.0)
+    if per_tensor_scale is None:
+        s8 = _e4m3(np.clip(block_scale, _E4M3_TINY, _E4M3_MAX))
+        total = decode(s8, "e4m3fn", dtype=np.float32)
+        pts = None
+    else:
+        if isinstance(per_tensor_scale, str):
+            if per_tensor_scale != "dynamic":
+                raise ValueError(f"per_tensor_scale must be 'dynamic', a float32 value or None, got {per_tensor_scale!r}")
+            pts = g_amax / _GLOBAL
+        else:
+            pts = _F32(per_tensor_scale)
+            if float(pts) != float(per_tensor_scale):
+                raise ValueError("per_tensor_scale must be a float32 value")
+        if not pts > 0 or not np.isfinite(pts):
+            raise ValueError("torchao divides by the per-tensor scale: it must be positive and finite "
+                             f"(got {pts!r}; an all-zero tensor gives 0)")
+        s8 = _e4m3(np.clip(block_scale / pts, _E4M3_TINY, _E4M3_MAX))
+        total = pts * decode(s8, "e4m3fn", dtype=np.float32)
+    data = np.clip(x2 / _expand(total, x2.shape[1]), -_E2M1_MAX, _E2M1_MAX)
+    codes = _e2m1(data)
+    return codes, s8, g_amax, (None if pts is None else _F32(1.0) / pts), pts

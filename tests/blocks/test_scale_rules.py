@@ -1,0 +1,121 @@
+"""Scale rules vs exact Fraction definitions, and vs bit-level re-statements of the peers."""
+
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fp8ref.blocks import mx, scale_rules
+
+from ._ref import ELEMS, e8m0_code
+
+RULES = ("floor", "ceil", "even", "rceil")
+
+
+def _boundary_amax():
+    """Positive float32 amax values at and around every rule's decision points."""
+    vals = set()
+    f32 = np.float32
+    for k in list(range(-149, 128, 7)) + [-149, -127, -126, -125, -1, 0, 1, 8, 126, 127]:
+        p = f32(2.0) ** f32(k) if k > -127 else f32(np.ldexp(1.0, k))
+        for v in (p, np.nextafter(p, f32(0)), np.nextafter(p, f32(np.inf))):
+            vals.add(float(v))
+        for name, (emax, m, mx_, _) in ELEMS.items():
+            # the EVEN step (2 - 2^-(m+1)) * 2^k and the RCEIL step max_elem * 2^k, +-1 ulp
+            for c in (2 - 2.0 ** -(m + 1), float(mx_)):
+                with np.errstate(over="ignore"):
+                    q = f32(np.ldexp(c, k))
+                if np.isfinite(q) and q > 0:
+                    for v in (q, np.nextafter(q, f32(0)), np.nextafter(q, f32(np.inf))):
+                        if np.isfinite(v) and v > 0:
+                            vals.add(float(v))
+    vals.add(float(np.finfo(np.float32).max))
+    vals.add(float(np.finfo(np.float32).smallest_subnormal))
+    return np.array(sorted(vals), dtype=np.float32)
+
+
+AMAX = _boundary_amax()
+
+
+@pytest.mark.parametrize("elem", list(ELEMS))
+@pytest.mark.parametrize("rule", RULES)
+def test_rules_vs_fractions_boundaries(rule, elem):
+    got = mx.scale_codes(AMAX, elem, rule)
+    want = [e8m0_code(float(a), rule, elem) for a in AMAX]
+    bad = [(float(a), int(g), w) for a, g, w in zip(AMAX, got, want) if int(g) != w]
+    assert not bad, bad[:5]
+
+
+@given(st.lists(st.integers(1, 0x7F7FFFFF), min_size=1, max_size=64), st.sampled_from(RULES),
+       st.sampled_from(list(ELEMS)))
+def test_rules_vs_fractions_random_bits(bits, rule, elem):
+    a = np.array(bits, dtype=np.uint32).view(np.float32)
+    got = mx.scale_codes(a, elem, rule)
+    assert got.tolist() == [e8m0_code(float(v), rule, elem) for v in a]
+
+
+@given(st.lists(st.floats(min_value=2.0**-1074, max_value=1e308, allow_subnormal=True), min_size=1, max_size=32),
+       st.sampled_from(RULES), st.sampled_from(list(ELEMS)), st.sampled_from(["nan", "clamp"]))
+def test_rules_vs_fractions_float64(vals, rule, elem, overflow):
+    a = np.array(vals, dtype=np.float64)
+    got = mx.scale_codes(a, elem, rule, scale_overflow=overflow)
+    assert got.tolist() == [e8m0_code(float(v), rule, elem, overflow) for v in a]
+
+
+def test_special_amax():
+    a = np.array([0.0, np.nan, np.inf, -np.inf], dtype=np.float32)
+    for rule in RULES:
+        assert mx.scale_codes(a, "e4m3fn", rule).tolist() == [0x00, 0xFF, 0xFF, 0xFF]
+
+
+def _torchao_style(amax, rule, elem):
+    """torchao/TE bit formulas for *normal* float32 amax (independent re-statement)."""
+    emax, m, mxv, _ = ELEMS[elem]
+    bits = amax.view(np.uint32).astype(np.int64)
+    exp = (bits >> 23) & 0xFF
+    mant = bits & 0x7FFFFF
+    if rule == "floor":
+        e = exp - 127 - emax
+    elif rule == "ceil":
+        e = exp - 127 - emax + (mant != 0)
+    elif rule == "even":
+        e = (((bits + (1 << (22 - m))) & 0x7F800000) >> 23) - 127 - emax
+    else:  # rceil as TE/PTX compute it: FP32 multiply by the rounded reciprocal, then round up
+        q = amax * (np.float32(1) / np.float32(float(mxv)))
+        qb = q.view(np.uint32).astype(np.int64)
+        e = ((qb >> 23) & 0xFF) - 127 + ((qb & 0x7FFFFF) != 0)
+    return np.clip(e, -127, 127) + 127
+
+
+@pytest.mark.parametrize("elem", [e for e in ELEMS if e != "int8"])
+@pytest.mark.parametrize("rule", RULES)
+def test_rules_vs_bit_restatement(rule, elem):
+    rng = np.random.default_rng(7)
+    bits = rng.integers(0x00800000, 0x7F7FFFFF, 20000, dtype=np.uint32)
+    a = np.concatenate([bits.view(np.float32), AMAX[AMAX >= np.finfo(np.float32).tiny * 2**10]])
+    if rule == "rceil":  # the reciprocal route is exact while the quotient is a normal float32
+        a = a[(a / np.float32(float(ELEMS[elem][2])) >= np.finfo(np.float32).tiny)]
+    assert np.array_equal(mx.scale_codes(a, elem, rule), _torchao_style(a, rule, elem))
+
+
+def test_floor_log2_exact_below_powers_of_two():
+    # one float32 ulp below 2^k: a float log2 rounds to k, the bits give k - 1
+    k = np.arange(-125, 127)
+    a = np.nextafter(np.ldexp(np.float32(1), k).astype(np.float32), np.float32(0))
+    assert np.array_equal(scale_rules.floor_log2(a), k - 1)
+    assert np.array_equal(np.floor(np.log2(a)).astype(np.int64)[k == 100], [100])  # the trap itself
+
+
+def test_e8m0_values():
+    v = scale_rules.e8m0_values(np.array([0, 1, 127, 128, 254, 255]))
+    assert v[:5].tolist() == [2.0**-127, 2.0**-126, 1.0, 2.0, 2.0**127] and np.isnan(v[5])
+    v32 = scale_rules.e8m0_values(np.arange(255), np.float32)
+    assert np.array_equal(v32.astype(np.float64), np.ldexp(1.0, np.arange(255) - 127))
+
+
+def test_bad_rule_and_overflow_names():
+    with pytest.raises(ValueError, match="scale_rule"):
+        mx.scale_codes(np.float32(1), "e4m3fn", "round")
+    with pytest.raises(ValueError, match="scale_overflow"):
+        mx.scale_codes(np.float32(1), "e4m3fn", "floor", scale_overflow="wrap")
