@@ -1,0 +1,23 @@
+"""Golden vectors: TestFloat-style files with flags for every format, policy and block/GEMM op.
+
+* :mod:`.prng`       SplitMix64 and per-generator sub-seeds (bytes never depend on numpy);
+* :mod:`.generators` case generators (exhaustive, boundary-directed, TestFloat-style, SR bits);
+* :mod:`.suites`     the suite registry (what files exist, default vs full tier);
+* :mod:`.writers`    ``tv`` / ``memh`` / JSON sidecar / ``.npz`` / manifest writers, atomic;
+* :mod:`.sets`       ``generate``: a whole set, written atomically;
+* :mod:`.verify`     ``verify`` (recompute), ``diff``, ``check`` (DUT output).
+
+Command line: ``fp8ref golden list|generate|verify|diff|check`` (docs/golden-vectors.md).
+"""
+
+from .prng import SplitMix64, stream, subseed
+from .sets import DEFAULT_OUTPUTS, OUTPUTS, Selection, generate, render, select
+from .suites import DEFAULT_COUNT, DEFAULT_SEED, SUITES, FileSpec, Suite, get_suite, list_suites, register_suite
+from .verify import Report, check, diff, load_sidecar, read_vectors, verify
+
+__all__ = [
+    "SplitMix64", "stream", "subseed",
+    "Selection", "generate", "render", "select", "OUTPUTS", "DEFAULT_OUTPUTS",
+    "SUITES", "Suite", "FileSpec", "get_suite", "list_suites", "register_suite", "DEFAULT_SEED", "DEFAULT_COUNT",
+    "Report", "verify", "diff", "check", "load_sidecar", "read_vectors",
+]

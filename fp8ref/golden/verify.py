@@ -1,0 +1,387 @@
+"""Checking vector sets and DUT results: ``verify`` (recompute a set), ``diff`` (two sets or
+files), ``check`` (a hardware simulation's output against the expected results).
+
+All three return a :class:`Report` (``ok``, text lines, mismatch rows) and never raise for a
+*mismatch*; they raise ValueError/OSError for unusable input (missing manifest, bad syntax).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+from tabulate import tabulate
+
+from .fields import FLAGS_MASK, Field, describe, flag_diff, nan_mask
+from .sets import DIGESTS_FILE, MANIFEST, SUMS, Selection, render, select
+from .writers import SCHEMA_MAJOR, parse_lines, sha256
+
+__all__ = ["Report", "verify", "diff", "check", "load_sidecar", "read_vectors"]
+
+
+@dataclass
+class Report:
+    ok: bool = True
+    lines: list = field(default_factory=list)  # free text, in order
+    mismatches: int = 0
+
+    def add(self, text: str):
+        self.lines.append(text)
+
+    def fail(self, text: str):
+        self.ok = False
+        self.lines.append(text)
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+# ---- reading ------------------------------------------------------------------------------
+def _schema_ok(obj, what):
+    schema = obj.get("schema", "")
+    if not isinstance(schema, str) or not schema.startswith("fp8ref-vectors/"):
+        raise ValueError(f"{what}: not an fp8ref vector file (schema {schema!r})")
+    try:
+        major = int(schema.split("/", 1)[1].split(".")[0])
+    except ValueError:
+        raise ValueError(f"{what}: bad schema {schema!r}") from None
+    if major != SCHEMA_MAJOR:
+        raise ValueError(f"{what}: schema {schema} is not supported (this fp8ref reads {SCHEMA_MAJOR}.x)")
+
+
+def load_sidecar(path: str):
+    """(sidecar dict, stem path) for a ``.tv``/``.memh``/``.npz``/``.json`` path or a stem."""
+    stem = path
+    for ext in (".tv", ".memh", ".npz", ".json"):
+        if path.endswith(ext):
+            stem = path[: -len(ext)]
+            break
+    side = stem + ".json"
+    if not os.path.isfile(side):
+        raise ValueError(f"no sidecar {side} next to {path}: the sidecar says what each field means")
+    with open(side, "rb") as f:
+        meta = json.loads(f.read())
+    _schema_ok(meta, side)
+    return meta, stem
+
+
+def _fields(meta):
+    return [Field(f["name"], f["role"], f["type"], f.get("count", 1)) for f in meta["fields"]]
+
+
+def _columns_of(fields):
+    """[(field, element index or None)] per column of a line."""
+    cols = []
+    for f in fields:
+        cols += [(f, None)] if f.count == 1 else [(f, j) for j in range(f.count)]
+    return cols
+
+
+def read_vectors(path: str, meta=None):
+    """Parsed lines [(file line number, [ints], raw)] of a ``.tv`` or ``.memh`` file."""
+    if meta is None:
+        meta, _ = load_sidecar(path)
+    ncol = len(_columns_of(_fields(meta)))
+    with open(path, "rb") as f:
+        rows = parse_lines(f.read(), ncol)
+    for no, vals, raw in rows:
+        if any(v is None for v in vals):
+            raise ValueError(f"{path} line {no}: not hex: {raw!r}")
+    return rows
+
+
+def _show(f: Field, v) -> str:
+    if v is None:
+        return "X"
+    return f"{v:0{f.digits}X} ({describe(f.type, v)})" if f.type != "flags" else f"{v:02X} ({describe('flags', v)})"
+
+
+def _short(cols, vals, roles, limit=6):
+    """Compact 'hex (value)' text of the columns with the given roles."""
+    parts = []
+    for (f, j), v in zip(cols, vals):
+        if f.role in roles:
+            parts.append(_show(f, v))
+    if len(parts) > limit:
+        parts = parts[: limit - 1] + [f"... ({len(parts) - limit + 1} more)"]
+    return " ".join(parts)
+
+
+# ---- verify -------------------------------------------------------------------------------
+def _line_diff_rows(meta, exp_bytes: bytes, got_bytes: bytes, max_rows: int):
+    """Rows (line, inputs, expected, found) of the first differing lines of two tv texts."""
+    fields = _fields(meta)
+    cols = _columns_of(fields)
+    exp = parse_lines(exp_bytes)
+    got = parse_lines(got_bytes)
+    rows, n = [], 0
+    for i in range(max(len(exp), len(got))):
+        e = exp[i][1] if i < len(exp) else None
+        g = got[i][1] if i < len(got) else None
+        if e == g:
+            continue
+        n += 1
+        if len(rows) < max_rows:
+            ref = e if e is not None else g
+            if e is not None and g is not None and len(e) == len(g) == len(cols):
+                rows.append([i + 1, _short(cols, ref, ("input",)), _short(cols, e, ("result", "flags")),
+                             _short(cols, g, ("result", "flags"))])
+            else:
+                rows.append([i + 1, "", exp[i][2] if e is not None else "(missing)", got[i][2] if g is not None else "(missing)"])
+    return rows, n
+
+
+def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Report:
+    """Check a set against its manifest: every file present with its SHA-256, SHA256SUMS
+    consistent, and (``recompute``) every file's bytes regenerated from the recorded selection."""
+    rep = Report()
+    mpath = os.path.join(directory, MANIFEST)
+    if not os.path.isfile(mpath):
+        raise ValueError(f"{directory} is not a vector set: no {MANIFEST}")
+    with open(mpath, "rb") as f:
+        mbytes = f.read()
+    man = json.loads(mbytes)
+    _schema_ok(man, mpath)
+    listed = {}
+    for e in man["sets"]:
+        for ext, info in e["files"].items():
+            listed[f"{e['stem']}.{ext}"] = info
+    # SHA256SUMS
+    spath = os.path.join(directory, SUMS)
+    if not os.path.isfile(spath):
+        rep.fail(f"missing {SUMS}")
+    else:
+        with open(spath) as f:
+            sums = dict(reversed(line.rstrip("\n").split("  ", 1)) for line in f if line.strip())
+        if sums.get(MANIFEST) != sha256(mbytes):
+            rep.fail(f"{MANIFEST}: SHA-256 differs from {SUMS} (manifest edited or corrupted)")
+        for p, h in sums.items():
+            if p != MANIFEST and listed.get(p, {}).get("sha256") != h:
+                rep.fail(f"{SUMS} lists {p} with a hash the manifest does not have")
+        for p in listed:
+            if p not in sums:
+                rep.fail(f"{SUMS} does not list {p}")
+    # files on disk
+    on_disk = set()
+    for root, _, files in os.walk(directory):
+        for n in files:
+            rel = os.path.relpath(os.path.join(root, n), directory).replace(os.sep, "/")
+            on_disk.add(rel)
+    missing = sorted(set(listed) - on_disk)
+    for p in missing:
+        rep.fail(f"missing file: {p}")
+    extra = sorted(on_disk - set(listed) - {MANIFEST, SUMS, DIGESTS_FILE})
+    for p in extra:
+        rep.add(f"note: {p} is not part of the set (ignored)")
+    corrupt = []
+    for p, info in sorted(listed.items()):
+        if p in missing:
+            continue
+        with open(os.path.join(directory, *p.split("/")), "rb") as f:
+            data = f.read()
+        if sha256(data) != info["sha256"] or len(data) != info["bytes"]:
+            corrupt.append(p)
+            rep.fail(f"corrupted: {p} (SHA-256 differs from the manifest)")
+    if not recompute:
+        rep.add(f"checked {len(listed)} files against the manifest")
+        return rep
+    # recompute
+    sel = Selection.from_dict(man["selection"])
+    specs, _ = select(sel)
+    by_stem = {s.stem: s for s in specs}
+    stems = [e["stem"] for e in man["sets"]]
+    for s in stems:
+        if s not in by_stem:
+            rep.fail(f"{s}: this fp8ref does not generate it for the recorded selection")
+    for s in by_stem:
+        if s not in stems:
+            rep.fail(f"{s}: missing from the manifest (this fp8ref generates it for the recorded selection)")
+    n_ok = 0
+    for i, s in enumerate(stems, 1):
+        if progress:
+            progress(i, len(stems), s)
+        spec = by_stem.get(s)
+        if spec is None:
+            continue
+        files, side = render(spec, sel)
+        bad = False
+        for ext, data in files.items():
+            p = f"{s}.{ext}"
+            if p not in listed:
+                continue
+            if p in missing:
+                bad = True
+                continue
+            with open(os.path.join(directory, *p.split("/")), "rb") as f:
+                disk = f.read()
+            if disk == data:
+                continue
+            bad = True
+            if p not in corrupt:
+                rep.fail(f"differs from recomputation: {p}")
+            if ext in ("tv", "memh"):
+                rows, n = _line_diff_rows(side, data, disk, max_rows)
+                rep.add(f"  {n} line(s) differ in {p}; first {len(rows)}:")
+                rep.add(_indent(tabulate(rows, headers=["line", "inputs", "expected (recomputed)", "in file"])))
+                rep.mismatches += n
+        n_ok += not bad
+    rep.add(f"recomputed {len(stems)} file sets: {n_ok} identical, {len(stems) - n_ok} with problems")
+    return rep
+
+
+def _indent(text, pad="    "):
+    return "\n".join(pad + t for t in text.splitlines())
+
+
+# ---- diff ---------------------------------------------------------------------------------
+def diff(a: str, b: str, *, max_rows=5) -> Report:
+    """Compare two sets (directories) or two vector files."""
+    rep = Report()
+    if os.path.isdir(a) and os.path.isdir(b):
+        fa, fb = _listing(a), _listing(b)
+        for p in sorted(set(fa) - set(fb)):
+            rep.fail(f"only in {a}: {p}")
+        for p in sorted(set(fb) - set(fa)):
+            rep.fail(f"only in {b}: {p}")
+        same = 0
+        for p in sorted(set(fa) & set(fb)):
+            if fa[p] == fb[p]:
+                same += 1
+                continue
+            rep.fail(f"differs: {p}")
+            if p.endswith((".tv", ".memh")):
+                _diff_files(os.path.join(a, p), os.path.join(b, p), rep, max_rows)
+        rep.add(f"{same} identical file(s), {len(set(fa) & set(fb)) - same} differing, "
+                f"{len(set(fa) ^ set(fb))} in one set only")
+        return rep
+    if os.path.isfile(a) and os.path.isfile(b):
+        with open(a, "rb") as f1, open(b, "rb") as f2:
+            if f1.read() == f2.read():
+                rep.add("files are identical")
+                return rep
+        rep.fail(f"differs: {a} {b}")
+        _diff_files(a, b, rep, max_rows)
+        return rep
+    raise ValueError("diff needs two directories or two files")
+
+
+def _listing(d):
+    out = {}
+    for root, _, files in os.walk(d):
+        for n in files:
+            full = os.path.join(root, n)
+            with open(full, "rb") as f:
+                out[os.path.relpath(full, d).replace(os.sep, "/")] = sha256(f.read())
+    return out
+
+
+def _diff_files(pa, pb, rep, max_rows):
+    try:
+        meta, _ = load_sidecar(pa)
+    except ValueError as e:
+        rep.add(f"  (no line diff: {e})")
+        return
+    with open(pa, "rb") as f1, open(pb, "rb") as f2:
+        rows, n = _line_diff_rows(meta, f1.read(), f2.read(), max_rows)
+    rep.mismatches += n
+    rep.add(f"  {n} line(s) differ; first {len(rows)}:")
+    rep.add(_indent(tabulate(rows, headers=["line", "inputs", "A", "B"])))
+
+
+# ---- check (DUT output) ---------------------------------------------------------------------
+def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_flags=True,
+          check_nans=False, max_rows=20) -> Report:
+    """Compare a DUT's output with the expected results of a vector file.
+
+    DUT output: one line per vector, in the vectors' order; hex fields separated by spaces or
+    ``_`` (``0x`` optional, any case; ``//`` and ``#`` start comments; blank lines skipped).
+    Each line holds either every field of the vector line (inputs, results, flags: inputs are
+    compared too, which catches misaligned output), or the results and flags, or the results
+    only (flags not checked). NaN results match any NaN of the result's format unless
+    ``check_nans``; flags are compared under ``flags_mask``.
+    """
+    meta, _ = load_sidecar(vectors)
+    fields = _fields(meta)
+    cols = _columns_of(fields)
+    n_in = sum(1 for f, _ in cols if f.role == "input")
+    n_res = sum(1 for f, _ in cols if f.role == "result")
+    n_fl = sum(1 for f, _ in cols if f.role == "flags")
+    shapes = {len(cols): "full", n_res + n_fl: "results+flags", n_res: "results"}
+    exp_rows = read_vectors(vectors, meta)
+    with open(dut_output, "rb") as f:
+        dut_rows = parse_lines(f.read())
+    rep = Report()
+    if len(dut_rows) > len(exp_rows):
+        raise ValueError(f"{dut_output} has {len(dut_rows)} result lines but {vectors} has only {len(exp_rows)} vectors")
+    res_cols = [c for c in cols if c[0].role == "result"]
+    table = []
+    n_bad = n_missing = 0
+    shapes_seen = set()
+    for i, (_, e, _) in enumerate(exp_rows):
+        if i >= len(dut_rows):
+            n_missing += 1
+            n_bad += 1
+            if len(table) < max_rows:
+                table.append([i + 1, _short(cols, e, ("input",)), _short(cols, e, ("result",)), "(missing)", "", ""])
+            continue
+        dno, g, raw = dut_rows[i]
+        shape = shapes.get(len(g))
+        if shape is None:
+            raise ValueError(
+                f"{dut_output} line {dno}: {len(g)} fields; expected {len(cols)} (inputs, results, flags), "
+                f"{n_res + n_fl} (results, flags) or {n_res} (results): {raw!r}"
+            )
+        shapes_seen.add(shape)
+        if shape == "full":
+            g_in, g_res, g_fl = g[:n_in], g[n_in:n_in + n_res], g[n_in + n_res:]
+        else:
+            g_in, g_res = None, g[:n_res]
+            g_fl = g[n_res:] if shape == "results+flags" else None
+        e_in, e_res, e_fl = e[:n_in], e[n_in:n_in + n_res], e[n_in + n_res:]
+        why = []
+        if g_in is not None and g_in != e_in:
+            why.append("inputs differ (misaligned?)")
+        res_ok = True
+        for (f, _), ev, gv in zip(res_cols, e_res, g_res):
+            if gv is None or gv >> (4 * f.digits):
+                res_ok = False
+            elif ev != gv and not (not check_nans and nan_mask(f.type, [ev])[0] and nan_mask(f.type, [gv])[0]):
+                res_ok = False
+        if not res_ok:
+            why.append("result")
+        fdiff = ""
+        if check_flags and g_fl is not None and n_fl:
+            ef, gf = e_fl[0], g_fl[0]
+            if gf is None:
+                fdiff = "X"
+                why.append("flags")
+            elif (ef ^ gf) & flags_mask:
+                fdiff = flag_diff(ef, gf, flags_mask)
+                why.append("flags")
+        if why:
+            n_bad += 1
+            if len(table) < max_rows:
+                got = (g_res or []) + (g_fl or [])
+                gcols = res_cols + ([c for c in cols if c[0].role == "flags"] if g_fl is not None else [])
+                table.append([
+                    i + 1,
+                    _short(cols, e, ("input",)),
+                    _short(cols, e, ("result", "flags")),
+                    _short(gcols, got, ("result", "flags")),
+                    fdiff,
+                    ", ".join(why),
+                ])
+    rep.mismatches = n_bad
+    flags_checked = check_flags and n_fl and shapes_seen & {"full", "results+flags"}
+    checked = "results" + (f" and flags (mask 0x{flags_mask:02X})" if flags_checked else "")
+    if "results" in shapes_seen and check_flags:
+        rep.add("note: some DUT lines carry no flags; flags were not checked on those lines")
+    if n_bad:
+        rep.fail(f"{n_bad} of {len(exp_rows)} vectors mismatch"
+                 + (f" ({n_missing} missing from the DUT output)" if n_missing else "")
+                 + f"; first {len(table)}:")
+        rep.add(tabulate(table, headers=["line", "inputs", "expected", "got", "flag diff", "mismatch"]))
+    else:
+        rep.add(f"all {len(exp_rows)} vectors match ({checked}; NaN {'exact' if check_nans else 'any NaN matches'})")
+    return rep

@@ -1,0 +1,88 @@
+"""scripts/float32_digests.py: chunking, ordering, parallelism and hashing on a small range
+against a direct computation (ml_dtypes where it applies), and the committed digests file."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import sys
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+from .conftest import COMMITTED, REPO
+
+_spec = importlib.util.spec_from_file_location("float32_digests", os.path.join(REPO, "scripts", "float32_digests.py"))
+F = importlib.util.module_from_spec(_spec)
+sys.modules["float32_digests"] = F  # worker processes unpickle its functions by module name
+_spec.loader.exec_module(F)
+
+START, BITS, NCHUNK = 0x43E00000, 16, 4  # 448.0 upwards: crosses E4M3FN's overflow threshold
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_digest_vs_ml_dtypes(jobs):
+    stop = START + NCHUNK * (1 << BITS)
+    d = F.digest("e4m3fn", F.parse_policy("rne:ovf_inf"), START, stop, BITS, jobs=jobs)
+    x = np.arange(START, stop, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    ref = x.astype(ml_dtypes.float8_e4m3fn).view(np.uint8)  # positive inputs: NaN is 0x7F in both
+    assert d["codes_sha256"] == hashlib.sha256(ref.tobytes()).hexdigest()
+    step = 1 << BITS
+    assert d["chunks"]["codes"] == [hashlib.sha256(ref[i * step:(i + 1) * step].tobytes()).hexdigest()
+                                    for i in range(NCHUNK)]
+    # flags: inexact except exact codes, overflow above 464 (fractions-free: from the values)
+    v = x.astype(np.float64)
+    want = np.where(v > 464, 0x05, np.where(np.isin(v, [448.0]), 0x00, 0x01)).astype(np.uint8)
+    assert d["flags_sha256"] == hashlib.sha256(want.tobytes()).hexdigest()
+
+
+def test_digest_uint16_code_stream():
+    stop = START + 2 * (1 << BITS)
+    d = F.digest("bf16", F.parse_policy("rne:sat_finite"), START, stop, BITS, jobs=1)
+    x = np.arange(START, stop, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    ref = x.astype(ml_dtypes.bfloat16).view(np.uint16).astype("<u2")  # no overflow in this range
+    assert d["codes_sha256"] == hashlib.sha256(ref.tobytes()).hexdigest()
+
+
+def test_digest_rejects_unaligned_ranges():
+    with pytest.raises(ValueError, match="chunk-aligned"):
+        F.digest("e4m3fn", F.parse_policy("rne:ovf_inf"), 5, 1 << 20, 16)
+    with pytest.raises(ValueError):
+        F.parse_policy("rne")
+
+
+def test_main_merges_entries(tmp_path, monkeypatch):
+    monkeypatch.setattr(F, "digest", lambda name, pol, chunk_bits, jobs: {"codes_sha256": name, "flags_sha256": "",
+                                                                          "chunks": {"codes": [], "flags": []}})
+    F.main(["--out", str(tmp_path), "--formats", "e4m3fn", "--policies", "rne:ovf_inf", "--jobs", "1"])
+    F.main(["--out", str(tmp_path), "--formats", "e5m2", "--policies", "rtz:sat_finite:before", "--jobs", "1"])
+    data = json.loads((tmp_path / "float32_digests.json").read_text())
+    assert sorted(data["digests"]) == ["e4m3fn.rne.ovf_inf.tafter", "e5m2.rtz.sat_finite.tbefore"]
+    assert data["digests"]["e5m2.rtz.sat_finite.tbefore"]["policy"]["tininess"] == "before"
+
+
+COMMITTED_DIGESTS = os.path.join(COMMITTED, "float32_digests.json")
+
+
+@pytest.mark.skipif(not os.path.isfile(COMMITTED_DIGESTS), reason="no committed float32_digests.json")
+def test_committed_digests_recompute_on_sample_chunks():
+    with open(COMMITTED_DIGESTS) as f:
+        data = json.load(f)
+    assert data["schema"] == F.SCHEMA and data["chunk_bits"] == 24
+    for key in ("e4m3fn.rne.ovf_inf.tafter", "e4m3fn.rne.sat_finite.tafter",
+                "e5m2.rne.ovf_inf.tafter", "e5m2.rne.sat_finite.tafter"):
+        assert key in data["digests"], key
+    for key, e in data["digests"].items():
+        assert len(e["chunks"]["codes"]) == len(e["chunks"]["flags"]) == 256
+        assert len(e["codes_sha256"]) == len(e["flags_sha256"]) == 64
+    # recompute two chunks of one entry (1.0 .. and the overflow region of e4m3fn)
+    e = data["digests"]["e4m3fn.rne.ovf_inf.tafter"]
+    pol = {k: e["policy"][k] for k in ("rounding", "overflow", "tininess")}
+    for chunk in (0x3F, 0x43):
+        lo = chunk << 24
+        d = F.digest("e4m3fn", pol, lo, lo + (1 << 24), 24, jobs=1)
+        assert d["chunks"]["codes"][0] == e["chunks"]["codes"][chunk]
+        assert d["chunks"]["flags"][0] == e["chunks"]["flags"][chunk]
