@@ -108,7 +108,12 @@ def test_user_format_validation(kwargs, what):
         Format("bad", **base)
 
 
-def test_register_user_format_and_duplicate_name():
+def test_register_user_format_and_duplicate_name(monkeypatch):
+    from fp8ref.formats import registry
+
+    # keep the global registry unchanged for the rest of the session
+    monkeypatch.setattr(registry, "_FORMATS", dict(registry._FORMATS))
+    monkeypatch.setattr(registry, "_ALIASES", dict(registry._ALIASES))
     f = Format("test_e3m3_user", 3, 3, 3, False, 1)
     fp8ref.register(f, aliases=("test_user_alias",))
     assert get_format("test_user_alias") is f
