@@ -172,10 +172,11 @@ PRESETS = {
         ),
         Preset(
             "torch",
-            Policy("rne", "ovf_inf", "keep_sign", "error"),
+            Policy("rne", "ovf_inf", "keep_sign", "error", input_path="via_float32"),
             per_format=(("e4m3fn", {"overflow": "sat_finite"}),),
             source="PyTorch >= 2.13 CPU casts: E4M3FN saturates (Inf -> 448, pytorch #178817), "
-            "E5M2 and FNUZ non-saturating; NaN 0x7F with the input's sign",
+            "E5M2 and FNUZ non-saturating; NaN 0x7F with the input's sign; float64 inputs go "
+            "through float32 (double rounding, measured on torch 2.13.0+cpu)",
         ),
         Preset(
             "ptx_satfinite",

@@ -20,7 +20,9 @@ class CliError(Exception):
 
 
 def add_command(name, help, configure, run):
-    """Register a sub-command: ``configure(parser)`` adds arguments, ``run(args) -> int``."""
+    """Register a sub-command: ``configure(parser)`` adds arguments, ``run(args) -> int``.
+    Registering a name again replaces the earlier entry."""
+    _COMMANDS[:] = [c for c in _COMMANDS if c[0] != name]
     _COMMANDS.append((name, help, configure, run))
 
 
@@ -42,7 +44,6 @@ def _load_commands():
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
-    _COMMANDS.clear()
     _load_commands()
     p = argparse.ArgumentParser(prog="fp8ref", description="Bit-exact reference for 8-bit and block-scaled number formats.")
     p.add_argument("--version", action="version", version=f"fp8ref {__version__}")

@@ -1,0 +1,459 @@
+"""``fp8ref info``, ``fp8ref table`` and ``fp8ref convert``: formats and conversions for people.
+
+* ``fp8ref info FMT``: the format's figures, special codes and values per binade;
+* ``fp8ref table FMT``: every code with its bits split into fields, value and class;
+* ``fp8ref convert VALUE... --to FMT``: code, fields, value, error and flags of a conversion.
+
+Every command takes ``--json``. Non-finite values are written as the strings ``"nan"``,
+``"inf"`` and ``"-inf"`` in JSON, so that the output is strict JSON.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+from tabulate import tabulate
+
+from ..codecs import decode_table, encode
+from ..formats import aliases_of, get_format
+from ..policy import (
+    BELOW_RANGE_MODES,
+    NAN_MODES,
+    NAN_TO_MODES,
+    OVERFLOW_MODES,
+    PRESETS,
+    ROUNDING_MODES,
+    TININESS_MODES,
+    flag_names,
+    make_policy,
+)
+from ..testing import code_class, code_fields, format_code
+from . import CliError, add_command, print_json
+
+__all__ = ["parse_number", "round_source", "SOURCES"]
+
+
+# ---- shared helpers -------------------------------------------------------------------------
+def _hexcode(code: int, fmt) -> str:
+    return f"0x{int(code):0{(fmt.bits + 3) // 4}x}"
+
+
+def _hexfloat(v: float) -> str:
+    """Exact, compact hex text of a float64 (``0x1.cp+8``)."""
+    if not math.isfinite(v):
+        return _jnum(v)
+    h = float(v).hex()
+    if "." in h:
+        mant, exp = h.split("p")
+        h = mant.rstrip("0").rstrip(".") + "p" + exp
+    return h
+
+
+def _jnum(v: float):
+    """A float for JSON: the number when finite, else ``"nan"``, ``"inf"``, ``"-inf"``."""
+    v = float(v)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return v
+
+
+def _exact(v: float) -> str:
+    """The exact value of a finite float64 as an integer or ``p/q`` string."""
+    if not math.isfinite(v):
+        return _jnum(v)
+    return str(Fraction(v))
+
+
+def _fields_json(code, fmt):
+    """Fields, most significant first, as a list (JSON objects are written with sorted keys)."""
+    return [{"name": n, "bits": b} for n, b in code_fields(code, fmt)]
+
+
+def _fmt_arg(p):
+    p.add_argument("format", metavar="FMT", help="format name (see `fp8ref formats`)")
+
+
+# ---- info -------------------------------------------------------------------------------------
+def _binade_runs(fmt):
+    """[(e_lo, e_hi, values per binade)] over the positive finite values, grouped in runs."""
+    t = decode_table(fmt)
+    pos = np.unique(t[np.isfinite(t) & (t > 0)])
+    if pos.size == 0:
+        return []
+    exps = np.frexp(pos)[1].astype(np.int64) - 1
+    es, counts = np.unique(exps, return_counts=True)
+    runs = []
+    for e, c in zip(es.tolist(), counts.tolist()):
+        if runs and runs[-1][2] == c and runs[-1][1] == e - 1:
+            runs[-1][1] = e
+        else:
+            runs.append([e, e, c])
+    return [tuple(r) for r in runs]
+
+
+def _special_codes(fmt):
+    t = decode_table(fmt)
+    codes = np.arange(t.size)
+    fin = np.isfinite(t)
+    pos = fin & (t > 0)
+    out = {
+        "zero": [int(c) for c in codes[fin & (t == 0)]],
+        "nan": [int(c) for c in codes[np.isnan(t)]],
+        "inf": [int(c) for c in codes[np.isinf(t)]],
+        "max_finite": [int(c) for c in codes[fin & (t == t[fin].max())]],
+        "min_positive": [int(c) for c in codes[pos & (t == t[pos].min())]] if pos.any() else [],
+        "one": [int(c) for c in codes[t == 1.0]],
+    }
+    return out
+
+
+def _info(fmt) -> dict:
+    figs = dict(fmt.figures())
+    t = decode_table(fmt)
+    fin = t[np.isfinite(t)]
+    d = {
+        "name": fmt.name,
+        "kind": fmt.kind,
+        "aliases": aliases_of(fmt.name),
+        "doc": getattr(fmt, "doc", "") or "",
+        "figures": {k: (_jnum(v) if isinstance(v, float) else v) for k, v in figs.items()},
+        "codes": fmt.num_codes,
+        "distinct_finite_values": int(np.unique(fin).size),
+        "special_codes": _special_codes(fmt),
+        "binades": [{"exponents": [lo, hi], "values_per_binade": n} for lo, hi, n in _binade_runs(fmt)],
+    }
+    return d
+
+
+def _configure_info(p):
+    _fmt_arg(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _run_info(args):
+    fmt = get_format(args.format)
+    d = _info(fmt)
+    if args.json:
+        print_json(d)
+        return 0
+    print(f"{fmt.name}  ({fmt.kind}, {fmt.bits} bits)" + (f": {d['doc']}" if d["doc"] else ""))
+    if d["aliases"]:
+        print("aliases: " + ", ".join(d["aliases"]))
+    rows = [[k, _show(v)] for k, v in fmt.figures().items() if k not in ("name", "kind", "bits")]
+    rows.append(["distinct finite values", d["distinct_finite_values"]])
+    print(tabulate(rows, tablefmt="plain", disable_numparse=True))
+    print()
+    srows = []
+    for k, cs in d["special_codes"].items():
+        if cs:
+            shown = ", ".join(f"{_hexcode(c, fmt)} ({format_code(c, fmt)})" for c in cs[:4])
+            more = f" ... ({len(cs)} codes)" if len(cs) > 4 else ""
+            srows.append([k.replace("_", " "), shown + more])
+    print(tabulate(srows, headers=["special", "codes (fields)"], tablefmt="simple", disable_numparse=True))
+    print()
+    brows = [[f"{lo}" if lo == hi else f"{lo}..{hi}", n] for lo, hi, n in _binade_runs(fmt)]
+    print(tabulate(brows, headers=["binade exponent", "positive values per binade"], tablefmt="simple",
+                   disable_numparse=True))
+    return 0
+
+
+def _show(v):
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else str(v)
+    return str(v)
+
+
+# ---- table ------------------------------------------------------------------------------------
+def _parse_int(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise CliError(f"not an integer code: {text!r} (use decimal, 0x.. or 0b..)") from None
+
+
+def _configure_table(p):
+    _fmt_arg(p)
+    p.add_argument("--sort", choices=("code", "value"), default="code", help="row order (default: code)")
+    p.add_argument("--codes", metavar="LO[:HI]", help="only codes LO..HI inclusive (decimal, 0x.. or 0b..)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _table_rows(fmt, sort="code", lo=None, hi=None):
+    t = decode_table(fmt)
+    codes = np.arange(t.size)
+    if lo is not None:
+        codes = codes[(codes >= lo) & (codes <= hi)]
+    if sort == "value":
+        v = t[codes]
+        rank = np.where(np.isnan(v), 1, 0)
+        codes = codes[np.lexsort((codes, np.where(np.isnan(v), 0, v), rank))]
+    for c in codes.tolist():
+        yield c, float(t[c])
+
+
+def _run_table(args):
+    fmt = get_format(args.format)
+    lo = hi = None
+    if args.codes:
+        parts = args.codes.split(":")
+        if len(parts) > 2:
+            raise CliError(f"--codes takes LO or LO:HI, got {args.codes!r}")
+        lo = _parse_int(parts[0])
+        hi = _parse_int(parts[1]) if len(parts) == 2 else lo
+        if not (0 <= lo <= hi < fmt.num_codes):
+            raise CliError(f"--codes {args.codes!r} must satisfy 0 <= LO <= HI <= {fmt.num_codes - 1} for {fmt.name}")
+    rows = list(_table_rows(fmt, args.sort, lo, hi))
+    if args.json:
+        print_json([
+            {"code": c, "hex": _hexcode(c, fmt), "bits": format_code(c, fmt, ""),
+             "fields": _fields_json(c, fmt), "value": _jnum(v), "exact": _exact(v),
+             "class": code_class(c, fmt)}
+            for c, v in rows
+        ])
+        return 0
+    names = "|".join(n for n, b in code_fields(0, fmt))
+    out = [[_hexcode(c, fmt), c, format_code(c, fmt), _show(v), _hexfloat(v), code_class(c, fmt)] for c, v in rows]
+    print(tabulate(out, headers=["code", "dec", f"bits ({names})", "value", "hex", "class"], tablefmt="simple",
+                   disable_numparse=True, colalign=("left", "right", "left", "right", "left", "left")))
+    return 0
+
+
+# ---- convert ----------------------------------------------------------------------------------
+#: --from choices: (numpy dtype name, bits) ; "exact" rounds the decimal once, into FMT
+SOURCES = {"f64": ("float64", 64), "f32": ("float32", 32), "f16": ("float16", 16), "bf16": ("bfloat16", 16), "exact": (None, 0)}
+_HEX_RE = re.compile(r"^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$", re.I)
+
+
+def parse_number(text: str):
+    """Exact value of a decimal or hex-float literal: ``Fraction`` for finite numbers (a signed
+    zero is returned as the float ``0.0``/``-0.0``), float inf/nan otherwise."""
+    s = text.strip().replace("_", "")
+    low = s.lower()
+    sign = -1 if low.startswith("-") else 1
+    body = low.lstrip("+-")
+    if body in ("inf", "infinity"):
+        return sign * math.inf
+    if body == "nan":
+        return math.copysign(math.nan, sign)
+    m = _HEX_RE.match(s)
+    if m and (m.group(2) or m.group(3)):
+        ip, fp, ex = m.group(2) or "0", m.group(3) or "", int(m.group(4) or 0)
+        q = Fraction(int(ip + fp, 16), 16 ** len(fp)) * Fraction(2) ** ex
+    else:
+        try:
+            q = Fraction(s)
+        except (ValueError, ZeroDivisionError):
+            raise CliError(f"not a number: {text!r} (decimal like 0.1, 1e-3, 3/8, hex float like 0x1.8p3, inf, nan)") from None
+    if q == 0:
+        return math.copysign(0.0, sign)
+    return -q if (m and m.group(1) == "-") else q
+
+
+def _round_to_odd_f64(q: Fraction) -> float:
+    """``q`` rounded to float64 with round-to-odd (53 bits): rounding that once more to any
+    precision of at most 51 bits gives the correctly rounded result (Boldo & Melquiond)."""
+    try:
+        f = float(q)  # correctly rounded (RNE)
+    except OverflowError:
+        return float(np.finfo(np.float64).max) * (1 if q > 0 else -1)
+    if math.isinf(f):
+        return math.copysign(np.finfo(np.float64).max, f)  # odd significand: keeps "beyond" information
+    if Fraction(f) == q:
+        return f
+    bits = np.array([f]).view(np.uint64)[0]
+    if bits & np.uint64(1) == 0:  # even: step toward q, which makes it odd and keeps the side
+        f = float(np.nextafter(f, math.inf if q > Fraction(f) else -math.inf))
+    return f
+
+
+def round_source(value, source: str):
+    """The input array fp8ref encodes for ``value`` (Fraction or float special) read as
+    ``source`` (``f64``, ``f32``, ``f16``, ``bf16``; RNE, exactly), with its bit pattern.
+
+    Returns ``(array, bits or None)``; for ``exact`` the array is float64 holding the
+    round-to-odd approximation, which encodes exactly like the decimal itself for every
+    format of at most 51 bits of precision.
+    """
+    if isinstance(value, float):  # inf, nan, signed zero
+        x64 = np.array([value], dtype=np.float64)
+        odd = x64
+    else:
+        odd = np.array([_round_to_odd_f64(value)], dtype=np.float64)
+        x64 = np.array([_f64_rne(value)], dtype=np.float64)
+    if source == "exact":
+        return odd, None
+    if source == "f64":
+        return x64, int(x64.view(np.uint64)[0])
+    if source == "f32":
+        with np.errstate(over="ignore"):
+            a = odd.astype(np.float32)
+        return a, int(a.view(np.uint32)[0])
+    if source == "f16":
+        with np.errstate(over="ignore"):
+            a = odd.astype(np.float16)
+        return a, int(a.view(np.uint16)[0])
+    if source == "bf16":
+        code = int(encode(odd, "bf16", nan="keep_sign")[0])
+        a = decode_table(get_format("bf16"))[code:code + 1].astype(np.float32)
+        if isinstance(value, float) and math.isnan(value):
+            a = np.array([value], dtype=np.float32)
+        return a, code
+    raise CliError(f"unknown --from {source!r}; valid: {', '.join(SOURCES)}")
+
+
+def _f64_rne(q: Fraction) -> float:
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -math.inf
+
+
+def _from_bits(text: str, source: str):
+    if source == "exact":
+        raise CliError("--bits needs a concrete --from type (f64, f32, f16, bf16)")
+    bits = _parse_int(text)
+    n = SOURCES[source][1]
+    if not 0 <= bits < (1 << n):
+        raise CliError(f"bit pattern {text!r} does not fit in {n} bits ({source})")
+    if source == "bf16":
+        try:
+            import ml_dtypes
+        except ImportError:
+            raise CliError("--from bf16 --bits needs ml_dtypes") from None
+        return np.array([bits], dtype=np.uint16).view(ml_dtypes.bfloat16), bits
+    dt = {64: np.uint64, 32: np.uint32, 16: np.uint16}[n]
+    return np.array([bits], dtype=dt).view(SOURCES[source][0]), bits
+
+
+def _configure_convert(p):
+    p.add_argument("values", nargs="+", metavar="VALUE",
+                   help="decimal (0.1, -3e5, 3/8), hex float (0x1.8p3), inf, nan; with --bits a bit "
+                        "pattern of the --from type. Negative numbers: -1.5 works; for -inf write "
+                        "`--to FMT -- -inf`")
+    p.add_argument("--to", required=True, metavar="FMT", help="target format")
+    p.add_argument("--from", dest="source", choices=tuple(SOURCES), default="f64",
+                   help="the input type VALUE is first rounded to (RNE), as a program reading it would "
+                        "(default f64, like a Python float; 'exact' rounds the decimal once, into FMT)")
+    p.add_argument("--bits", action="store_true", help="VALUE is the bit pattern of the --from type (hex, 0b.., decimal)")
+    p.add_argument("--preset", choices=tuple(PRESETS), help="a named stack behaviour (fields below override it)")
+    p.add_argument("--rounding", choices=ROUNDING_MODES)
+    p.add_argument("--overflow", choices=OVERFLOW_MODES)
+    p.add_argument("--nan", choices=NAN_MODES, help="which NaN code a NaN result gets")
+    p.add_argument("--nan-to", dest="nan_to", choices=NAN_TO_MODES, help="NaN into a format without NaN")
+    p.add_argument("--tininess", choices=TININESS_MODES)
+    p.add_argument("--below-range", dest="below_range", choices=BELOW_RANGE_MODES, help="unsigned formats (UE8M0)")
+    p.add_argument("--rbits", metavar="R", help="random bits for stochastic rounding (an integer)")
+    p.add_argument("--srbits", type=int, metavar="N", help="how many random bits R holds")
+    p.add_argument("--json", action="store_true", help="machine-readable output (an object; a list for several VALUEs)")
+
+
+def _convert_one(text, args, fmt, policy):
+    if args.bits:
+        x, sbits = _from_bits(text, args.source)
+        with np.errstate(over="ignore", invalid="ignore"):
+            exact_in = x.astype(np.float64)[0]
+        value = float(exact_in)
+    else:
+        value = parse_number(text)
+        x, sbits = round_source(value, args.source)
+    kw = {}
+    if policy.is_stochastic:
+        if args.rbits is None:
+            raise CliError(f"rounding {policy.rounding!r} needs --rbits (and usually --srbits)")
+        kw = dict(rbits=np.array([_parse_int(args.rbits)], dtype=np.uint64), srbits=args.srbits)
+    elif args.rbits is not None:
+        raise CliError("--rbits is only for stochastic rounding modes")
+    codes, flags = encode(x, fmt, policy=policy, return_flags=True, **kw)
+    code, flg = int(codes.reshape(-1)[0]), int(flags.reshape(-1)[0])
+    out_v = float(decode_table(fmt)[code])
+    with np.errstate(over="ignore", invalid="ignore"):
+        src_v = float(np.asarray(x, dtype=np.float64).reshape(-1)[0]) if args.source != "exact" or args.bits else None
+    # error against what was encoded: the source value, or the decimal itself for --from exact
+    if args.source == "exact" and not args.bits:
+        ref = value if isinstance(value, Fraction) else (Fraction(value) if math.isfinite(value) else None)
+    else:
+        ref = Fraction(src_v) if math.isfinite(src_v) else None
+    if ref is not None and math.isfinite(out_v):
+        err = Fraction(out_v) - ref
+        abs_err = float(err)
+        rel_err = float(err / ref) if ref != 0 else (0.0 if err == 0 else math.inf)
+    else:
+        abs_err = rel_err = None
+    src_name = args.source
+    d = {
+        "input": text,
+        "source": src_name,
+        "source_bits": (f"0x{sbits:0{(SOURCES[src_name][1] + 3) // 4}x}" if sbits is not None else None),
+        "source_value": (_jnum(src_v) if src_v is not None else None),
+        "source_exact": (str(Decimal(src_v)) if src_v is not None and math.isfinite(src_v) else None),
+        "source_inexact": bool(isinstance(value, Fraction) and src_v is not None and Fraction(src_v) != value),
+        "format": fmt.name,
+        "policy": policy.as_dict(),
+        "code": code,
+        "hex": _hexcode(code, fmt),
+        "bits": format_code(code, fmt, ""),
+        "fields": _fields_json(code, fmt),
+        "value": _jnum(out_v),
+        "value_hex": _hexfloat(out_v),
+        "class": code_class(code, fmt),
+        "error": (_jnum(abs_err) if abs_err is not None else None),
+        "rel_error": (_jnum(rel_err) if rel_err is not None else None),
+        "flags": flag_names(flg),
+    }
+    return d
+
+
+def _value_line(v: float, cls: str) -> str:
+    if math.isfinite(v):
+        return f"{_show(v)}   ({_hexfloat(v)}, {cls})"
+    return f"{_show(v)}   ({cls})" if cls not in ("nan", "inf") else _show(v)
+
+
+def _run_convert(args):
+    fmt = get_format(args.to)
+    policy = make_policy(fmt.name, args.preset, rounding=args.rounding, overflow=args.overflow, nan=args.nan,
+                         nan_to=args.nan_to, tininess=args.tininess, below_range=args.below_range)
+    results = [_convert_one(v, args, fmt, policy) for v in args.values]
+    if args.json:
+        print_json(results[0] if len(results) == 1 else results)
+        return 0
+    pol = " ".join(f"{k}={v}" for k, v in policy.as_dict().items())
+    if len(results) == 1:
+        d = results[0]
+        src = d["source"]
+        if d["source_bits"] is not None:
+            note = " (inexact: rounded RNE)" if d["source_inexact"] else ""
+            src_line = f"{src} {d['source_bits']} = {d['source_exact'] or d['source_value']}{note}"
+        else:
+            src_line = "exact decimal, rounded once into the format"
+        fields = "  ".join(f"{f['name']}={f['bits']}" for f in d["fields"])
+        rows = [
+            ["input", d["input"]],
+            ["as", src_line],
+            ["format", f"{fmt.name}   {pol}"],
+            ["code", f"{d['hex']}  ({d['code']})"],
+            ["bits", f"{format_code(d['code'], fmt)}   {fields}"],
+            ["value", _value_line(float(decode_table(fmt)[d["code"]]), d["class"])],
+            ["error", "-" if d["error"] is None else f"{_show(d['error'])} (value - input), relative {_show(d['rel_error'])}"],
+            ["flags", ", ".join(d["flags"]) or "none"],
+        ]
+        print(tabulate(rows, tablefmt="plain", disable_numparse=True))
+        return 0
+    print(f"{fmt.name} from {args.source}: {pol}")
+    rows = [[d["input"], d["source_bits"] or "-", d["hex"], format_code(d["code"], fmt),
+             _show(float(decode_table(fmt)[d["code"]])), "-" if d["error"] is None else _show(d["error"]),
+             "-" if d["rel_error"] is None else _show(d["rel_error"]), ",".join(d["flags"]) or "-"] for d in results]
+    print(tabulate(rows, headers=["input", "source bits", "code", "bits", "value", "error", "rel error", "flags"],
+                   tablefmt="simple", disable_numparse=True))
+    return 0
+
+
+add_command("info", "a format's figures, special codes and values per binade", _configure_info, _run_info)
+add_command("table", "every code of a format: bits split into fields, value, class", _configure_table, _run_table)
+add_command("convert", "convert numbers to a format: code, fields, value, error, flags", _configure_convert, _run_convert)
