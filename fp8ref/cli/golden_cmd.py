@@ -23,17 +23,21 @@ def _int(text):
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
 
 
+def _sub(sub, name, text):
+    return sub.add_parser(name, help=text, description=text)
+
+
 def _configure(p):
     sub = p.add_subparsers(dest="golden_command", metavar="ACTION")
     sub.required = True
 
-    s = sub.add_parser("list", help="the suites, their status and file counts")
+    s = _sub(sub, "list", "the suites, their status and file counts")
     s.add_argument("--files", action="store_true", help="list every file stem")
     s.add_argument("--full", action="store_true", help="count/list the full tier, not the default set")
     s.add_argument("--suite", action="append", default=[], help="only this suite (repeatable)")
     s.add_argument("--json", action="store_true", help="machine-readable output")
 
-    s = sub.add_parser("generate", help="write a vector set (atomically) to a directory")
+    s = _sub(sub, "generate", "write a vector set (atomically) to a directory")
     s.add_argument("--suite", action="append", default=[], metavar="SUITE",
                    help="suite to include (repeatable; default: every available suite)")
     s.add_argument("--out", default="golden_vectors", metavar="DIR", help="output directory (default: golden_vectors)")
@@ -48,17 +52,17 @@ def _configure(p):
                         "default tv,memh,json)")
     s.add_argument("--force", action="store_true", help="replace a non-empty directory that is not a vector set")
 
-    s = sub.add_parser("verify", help="recompute every file of a set and compare (and check the manifest)")
+    s = _sub(sub, "verify", "recompute every file of a set and compare (and check the manifest)")
     s.add_argument("dir", metavar="DIR")
     s.add_argument("--hashes-only", action="store_true", help="only check files against MANIFEST.json / SHA256SUMS")
     s.add_argument("--max-rows", type=_int, default=5, help="mismatching lines shown per file (default 5)")
 
-    s = sub.add_parser("diff", help="compare two sets (directories) or two vector files")
+    s = _sub(sub, "diff", "compare two sets (directories) or two vector files")
     s.add_argument("a", metavar="A")
     s.add_argument("b", metavar="B")
     s.add_argument("--max-rows", type=_int, default=5, help="differing lines shown per file (default 5)")
 
-    s = sub.add_parser("check", help="compare a DUT's output file with a vector file's expected results")
+    s = _sub(sub, "check", "compare a DUT's output file with a vector file's expected results")
     s.add_argument("vectors", metavar="VECTORS", help="a .tv or .memh file (its .json sidecar must be beside it)")
     s.add_argument("dut_output", metavar="DUT_OUTPUT",
                    help="one line per vector: all fields, or results+flags, or results only (hex)")

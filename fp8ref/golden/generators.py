@@ -29,6 +29,9 @@ Generator ids (written into every sidecar):
   random sign (the 8-way split of TestFloat's ``f16Random``);
 * ``srbits_sweep`` (stochastic rounding) a few inputs at known fractions of an ulp, each with
   every random-bit value (up to 256 of them).
+
+Block generators return rows of float32 patterns (one block per row): ``block_specials``,
+``amax_edge_blocks``, ``element_boundary_blocks``, ``random_blocks`` (see their docstrings).
 """
 
 from __future__ import annotations

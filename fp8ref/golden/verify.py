@@ -97,15 +97,31 @@ def _show(f: Field, v) -> str:
     return f"{v:0{f.digits}X} ({describe(f.type, v)})" if f.type != "flags" else f"{v:02X} ({describe('flags', v)})"
 
 
+def _label(f: Field, j):
+    return f.name if j is None else f"{f.name}{j}"
+
+
 def _short(cols, vals, roles, limit=6):
-    """Compact 'hex (value)' text of the columns with the given roles."""
+    """Compact 'hex (value)' text of the columns with the given roles (block fields are cut
+    after ``limit`` columns)."""
     parts = []
     for (f, j), v in zip(cols, vals):
         if f.role in roles:
-            parts.append(_show(f, v))
+            parts.append(_show(f, v) if j is None else f"{_label(f, j)}={_show(f, v)}")
     if len(parts) > limit:
         parts = parts[: limit - 1] + [f"... ({len(parts) - limit + 1} more)"]
     return " ".join(parts)
+
+
+def _pair(cols, e, g, roles, limit=6):
+    """(expected text, got text) of the given roles; with many columns only the differing ones
+    (named, e.g. ``z17=38 (1.0)``) are shown."""
+    sel = [(c, ev, gv) for c, ev, gv in zip(cols, e, g) if c[0].role in roles]
+    if len(sel) > limit:
+        diff = [(c, ev, gv) for c, ev, gv in sel if ev != gv]
+        sel = diff[:limit] if diff else sel[:limit]
+    cs = [c for c, _, _ in sel]
+    return _short(cs, [ev for _, ev, _ in sel], roles, limit + 1), _short(cs, [gv for _, _, gv in sel], roles, limit + 1)
 
 
 # ---- verify -------------------------------------------------------------------------------
@@ -125,8 +141,7 @@ def _line_diff_rows(meta, exp_bytes: bytes, got_bytes: bytes, max_rows: int):
         if len(rows) < max_rows:
             ref = e if e is not None else g
             if e is not None and g is not None and len(e) == len(g) == len(cols):
-                rows.append([i + 1, _short(cols, ref, ("input",)), _short(cols, e, ("result", "flags")),
-                             _short(cols, g, ("result", "flags"))])
+                rows.append([i + 1, _short(cols, ref, ("input",)), *_pair(cols, e, g, ("result", "flags"))])
             else:
                 rows.append([i + 1, "", exp[i][2] if e is not None else "(missing)", got[i][2] if g is not None else "(missing)"])
     return rows, n
@@ -174,6 +189,7 @@ def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Repo
     extra = sorted(on_disk - set(listed) - {MANIFEST, SUMS, DIGESTS_FILE})
     for p in extra:
         rep.add(f"note: {p} is not part of the set (ignored)")
+    _check_digests(directory, rep)
     corrupt = []
     for p, info in sorted(listed.items()):
         if p in missing:
@@ -228,6 +244,28 @@ def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Repo
         n_ok += not bad
     rep.add(f"recomputed {len(stems)} file sets: {n_ok} identical, {len(stems) - n_ok} with problems")
     return rep
+
+
+def _check_digests(directory, rep):
+    """Structure of float32_digests.json, when present (the 2^32 sweeps are not recomputed)."""
+    path = os.path.join(directory, DIGESTS_FILE)
+    if not os.path.isfile(path):
+        return
+    try:
+        with open(path, "rb") as f:
+            data = json.loads(f.read())
+        ok = data.get("schema", "").startswith("fp8ref-float32-digests/1.")
+        n_chunks = 1 << (32 - int(data["chunk_bits"]))
+        for key, e in data["digests"].items():
+            ok &= len(e["codes_sha256"]) == len(e["flags_sha256"]) == 64
+            ok &= len(e["chunks"]["codes"]) == len(e["chunks"]["flags"]) == n_chunks
+    except (ValueError, KeyError, TypeError, AttributeError):
+        ok = False
+    if ok:
+        rep.add(f"{DIGESTS_FILE}: {len(data['digests'])} full-range digests (not recomputed here; "
+                "scripts/float32_digests.py recomputes them)")
+    else:
+        rep.fail(f"{DIGESTS_FILE}: malformed")
 
 
 def _indent(text, pad="    "):
@@ -362,20 +400,15 @@ def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_
         if why:
             n_bad += 1
             if len(table) < max_rows:
-                got = (g_res or []) + (g_fl or [])
-                gcols = res_cols + ([c for c in cols if c[0].role == "flags"] if g_fl is not None else [])
-                table.append([
-                    i + 1,
-                    _short(cols, e, ("input",)),
-                    _short(cols, e, ("result", "flags")),
-                    _short(gcols, got, ("result", "flags")),
-                    fdiff,
-                    ", ".join(why),
-                ])
+                fl_cols = [c for c in cols if c[0].role == "flags"] if g_fl is not None else []
+                gcols = res_cols + fl_cols
+                e_sel = list(e_res) + (list(e_fl) if g_fl is not None else [])
+                exp_txt, got_txt = _pair(gcols, e_sel, list(g_res) + list(g_fl or []), ("result", "flags"))
+                table.append([i + 1, _short(cols, e, ("input",), 4), exp_txt, got_txt, fdiff, ", ".join(why)])
     rep.mismatches = n_bad
     flags_checked = check_flags and n_fl and shapes_seen & {"full", "results+flags"}
     checked = "results" + (f" and flags (mask 0x{flags_mask:02X})" if flags_checked else "")
-    if "results" in shapes_seen and check_flags:
+    if "results" in shapes_seen and check_flags and n_fl:
         rep.add("note: some DUT lines carry no flags; flags were not checked on those lines")
     if n_bad:
         rep.fail(f"{n_bad} of {len(exp_rows)} vectors mismatch"

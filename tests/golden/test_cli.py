@@ -215,3 +215,22 @@ def test_console_entry_point_runs(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")]))
     r = subprocess.run([sys.executable, "-m", "fp8ref.cli", "golden", "list"], capture_output=True, text=True, env=env)
     assert r.returncode == 0 and "convert_f32" in r.stdout
+
+
+def test_check_block_file_names_the_differing_element(capsys, tmp_path):
+    pytest.importorskip("fp8ref.blocks")
+    out = tmp_path / "v"
+    assert main(["golden", "generate", "--suite", "mx", "--only", "mx/quantize_e2m1fn.floor.rne", "--out", str(out)]) == 0
+    capsys.readouterr()
+    vec = out / "mx" / "quantize_e2m1fn.floor.rne.tv"
+    lines = vec.read_text().splitlines()
+    dut = [" ".join(ln.split()[32:]) for ln in lines]  # results only: scale z0..z31
+    toks = dut[3].split()
+    toks[1 + 17] = "%X" % (int(toks[1 + 17], 16) ^ 0x8)  # flip the sign of z17
+    dut[3] = " ".join(toks)
+    p = tmp_path / "dut.txt"
+    p.write_text("\n".join(dut) + "\n")
+    rc, text, _ = run(capsys, "golden", "check", str(vec), str(p))
+    assert rc == 1 and "1 of %d vectors mismatch" % len(lines) in text
+    row = [ln for ln in text.splitlines() if ln.strip().startswith("4 ")][0]
+    assert "z17=" in row and "z16=" not in row and "note:" not in text

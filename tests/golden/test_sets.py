@@ -199,3 +199,9 @@ def test_committed_set_regenerates_byte_identical(tmp_path):
     assert sorted(got) == sorted(want), set(got) ^ set(want)
     bad = [k for k in want if want[k] != got[k]]
     assert not bad, f"{len(bad)} files differ, e.g. {bad[:3]}; regenerate with `fp8ref golden generate --out golden_vectors`"
+
+
+def test_verify_checks_the_digests_file_structure(small_set):
+    (small_set / "float32_digests.json").write_text('{"schema": "fp8ref-float32-digests/1.0", "digests": 3}')
+    rep = verify(str(small_set), recompute=False)
+    assert not rep.ok and "float32_digests.json: malformed" in rep.text()
