@@ -205,3 +205,19 @@ def test_verify_checks_the_digests_file_structure(small_set):
     (small_set / "float32_digests.json").write_text('{"schema": "fp8ref-float32-digests/1.0", "digests": 3}')
     rep = verify(str(small_set), recompute=False)
     assert not rep.ok and "float32_digests.json: malformed" in rep.text()
+
+
+def test_formats_registered_at_run_time_do_not_change_the_set(monkeypatch):
+    """The suites pin their format lists: a user's format (registered in the global registry)
+    adds no file to the default or the full tier."""
+    import fp8ref
+    from fp8ref.formats import registry
+
+    before = {t: [s.stem for s in sets_mod.select(Selection(tier=t))[0]] for t in ("default", "full")}
+    monkeypatch.setattr(registry, "_FORMATS", dict(registry._FORMATS))
+    monkeypatch.setattr(registry, "_ALIASES", dict(registry._ALIASES))
+    fp8ref.register(fp8ref.Format("e3m3_user", exp_bits=3, man_bits=3, bias=3, has_infinity=False, num_high_nans=1))
+    assert "e3m3_user" in fp8ref.list_formats()
+    after = {t: [s.stem for s in sets_mod.select(Selection(tier=t))[0]] for t in ("default", "full")}
+    assert after == before
+    assert not [s for s in after["full"] if "e3m3_user" in s]
