@@ -86,3 +86,51 @@ def test_committed_digests_recompute_on_sample_chunks():
         d = F.digest("e4m3fn", pol, lo, lo + (1 << 24), 24, jobs=1)
         assert d["chunks"]["codes"][0] == e["chunks"]["codes"][chunk]
         assert d["chunks"]["flags"][0] == e["chunks"]["flags"][chunk]
+
+
+# Independent restatement of every committed entry with ml_dtypes casts (non-saturating RNE):
+# NaN results -> the canonical NaN (all-ones magnitude, positive; 0x80 for FNUZ; +max where the
+# format has no NaN, the vectors' nan_to = "max"); sat_finite: Inf inputs and overflow -> ±max.
+_ML = {"e4m3fn": "float8_e4m3fn", "e5m2": "float8_e5m2", "e4m3fnuz": "float8_e4m3fnuz",
+       "e5m2fnuz": "float8_e5m2fnuz", "e2m1fn": "float4_e2m1fn", "e2m3fn": "float6_e2m3fn",
+       "e3m2fn": "float6_e3m2fn", "bf16": "bfloat16"}
+#: 0.5..2 (ordinary rounding), the top binades with +Inf and NaNs, negatives around 448,
+#: negative zero and float32 subnormals (underflow)
+_CHUNKS = (0x3F, 0x7F, 0xC3, 0x80)
+
+
+def _ml_dtypes_codes(name, overflow, x):
+    dt = np.dtype(getattr(ml_dtypes, _ML[name]))
+    utype = np.uint16 if dt.itemsize == 2 else np.uint8
+    with np.errstate(over="ignore", invalid="ignore"):
+        codes = x.astype(dt).view(utype).copy()
+        back = codes.view(dt).astype(np.float64)
+    info = ml_dtypes.finfo(dt)
+    bits = 16 if dt.itemsize == 2 else 8
+    sign_bit = 1 << (bits - 1) if name not in ("e2m1fn", "e2m3fn", "e3m2fn") else {"e2m1fn": 8, "e2m3fn": 32,
+                                                                                   "e3m2fn": 32}[name]
+    mx = int(np.array(info.max, dtype=dt).view(utype))
+    neg = np.signbit(x)
+    sat = (~np.isnan(x) & ~np.isfinite(back)) if overflow == "sat_finite" else np.zeros(x.shape, bool)
+    codes[sat] = np.where(neg[sat], mx | sign_bit, mx)
+    nan = (np.isnan(back) & ~sat) | np.isnan(x)  # NaN results (incl. E4M3FN's overflow under ovf_inf)
+    canon = {"e4m3fnuz": 0x80, "e5m2fnuz": 0x80}.get(name, (1 << (bits - 1)) - 1)
+    codes[nan] = mx if name in ("e2m1fn", "e2m3fn", "e3m2fn") else canon
+    return codes.astype("<u2") if bits == 16 else codes
+
+
+@pytest.mark.skipif(not os.path.isfile(COMMITTED_DIGESTS), reason="no committed float32_digests.json")
+def test_committed_digest_chunks_match_ml_dtypes():
+    with open(COMMITTED_DIGESTS) as f:
+        data = json.load(f)
+    checked = 0
+    for key, e in data["digests"].items():
+        name, rounding, overflow, tin = key.split(".")
+        if rounding != "rne" or name not in _ML:
+            continue
+        for chunk in _CHUNKS:
+            x = np.arange(chunk << 24, (chunk + 1) << 24, dtype=np.uint64).astype(np.uint32).view(np.float32)
+            ref = _ml_dtypes_codes(name, overflow, x)
+            assert hashlib.sha256(ref.tobytes()).hexdigest() == e["chunks"]["codes"][chunk], (key, hex(chunk))
+            checked += 1
+    assert checked == 4 * len(data["digests"])
