@@ -19,7 +19,22 @@ from .policy import (  # noqa: E402
 from . import blocks  # noqa: E402
 from .blocks import deepseek, mx, nvfp4  # noqa: E402
 
+_LAZY = {"accum": None, "gemm": "gemm", "dot": "dot", "AccumModel": "AccumModel",
+         "error_study": "error_study"}
+
+
+def __getattr__(name):
+    """The accumulation layer (Numba) is imported on first use: ``fp8ref.gemm``, ``fp8ref.accum``."""
+    if name in _LAZY:
+        import importlib
+
+        mod = importlib.import_module(".accum", __name__)
+        return mod if _LAZY[name] is None else getattr(mod, _LAZY[name])
+    raise AttributeError(f"module 'fp8ref' has no attribute {name!r}")
+
+
 __all__ = [
+    "accum", "gemm", "dot", "AccumModel", "error_study",
     "blocks", "mx", "nvfp4", "deepseek",
     "Format", "get_format", "list_formats", "register",
     "encode", "decode", "quantize", "decode_table",

@@ -1,0 +1,149 @@
+"""gemm / dot front end: block-scaled operands (MX, DeepSeek) against the fractions reference,
+the error study, model descriptions, and every bad input."""
+
+import numpy as np
+import pytest
+
+import fp8ref
+from fp8ref import deepseek, mx
+from fp8ref.accum import AccumModel, PRESETS, dot, error_study, gemm, get_model, list_models, reference_dot
+
+
+def _bits(x):
+    x = np.asarray(x, dtype=np.float32)
+    return np.where(np.isnan(x), np.uint32(0x7FC00000), x.view(np.uint32))
+
+
+@pytest.mark.parametrize("elem", ["e4m3fn", "e5m2", "e2m1fn", "e3m2fn"])
+@pytest.mark.parametrize("model", ["b200_fp8", "exact", "fp32_fma"])
+def test_mx_gemm_matches_reference(elem, model):
+    """Scales enter the alignment inside the block FMA: value v·2^X, alignment exponent e(v) + X."""
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((3, 96)) * np.exp2(rng.integers(-8, 8, (3, 96)))).astype(np.float32)
+    y = (rng.standard_normal((96, 4)) * np.exp2(rng.integers(-8, 8, (96, 4)))).astype(np.float32)
+    qa, qb = mx.quantize(x, elem, axis=1), mx.quantize(y, elem, axis=0)
+    got = gemm(qa, qb, model=model)
+    va, vb = qa.element_values(np.float64), qb.element_values(np.float64)
+    xa = np.repeat(qa.scale_exponents(), 32, axis=1)
+    xb = np.repeat(qb.scale_exponents(), 32, axis=0)
+    for i in range(3):
+        for j in range(4):
+            want = reference_dot(va[i], vb[:, j], model=model, in_fmt=elem, a_scale_exp=xa[i], b_scale_exp=xb[:, j])
+            assert _bits(got[i, j]) == _bits(want), (i, j)
+
+
+def test_mx_exact_model_equals_mx_matmul():
+    """The exact model on MX operands equals the blocks layer's exact matmul (one rounding)."""
+    rng = np.random.default_rng(4)
+    qa = mx.quantize(rng.standard_normal((5, 64)).astype(np.float32), "e4m3fn", axis=1)
+    qb = mx.quantize(rng.standard_normal((64, 6)).astype(np.float32), "e4m3fn", axis=0)
+    assert np.array_equal(_bits(gemm(qa, qb, model="exact")), _bits(mx.matmul(qa, qb)))
+
+
+def test_mx_nan_scale_makes_nan():
+    x = np.ones((1, 32), np.float32)
+    x[0, 3] = np.nan
+    qa = mx.quantize(x, "e4m3fn", axis=1)
+    qb = mx.quantize(np.ones((32, 1), np.float32), "e4m3fn", axis=0)
+    assert qa.scales[0, 0] == 0xFF and np.isnan(gemm(qa, qb, model="b200_fp8")[0, 0])
+
+
+def test_deepseek_gemm_matches_reference():
+    """DeepGEMM: raw E4M3 blocks through the tensor core, acc = fmaf(sA·sB, partial, acc) per 128."""
+    rng = np.random.default_rng(5)
+    M, K, N = 3, 300, 130
+    x = (rng.standard_normal((M, K)) * 3).astype(np.float32)
+    w = (rng.standard_normal((K, N)) / 7).astype(np.float32)
+    for scale_fmt in ("ue8m0", "fp32"):
+        qa = deepseek.quantize(x, tile="per_token", scale_fmt=scale_fmt)
+        qb = deepseek.quantize(w, tile="per_block", scale_fmt=scale_fmt)
+        got = gemm(qa, qb, model="h100_fp8_promote128")
+        va, vb = qa.element_values(np.float64), qb.element_values(np.float64)
+        for i, j in [(0, 0), (1, 129), (2, 64), (2, 128)]:
+            sc = [float(qa.scales[i, p]) * float(qb.scales[p, j // 128]) for p in range(3)]
+            want = reference_dot(va[i], vb[:, j], model="h100_fp8_promote128", scales=sc)
+            assert _bits(got[i, j]) == _bits(want), (scale_fmt, i, j)
+
+
+def test_deepseek_needs_promotion_model_and_matching_tiles():
+    qa = deepseek.quantize(np.ones((2, 128), np.float32), tile="per_token")
+    qb = deepseek.quantize(np.ones((128, 2), np.float32), tile="per_block")
+    with pytest.raises(ValueError, match="promotion"):
+        gemm(qa, qb, model="h100_fp8")
+    qc = deepseek.quantize(np.ones((128, 2), np.float32), tile=(64, 128))
+    with pytest.raises(ValueError, match="span the promotion interval 128"):
+        gemm(qa, qc, model="h100_fp8_promote128")
+    with pytest.raises(TypeError, match="both be DeepSeekTensor"):
+        gemm(qa, np.ones((128, 2)), model="h100_fp8_promote128")
+
+
+def test_top_level_names_and_torch_free_inputs():
+    a = np.array([[1.0, 2.0]])
+    assert fp8ref.gemm is gemm and fp8ref.dot is dot and fp8ref.AccumModel is AccumModel
+    ml = pytest.importorskip("ml_dtypes")
+    got = fp8ref.gemm(a.astype(ml.float8_e4m3fn), np.array([[3.0], [0.5]]).astype(ml.float8_e4m3fn))
+    assert got.dtype == np.float32 and got[0, 0] == 4.0
+
+
+def test_fp16_output_mode():
+    a = np.array([[1.0] * 4])
+    b = np.array([[2.0**-24] * 4]).T
+    d = gemm(a, b, np.float16(1.0), model="h100_fp16", out="fp16")
+    assert d.dtype == np.float16 and d[0, 0] == 1.0  # RNE to binary16 (accumulation.md T4 note)
+    assert gemm(a, b, np.float32(1.0), model="h100_fp16")[0, 0] == float.fromhex("0x1.000004p+0")
+
+
+def test_error_study_reports_every_model():
+    rng = np.random.default_rng(6)
+    a = fp8ref.quantize(np.abs(rng.standard_normal((4, 512))).astype(np.float32), "e4m3fn")
+    b = fp8ref.quantize(np.abs(rng.standard_normal((512, 4))).astype(np.float32), "e4m3fn")
+    s = error_study(a, b, ("h100_fp8", "h100_fp8_promote128", "exact"))
+    rows = {r[0]: r for r in s.rows}
+    ref = gemm(a, b, model="exact").astype(np.float64)
+    h = gemm(a, b, model="h100_fp8").astype(np.float64)
+    assert rows["h100_fp8"][1] == pytest.approx(np.max(np.abs(h - ref) / np.abs(ref)))
+    assert rows["exact"][1] == 0.0 and rows["exact"][4] == 1.0
+    assert rows["h100_fp8_promote128"][1] < rows["h100_fp8"][1]
+    assert "h100_fp8" in s.table() and "<table>" in s._repr_html_()
+
+
+def test_models_are_descriptions_users_can_build():
+    m = get_model("h100_fp8").replace(name="mine", n=8, frac_bits=20)
+    assert m.n == 8 and get_model(m) is m and "h100_fp8" in list_models()
+    for bad, msg in [({"n": 0}, "n must be"), ({"frac_bits": -1}, "frac_bits"), ({"out_rounding": "rd"}, "out_rounding"),
+                     ({"promote": 20}, "multiple of n"), ({"in_fmt": "hif8x"}, "hif8x"),
+                     ({"frac_bits": 60}, "53-bit window"), ({"out_frac": 30}, "out_frac")]:
+        with pytest.raises(ValueError, match=msg):
+            PRESETS["h100_fp8"].replace(**bad)
+    wide = fp8ref.Format("e5m12", exp_bits=5, man_bits=12, bias=15, has_infinity=True, num_high_nans=0)
+    with pytest.raises(ValueError, match="too wide"):
+        AccumModel("wide", 4, 10, in_fmt="e4m3fn", in_fmts=("e4m3fn",)).replace(in_fmt=wide, in_fmts=(wide,))
+
+
+BAD = [
+    (lambda: gemm(np.array([[1.0, 0.3]]), np.ones((2, 1))), ValueError, r"a\[0, 1\] = 0.3 is not exactly representable in e4m3fn"),
+    (lambda: gemm(np.ones((1, 2)), np.array([[1.0], [500.0]])), ValueError, r"b\[1, 0\] = 500.0"),
+    (lambda: gemm(np.ones((1, 2)), np.ones((3, 1))), ValueError, "inner dimensions differ"),
+    (lambda: gemm(np.ones(2), np.ones((2, 1))), ValueError, "must be 2-D"),
+    (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), model="h200_fp8"), ValueError, "presets: exact, fp32_fma"),
+    (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), in_fmt="fp16"), ValueError, "takes inputs in e4m3fn, e5m2"),
+    (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), in_fmt="nope"), ValueError, "nope"),
+    (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), np.array([[0.1]])), ValueError, r"c\[0, 0\] = 0.1 is not a float32"),
+    (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), np.ones((2, 2))), ValueError, "c must broadcast"),
+    (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), out="bf16"), ValueError, "out must be one of fp32, fp16"),
+    (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), model="h100_tf32", in_fmt="tf32", out="fp16"), ValueError,
+     "no fp16 output mode"),
+    (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), np.float32(0.1), model="h100_fp16", out="fp16"), ValueError,
+     "not a float16"),
+    (lambda: gemm(np.ones((1, 2), dtype=np.int32), np.ones((2, 1))), TypeError, "floating-point"),
+    (lambda: dot(np.ones((2, 3)), np.ones((2, 4))), ValueError, "one shape"),
+    (lambda: dot(np.ones((2, 3)), np.ones((2, 3)), np.ones((2, 2))), ValueError, "c must be None, a scalar or shape"),
+    (lambda: error_study(np.ones((1, 1)), np.ones((1, 1)), ()), ValueError, "at least one"),
+    (lambda: reference_dot([1.0], [1.0, 2.0]), ValueError, "differ in length"),
+]
+
+
+@pytest.mark.parametrize("call,exc,msg", BAD, ids=[str(i) for i in range(len(BAD))])
+def test_bad_input(call, exc, msg):
+    with pytest.raises(exc, match=msg):
+        call()
