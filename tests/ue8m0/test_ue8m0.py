@@ -1,0 +1,305 @@
+"""UE8M0: decode and encode against ml_dtypes, gfloat and an exact ``fractions`` reference.
+
+The reference below restates the rules of ``fp8ref.codecs.ue8m0`` (docs/formats_ue8m0_posit.md)
+with Fractions and value lists; it shares no code with the codec.
+"""
+
+from fractions import Fraction
+
+import gfloat
+import ml_dtypes
+import numpy as np
+import pytest
+from gfloat.formats import format_info_ocp_e8m0
+
+import fp8ref
+import fp8ref.codecs.ue8m0  # noqa: F401  (registers the format and codec)
+from fp8ref import decode, encode, get_format
+from fp8ref.codecs import ue8m0 as codec
+from fp8ref.core.unpack import as_source_array, unpack
+from fp8ref.policy import Policy
+
+E8 = ml_dtypes.float8_e8m0fnu
+MODES = ("rdn", "rup", "rne", "rna", "rtz")
+INEXACT, UNDERFLOW, OVERFLOW, INVALID = 0x01, 0x02, 0x04, 0x10
+TWO = Fraction(2)
+LO, HI = TWO**-127, TWO**127
+
+
+# ---- inputs -----------------------------------------------------------------------------------
+def f32_edges(signs=True):
+    """Every float32 exponent field with its 1.0, 1.5 (midpoint) significands ±1 ulp and ends,
+    every subnormal power of two and 1.5x one ±1 ulp, zeros, infinities, NaNs."""
+    half, top = 1 << 22, (1 << 23) - 1
+    fr = np.array([0, 1, 2, half - 1, half, half + 1, top - 1, top], dtype=np.uint32)
+    e = np.arange(0, 256, dtype=np.uint32)
+    pats = ((e[:, None] << np.uint32(23)) | fr[None, :]).ravel()
+    sub = []
+    for k in range(23):
+        p = 1 << k
+        sub += [p, p - 1, p + 1, p + (p >> 1), p + (p >> 1) - 1, p + (p >> 1) + 1]
+    pats = np.concatenate([pats, np.array(sub, dtype=np.uint32), np.array([0x7FC00000, 0x7F800001], np.uint32)])
+    pats = np.unique(pats)
+    if signs:
+        pats = np.concatenate([pats, pats | np.uint32(1 << 31)])
+    return pats.view(np.float32)
+
+
+def every16(dtype):
+    return np.arange(1 << 16, dtype=np.uint16).view(dtype)
+
+
+# ---- exact reference -------------------------------------------------------------------------
+def _floor_pow2(x: Fraction) -> int:
+    e = x.numerator.bit_length() - x.denominator.bit_length()
+    while TWO**e > x:
+        e -= 1
+    while TWO ** (e + 1) <= x:
+        e += 1
+    return e
+
+
+def ref_encode(x, mode, overflow="ovf_inf", below="nan", tininess="after"):
+    """(code, flags) for one input: a Fraction, or float inf/-inf/nan."""
+    if x == "snan":
+        return 0xFF, INVALID
+    if isinstance(x, float):
+        if x != x:
+            return 0xFF, 0
+        if x > 0:
+            return (0xFE if overflow == "sat_finite" else 0xFF), 0
+        return _below(below, INVALID)
+    if x <= 0:
+        return _below(below, INVALID)
+    e = _floor_pow2(x)
+    a, b = TWO**e, TWO ** (e + 1)
+    if x == a:
+        r = a
+    elif mode in ("rtz", "rdn"):
+        r = a
+    elif mode == "rup":
+        r = b
+    else:
+        mid = (a + b) / 2  # arithmetic midpoint
+        if x != mid:
+            r = a if x < mid else b
+        elif mode == "rna":
+            r = b
+        else:  # rne: even code; code(2^e) = e + 127
+            r = a if (e + 127) % 2 == 0 else b
+    if r > HI:
+        code = 0xFE if (overflow == "sat_finite" or mode in ("rtz", "rdn")) else 0xFF
+        return code, INEXACT | OVERFLOW
+    if x < LO:
+        tiny = (r < LO) if tininess == "after" else True
+        fl = INEXACT | (UNDERFLOW if tiny else 0)
+        if mode in ("rtz", "rdn"):
+            return _below(below, fl)
+        return 0x00, fl
+    code = _floor_pow2(r) + 127
+    return code, (INEXACT if r != x else 0)
+
+
+def _below(below, flags):
+    if below == "error":
+        return "error", flags
+    return (0xFF if below == "nan" else 0x00), flags
+
+
+def as_exact(v):
+    """A Fraction, float +-inf / nan, or "snan" (signalling NaN: quiet bit clear)."""
+    if v != v:
+        u = int(np.asarray(v).view(np.uint32 if v.dtype == np.float32 else np.uint64))
+        quiet = 1 << (22 if v.dtype == np.float32 else 51)
+        return float("nan") if u & quiet else "snan"
+    v = float(v)
+    return v if not np.isfinite(v) else Fraction(v)
+
+
+# ---- decode ----------------------------------------------------------------------------------
+def test_decode_every_code_vs_ml_dtypes():
+    codes = np.arange(256, dtype=np.uint8)
+    ref = codes.view(E8).astype(np.float64)
+    for dt in (np.float32, np.float64):
+        got = decode(codes, "ue8m0", dtype=dt).astype(np.float64)
+        np.testing.assert_array_equal(got, ref)
+
+
+def test_exact_values_and_figures():
+    f = get_format("float8_e8m0fnu")
+    assert f is get_format("e8m0fnu") is get_format("UE8M0")
+    assert f.kind == "ue8m0" and f.bits == 8 and f.num_codes == 256 and f.code_dtype == np.uint8
+    assert f.exact_value(0) == TWO**-127 and f.exact_value(127) == 1 and f.exact_value(254) == HI
+    assert f.exact_value(255) != f.exact_value(255)
+    assert f.nan_codes == (0xFF,) and f.canonical_nan == 0xFF and not f.has_infinity
+    assert f.max_finite == 2.0**127 and f.min_normal == 2.0**-127
+    figs = f.figures()
+    assert figs["num_finite"] == 255 and figs["emin"] == -127 and figs["emax"] == 127
+    assert "ue8m0" in f._repr_html_()
+    with pytest.raises(ValueError):
+        f.exact_value(256)
+
+
+# ---- oracles ---------------------------------------------------------------------------------
+def _assert_same(x, got, ref, what):
+    bad = np.flatnonzero(np.asarray(got).ravel() != np.asarray(ref).ravel())
+    assert bad.size == 0, (
+        f"{what}: {bad.size} mismatches, first x={np.asarray(x).ravel()[bad[0]]!r} "
+        f"got {int(np.asarray(got).ravel()[bad[0]]):#x} ref {int(np.asarray(ref).ravel()[bad[0]]):#x}"
+    )
+
+
+def ml_dtypes_quirk(x):
+    """Where ml_dtypes 0.6 is not a nearest rounding: inputs in (2^-127, 1.5 * 2^-127) (float32
+    subnormals, and wider inputs it first rounds to one) go to 2^-126 (0x01) although 2^-127
+    (0x00) is nearer. fp8ref follows the exact rule there (checked against fractions below)."""
+    v = np.asarray(x).astype(np.float64)
+    return (v > 2.0**-127) & (v < 1.5 * 2.0**-127)
+
+
+def assert_vs_ml_dtypes(x, got):
+    ref = np.asarray(x).astype(E8).view(np.uint8)
+    quirk = ml_dtypes_quirk(x)
+    assert (ref[quirk] == 0x01).all() and (got[quirk] == 0x00).all()
+    _assert_same(x[~quirk], got[~quirk], ref[~quirk], "rna vs ml_dtypes")
+    return int(quirk.sum())
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
+@pytest.mark.parametrize("x", [f32_edges(), every16(np.float16), every16(ml_dtypes.bfloat16)],
+                         ids=["float32_edges", "every_float16", "every_bfloat16"])
+def test_rna_vs_ml_dtypes(x):
+    n = assert_vs_ml_dtypes(x, encode(x, "ue8m0", rounding="rna", below_range="nan"))
+    assert (n == 0) if x.dtype == np.float16 else (n > 0)  # the quirk region is exercised
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
+def test_rna_vs_ml_dtypes_random_float32():
+    rng = np.random.default_rng(20261203)
+    x = rng.integers(0, 1 << 32, size=200_000, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    assert_vs_ml_dtypes(x, encode(x, "ue8m0", rounding="rna"))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
+def test_ml_dtypes_preset_float64_goes_through_float32():
+    # 1.5*2^127*(1-2^-30) rounds to the tie 1.5*2^127 in float32, then up to NaN
+    x = np.array([1.5 * 2.0**127 * (1 - 2.0**-30), 2.0**-128 * (1 - 2.0**-40), 3.0, 1e-300])
+    ref = x.astype(E8).view(np.uint8)
+    _assert_same(x, encode(x, "ue8m0", preset="ml_dtypes", rounding="rna"), ref, "ml_dtypes preset")
+    assert list(encode(x[:1], "ue8m0", rounding="rna")) == [0xFE]  # direct: below the tie
+
+
+GF_MODES = {
+    "rne": gfloat.RoundMode.TiesToEven,
+    "rna": gfloat.RoundMode.TiesToAway,
+    "rtz": gfloat.RoundMode.TowardZero,
+    "rup": gfloat.RoundMode.TowardPositive,
+    "rdn": gfloat.RoundMode.TowardNegative,
+}
+
+
+def _gfloat_codes(vals, mode, sat):
+    out = []
+    for v in vals:
+        r = gfloat.round_float(format_info_ocp_e8m0, float(v), GF_MODES[mode], sat)
+        out.append(0xFF if r != r else gfloat.encode_float(format_info_ocp_e8m0, r))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("overflow", ["ovf_inf", "sat_finite"])
+def test_vs_gfloat_in_range(mode, overflow):
+    """gfloat (rne = ties to the even code) on every positive float32 edge value >= 2^-127.
+    Below 2^-127 gfloat returns values outside the UE8M0 set (0, 2^-128): not comparable."""
+    x = f32_edges(signs=False)
+    x = x[np.isfinite(x)]
+    x = x[x.astype(np.float64) >= 2.0**-127]
+    ref = _gfloat_codes(x, mode, overflow == "sat_finite")
+    _assert_same(x, encode(x, "ue8m0", rounding=mode, overflow=overflow), ref, f"{mode} vs gfloat")
+
+
+def test_peer_table_worked_examples():
+    """The peer table of ../shared/specs/peers.md: ties up (ml_dtypes/torch) vs even code (gfloat)."""
+    x = np.array([0.75, 1.5, 3.0, 6.0, 12.0], dtype=np.float32)
+    assert [2.0 ** (int(c) - 127) for c in encode(x, "ue8m0", rounding="rna")] == [1, 2, 4, 8, 16]
+    assert [2.0 ** (int(c) - 127) for c in encode(x, "ue8m0", rounding="rne")] == [0.5, 2, 2, 8, 8]
+
+
+def test_torch_min_behaviour():
+    """torch / TransformerEngine (peers.md): 0 -> 0x00, 2^-128 -> 0x00, NaN/Inf/overflow -> 0xFF,
+    ties up. (torch maps a negative x to |x|: not reproduced; min gives 0x00 for negatives.)"""
+    x = np.array([0.0, -0.0, 2.0**-128, np.nan, np.inf, 1.5 * 2.0**127, 3.0, -1.0], dtype=np.float32)
+    got = encode(x, "ue8m0", rounding="rna", below_range="min")
+    assert list(got) == [0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0x81, 0x00]
+    # TE / PTX cvt.rp.satfinite.ue8m0x2.f32: round up, saturate; amax 0 -> 0x00, Inf -> 0xFE
+    got = encode(np.array([0.0, 1.0, 1.0000001, np.inf, 2.0**127 * 1.5], np.float32), "ue8m0",
+                 rounding="rup", overflow="sat_finite", below_range="min")
+    assert list(got) == [0x00, 0x7F, 0x80, 0xFE, 0xFE]
+
+
+# ---- exact reference, every policy ------------------------------------------------------------
+def _f64_extras():
+    return np.array([2.0**128, 2.0**200, 1.75 * 2.0**127, 1.5 * 2.0**127 * (1 + 2.0**-52),
+                     1.5 * 2.0**127 * (1 - 2.0**-52), 2.0**-128 * (1.5 + 2.0**-50), 2.0**-150,
+                     5e-324, 1e-300, -1e-300, 1.5 * 2.0**-128, 1.5 * 2.0**-128 * (1 - 2.0**-52)])
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("tininess", ["after", "before"])
+def test_every_policy_vs_fractions(mode, tininess):
+    xs = [f32_edges(), _f64_extras()]
+    for x in xs:
+        exact = [as_exact(v) for v in x]
+        for overflow in ("ovf_inf", "sat_finite"):
+            for below in ("nan", "min"):
+                codes, flags = encode(x, "ue8m0", rounding=mode, overflow=overflow, below_range=below,
+                                      tininess=tininess, return_flags=True)
+                ref = [ref_encode(v, mode, overflow, below, tininess) for v in exact]
+                rc = np.array([r[0] for r in ref])
+                rf = np.array([r[1] for r in ref])
+                what = f"{x.dtype} {mode}/{overflow}/{below}/{tininess}"
+                _assert_same(x, codes, rc, what + " codes")
+                _assert_same(x, flags, rf, what + " flags")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_table_paths_agree_with_generic(mode):
+    """float32 key table and float16/bfloat16 full tables vs encode_exact on the decomposed input."""
+    pol = Policy(rounding=mode, below_range="min")
+    for x in (f32_edges(), every16(np.float16), every16(ml_dtypes.bfloat16)):
+        arr, src = as_source_array(x)
+        c0, f0 = codec.encode_exact(get_format("ue8m0"), *unpack(arr, src), pol)
+        c1, f1 = encode(x, "ue8m0", policy=pol, return_flags=True)
+        _assert_same(x, c1, c0, f"{x.dtype} table codes")
+        _assert_same(x, f1, f0, f"{x.dtype} table flags")
+
+
+def test_below_range_error():
+    f = get_format("ue8m0")
+    pol = Policy(rounding="rne", below_range="error")
+    x = np.array([1.0, 0.0], dtype=np.float64)
+    with pytest.raises(ValueError, match="no UE8M0 value"):
+        codec.encode_exact(f, *unpack(*as_source_array(x)), pol)
+    ok = np.array([1.0, 2.0**-140, 3.0])  # tiny positives round up to 2^-127 under rne
+    codes, _ = codec.encode_exact(f, *unpack(*as_source_array(ok)), pol)
+    assert list(codes) == [127, 0, 128]
+    with pytest.raises(ValueError, match="no UE8M0 value"):
+        codec.encode_exact(f, *unpack(*as_source_array(ok)), Policy(rounding="rtz", below_range="error"))
+
+
+def test_unsupported_rounding():
+    with pytest.raises(ValueError, match="not defined for UE8M0"):
+        encode(np.float32(1.0), "ue8m0", rounding="rto")
+
+
+def test_flags_examples():
+    x = np.array([1.0, 1.5, 2.0**-130, 3.0 * 2.0**127, 0.0, -2.0, np.inf], dtype=np.float64)
+    _, fl = encode(x, "ue8m0", rounding="rna", return_flags=True)
+    assert [fp8ref.flag_names(f) for f in fl] == [
+        [], ["inexact"], ["inexact", "underflow"], ["inexact", "overflow"], ["invalid"], ["invalid"], []]
+
+
+def test_quantize_roundtrip_every_code():
+    vals = decode(np.arange(255, dtype=np.uint8), "ue8m0", dtype=np.float64)
+    for mode in MODES:
+        assert list(encode(vals, "ue8m0", rounding=mode)) == list(range(255))
