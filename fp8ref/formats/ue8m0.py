@@ -13,11 +13,31 @@ import numpy as np
 
 from .ieee import Format
 
-__all__ = ["UE8M0Format"]
+__all__ = ["UE8M0Format", "PowerOfTwoRange"]
+
+
+class PowerOfTwoRange:
+    """Figures of a format whose positive values run from ``2^emin`` to ``2^emax`` with no
+    subnormals and whose only non-finite codes are its NaNs (UE8M0, posits)."""
+
+    @property
+    def max_finite(self) -> float:
+        return 2.0**self.emax
+
+    @property
+    def min_normal(self) -> float:
+        """The smallest positive value (there are no subnormals)."""
+        return 2.0**self.emin
+
+    min_subnormal = min_normal
+
+    @property
+    def num_finite(self) -> int:
+        return self.num_codes - len(self.nan_codes)
 
 
 @dataclass(frozen=True)
-class UE8M0Format:
+class UE8M0Format(PowerOfTwoRange):
     """Immutable description of UE8M0 (the only instance the library needs is registered)."""
 
     name: str = "ue8m0"
@@ -42,23 +62,6 @@ class UE8M0Format:
     is_signed = False
     max_code = 0xFE
     min_code = 0x00
-
-    @property
-    def max_finite(self) -> float:
-        return 2.0**self.emax
-
-    @property
-    def min_normal(self) -> float:
-        return 2.0**self.emin
-
-    @property
-    def min_subnormal(self) -> float:
-        """No subnormals: the smallest value, 2^-127."""
-        return 2.0**self.emin
-
-    @property
-    def num_finite(self) -> int:
-        return self.num_codes - len(self.nan_codes)
 
     def exact_value(self, code: int) -> Fraction | float:
         """Exact value of one code: ``Fraction(2) ** (code - 127)``, float NaN for 0xFF."""
