@@ -247,3 +247,27 @@ def test_roundtrip_every_code():
         codes = np.array([c for c in range(256) if c != 0x80])
         vals = decode(codes, name, dtype=np.float64)
         assert list(encode(vals, name)) == list(codes)
+
+
+def _random_float64(n, seed, span):
+    rng = np.random.default_rng(seed)
+    sig = rng.uniform(1, 2, n)
+    exp = rng.integers(-span, span + 1, n)
+    sign = np.where(rng.integers(0, 2, n) == 1, -1.0, 1.0)
+    return sign * np.ldexp(sig, exp)
+
+
+def test_encode_es0_vs_softposit_random_float64():
+    """SoftPosit converts float64 directly: an oracle for fp8ref's direct float64 path."""
+    x = _random_float64(20_000, 11, 10)
+    _assert_same(x, encode(x, "posit8_es0"), _softposit8(x), "posit8_es0 float64 vs softposit")
+
+
+@pytest.mark.parametrize("name", ["posit8_es1", "posit8_es2"])
+def test_encode_random_float64_vs_reference(name):
+    fmt = get_format(name)
+    x = _random_float64(4_000, 12 + fmt.es, fmt.emax + 3)
+    codes, flags = encode(x, fmt, return_flags=True)
+    ref = [ref_encode(Fraction(float(v)), 8, fmt.es) for v in x]
+    _assert_same(x, codes, [r[0] for r in ref], f"{name} codes")
+    _assert_same(x, flags, [r[1] for r in ref], f"{name} flags")
