@@ -34,7 +34,7 @@ from ..formats.posit import PositFormat
 from ..policy import FLAG_INEXACT, FLAG_INVALID, FLAG_OVERFLOW, FLAG_UNDERFLOW
 from . import register_codec
 
-__all__ = ["encode_exact", "decode_table", "key_lead_bits", "POSIT8"]
+__all__ = ["encode_exact", "decode_table", "key_lead_bits", "register_formats", "POSIT8"]
 
 kind = "posit"
 
@@ -96,17 +96,22 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
     return codes, flags
 
 
-def _register(nbits, es, aliases=()):
-    fmt = PositFormat(nbits, es)
-    try:
-        return get_format(fmt.name)
-    except ValueError:
-        return register(fmt, aliases)
+#: the registered posit8 formats by es (``posit8`` is an alias of es = 2, the 2022 standard)
+POSIT8 = {es: PositFormat(8, es) for es in (0, 1, 2)}
+_ALIASES = {2: ("posit8",)}
 
 
-POSIT8 = {
-    0: _register(8, 0),
-    1: _register(8, 1),
-    2: _register(8, 2, ("posit8",)),
-}
+def register_formats():
+    """Register posit8_es0/1/2 where their names are free; return them by es. Runs at import;
+    callable again (tests restore the registry)."""
+    out = {}
+    for es, fmt in POSIT8.items():
+        try:
+            out[es] = get_format(fmt.name)
+        except ValueError:
+            out[es] = register(fmt, _ALIASES.get(es, ()))
+    return out
+
+
+register_formats()
 register_codec(sys.modules[__name__])

@@ -41,7 +41,7 @@ from ..policy import FLAG_INEXACT, FLAG_INVALID, FLAG_OVERFLOW, FLAG_UNDERFLOW
 from . import register_codec
 from .ieee import overflow_to_max
 
-__all__ = ["encode_exact", "decode_table", "key_lead_bits", "below_range_mask", "UE8M0", "ROUNDINGS"]
+__all__ = ["encode_exact", "decode_table", "key_lead_bits", "below_range_mask", "register_formats", "UE8M0", "ROUNDINGS"]
 
 kind = "ue8m0"
 
@@ -135,17 +135,18 @@ def _describe(neg, cls, M, E):
     return f"{'-' if neg else ''}{int(M)}*2^{int(E)}"
 
 
-def _register():
-    fmt = UE8M0Format()
+UE8M0 = UE8M0Format()
+ALIASES = ("e8m0fnu", "float8_e8m0fnu")
+
+
+def register_formats():
+    """Register ``ue8m0`` (aliases ``e8m0fnu``, ``float8_e8m0fnu``) unless that name is taken;
+    return the registered format. Runs at import; callable again (tests restore the registry)."""
     try:
-        known = get_format(fmt.name)
+        return get_format(UE8M0.name)
     except ValueError:
-        known = None
-    if known is None:
-        register(fmt, ("e8m0fnu", "float8_e8m0fnu"))
-        known = fmt
-    return known
+        return register(UE8M0, ALIASES)
 
 
-UE8M0 = _register()
+register_formats()
 register_codec(sys.modules[__name__])

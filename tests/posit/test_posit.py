@@ -4,7 +4,8 @@ standard (every es, user widths).
 The reference shares no code with fp8ref: it decodes codes from their bit *strings*, and rounds
 by bisection over the sorted values, with the tie point between neighbours ``i`` and ``i+1``
 taken as the value of the ``(n+1)``-bit posit ``2i+1`` (the pattern midpoint: "round to
-nearest even on the bit pattern").
+nearest even on the bit pattern"). The codec is imported by the ``codec`` fixture
+(conftest.py), which registers posit8_es0/1/2 for this module only.
 """
 
 from bisect import bisect_right
@@ -16,9 +17,7 @@ import numpy as np
 import pytest
 import softposit
 
-import fp8ref.codecs.posit  # noqa: F401  (registers posit8_es0/1/2 and the codec)
 from fp8ref import decode, encode, get_format
-from fp8ref.codecs import posit as codec
 from fp8ref.core.unpack import as_source_array, unpack
 from fp8ref.formats.posit import PositFormat
 from fp8ref.policy import Policy
@@ -225,7 +224,7 @@ def test_integer_inputs():
 
 
 @pytest.mark.parametrize("fmt", ["posit8_es0", "posit8_es2", PositFormat(6, 1)], ids=str)
-def test_table_paths_agree_with_generic(fmt):
+def test_table_paths_agree_with_generic(fmt, codec):
     fmt = get_format(fmt)
     pol = Policy()
     for x in (f32_edges(fmt), every16(np.float16)):

@@ -1,7 +1,8 @@
 """UE8M0: decode and encode against ml_dtypes, gfloat and an exact ``fractions`` reference.
 
-The reference below restates the rules of ``fp8ref.codecs.ue8m0`` (docs/formats_ue8m0_posit.md)
-with Fractions and value lists; it shares no code with the codec.
+The codec is imported by the ``codec`` fixture (conftest.py), which registers ``ue8m0`` for
+this module only. The reference below restates the rules of ``fp8ref.codecs.ue8m0``
+(docs/formats_ue8m0_posit.md) with Fractions and value lists; it shares no code with the codec.
 """
 
 from fractions import Fraction
@@ -13,9 +14,7 @@ import pytest
 from gfloat.formats import format_info_ocp_e8m0
 
 import fp8ref
-import fp8ref.codecs.ue8m0  # noqa: F401  (registers the format and codec)
 from fp8ref import decode, encode, get_format
-from fp8ref.codecs import ue8m0 as codec
 from fp8ref.core.unpack import as_source_array, unpack
 from fp8ref.policy import Policy
 
@@ -267,7 +266,7 @@ def test_every_policy_vs_fractions(mode, tininess):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_table_paths_agree_with_generic(mode):
+def test_table_paths_agree_with_generic(mode, codec):
     """float32 key table and float16/bfloat16 full tables vs encode_exact on the decomposed input."""
     pol = Policy(rounding=mode, below_range="min")
     for x in (f32_edges(), every16(np.float16), every16(ml_dtypes.bfloat16)):
@@ -278,7 +277,7 @@ def test_table_paths_agree_with_generic(mode):
         _assert_same(x, f1, f0, f"{x.dtype} table flags")
 
 
-def test_below_range_error():
+def test_below_range_error(codec):
     f = get_format("ue8m0")
     pol = Policy(rounding="rne", below_range="error")
     x = np.array([1.0, 0.0], dtype=np.float64)
