@@ -6,7 +6,7 @@ on batches of rows; ``reference_dot`` is an independent pure-Python (``fractions
 implementation of the same definition; ``error_study`` compares models with the exact result.
 """
 
-from .gemm import OUTPUTS, alignment_exponents, dot, gemm
+from .api import OUTPUTS, alignment_exponents, dot, gemm
 from .model import PRESETS, AccumModel, get_model, list_models
 from .reference import reference_dot
 from .study import ErrorStudy, error_study

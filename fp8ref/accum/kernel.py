@@ -270,96 +270,157 @@ def dot_kernel(A, EA, B, EB, C, SA, SB, n, F, frac, emin, emax, rne, promote, sp
 
 
 # ---- the fast path: finite F, finite inputs; vectorised across output columns -----------------
-_JC = 64                      # output columns per task
+_JC = 64                      # output columns per task (one packed chunk of B)
+_RT = 64                      # rows of A per task (they share the packed chunk)
 _EXP_MASK = 0x7FF
 _F64_BIAS = 1023
+_P_CAP = 2.0**126             # the float32 path's largest grid scale (see api.narrow_ok)
 
 
 @njit(cache=True)
-def _pow2_into(P, E, F, sign):
-    """P <- 2^(sign·(F - E)) written as float64 bits, the exponent clamped into the normal range."""
-    Pi = P.view(np.int64)
+def _block_exponents(E, ea, EBp, b0, b1):
+    """E[j] <- max(E[j], max_k ea[k] + EBp[k, j]) over one block."""
+    for k in range(b0, b1):
+        e = ea[k]
+        row = EBp[k]
+        for jj in range(E.shape[0]):
+            E[jj] = max(E[jj], e + row[jj])
+
+
+@njit(cache=True)
+def _block_sums(S, a, Bp, P, b0, b1):
+    """S[j] += Σ_k trunc(a[k]·Bp[k, j]·P[j]): every product is exact in Bp's dtype and P[j] is a
+    power of two, so each term is the product truncated to the block's grid (an integer)."""
+    for k in range(b0, b1):
+        av = a[k]
+        row = Bp[k]
+        for jj in range(S.shape[0]):
+            S[jj] += np.trunc(av * row[jj] * P[jj])
+
+
+@njit(cache=True)
+def _acc_alignment(E, accb):
+    """E <- the accumulator's alignment exponent (float64 bit patterns accb; none for 0, ±inf)."""
     for jj in range(E.shape[0]):
-        x = min(max(_F64_BIAS + sign * (F - E[jj]), 1), 2046)
-        Pi[jj] = np.int64(x) << 52
+        b = accb[jj]
+        e = ((b >> 52) & _EXP_MASK) - _F64_BIAS
+        E[jj] = max(e, -126) if ((b << 1) != 0 and e < 1024) else ZERO_EXP
 
 
 @njit(cache=True)
-def _acc_exponents(acc, E):
-    """E <- alignment exponent of each accumulator value (binary32 values; ZERO_EXP for 0)."""
-    bits = acc.view(np.int64)
-    for jj in range(acc.shape[0]):
-        e = ((bits[jj] >> 52) & _EXP_MASK) - _F64_BIAS
-        E[jj] = max(e, -126) if acc[jj] != 0.0 and e < 1024 else ZERO_EXP  # 0, ±inf: no exponent
+def _grid_scales(E, F, Pb, Qb):
+    """P = 2^(F-E) and Q = 2^(E-F) as float64 bit patterns (exponents clamped to normal)."""
+    for jj in range(E.shape[0]):
+        x = F - E[jj]
+        Pb[jj] = np.int64(min(max(_F64_BIAS + x, 1), 2046)) << 52
+        Qb[jj] = np.int64(min(max(_F64_BIAS - x, 1), 2046)) << 52
 
 
 @njit(cache=True)
-def _round_block(V, acc, frac, emin, emax, rne):
-    """acc <- V rounded to `frac` fraction bits (RZ, or RNE): a bit mask on the float64 pattern for
-    values in [2^emin, 2^(emax+1)); the scalar rounding for the rest (zero, subnormal, overflow)."""
-    sh = 52 - frac
-    low = (np.int64(1) << sh) - 1
-    bits = V.view(np.int64)
-    out = acc.view(np.int64)
+def _acc_terms(S, Pn, Sn, acc, P):
+    """S <- trunc(acc·P) (0 for ±inf acc); Pn <- P in the product dtype (capped); Sn <- 0."""
+    for jj in range(S.shape[0]):
+        v = acc[jj] * P[jj]
+        S[jj] = np.trunc(v) if v - v == 0.0 else 0.0
+        Pn[jj] = min(P[jj], _P_CAP)
+        Sn[jj] = 0
+
+
+@njit(cache=True)
+def _round_mask(V, Vb, accb, acc, S, Sn, Q, sh, low, half, rne, lo, hi):
+    """V <- (S + Sn)·Q (±inf accumulators kept); acc <- V rounded by a mask on its bits.
+    Returns how many results need the scalar rounding (zero, subnormal, overflow)."""
+    nfall = 0
     for jj in range(V.shape[0]):
-        b = bits[jj]
+        old = acc[jj]
+        v = (S[jj] + float(Sn[jj])) * Q[jj]
+        V[jj] = old if old - old != 0.0 else v
+    for jj in range(V.shape[0]):
+        b = Vb[jj]
         if rne:
-            b = b + (low >> 1) + ((b >> sh) & 1)
-        out[jj] = b & ~low
-    lo = _F64_BIAS + emin
-    hi = _F64_BIAS + emax
+            b = b + half + ((b >> sh) & 1)
+        nb = b & ~low
+        ev = (Vb[jj] >> 52) & _EXP_MASK
+        nfall += (ev < lo) | (ev > hi) | (((nb >> 52) & _EXP_MASK) > hi)
+        accb[jj] = nb
+    return nfall
+
+
+@njit(cache=True)
+def _round_rest(V, Vb, accb, acc, frac, emin, emax, rne, lo, hi):
     for jj in range(V.shape[0]):
-        ev = (bits[jj] >> 52) & _EXP_MASK
-        er = (out[jj] >> 52) & _EXP_MASK
-        if ev < lo or ev > hi or er > hi:
+        ev = (Vb[jj] >> 52) & _EXP_MASK
+        if ev < lo or ev > hi or ((accb[jj] >> 52) & _EXP_MASK) > hi:
             acc[jj] = _round_f64(V[jj], frac, emin, emax, rne)
 
 
 @njit(parallel=True, cache=True)
 def gemm_kernel_fast(A, EA, B, EB, C, SA, SB, n, F, frac, emin, emax, rne, promote):
-    """gemm_kernel for finite inputs and finite F, with B as (K, N): each task takes one row of A
-    and _JC columns of B, and runs every step of the block FMA as a loop across those columns."""
+    """gemm_kernel for finite inputs and finite F, with B as (K, N). A and B are float64, or
+    float32 when every product, grid term and block sum is exact in float32 (``api.narrow_ok``);
+    the block sums are kept in that dtype.
+
+    Each task packs _JC columns of B (and their exponents) contiguously and runs _RT rows of A
+    through them; every step of the block FMA is a loop across the columns, which LLVM vectorises.
+    RZ/RNE of a block result is a bit mask on its float64 pattern; zero, subnormal and overflowing
+    results take the scalar rounding, and an overflowed (±inf) accumulator stays ±inf."""
     M, K = A.shape
     N = B.shape[1]
+    ni = (M + _RT - 1) // _RT
     nj = (N + _JC - 1) // _JC
     D = np.empty((M, N), np.float64)
-    for t in prange(M * nj):
-        i = t % M
-        j0 = (t // M) * _JC
+    sh = 52 - frac
+    low = (np.int64(1) << sh) - 1
+    half = low >> 1
+    lo = _F64_BIAS + emin
+    hi = _F64_BIAS + emax
+    for t in prange(ni * nj):
+        i0 = (t // nj) * _RT
+        j0 = (t % nj) * _JC
+        h = min(_RT, M - i0)
         w = min(_JC, N - j0)
-        acc = np.empty(w)
-        reg = np.empty(w)
-        E = np.empty(w, np.int32)
-        P = np.empty(w)
-        S = np.empty(w)
+        Bp = np.zeros((K, _JC), B.dtype)
+        EBp = np.full((K, _JC), ZERO_EXP, np.int32)
+        for k in range(K):
+            for jj in range(w):
+                Bp[k, jj] = B[k, j0 + jj]
+                EBp[k, jj] = EB[k, j0 + jj]
+        acc = np.zeros((_RT, _JC))
+        reg = np.zeros((_RT, _JC))
+        accb = acc.view(np.int64)
+        E = np.empty(_JC, np.int32)
+        P = np.empty(_JC)
+        Q = np.empty(_JC)
+        Pb = P.view(np.int64)
+        Qb = Q.view(np.int64)
+        Pn = np.empty(_JC, B.dtype)
+        V = np.empty(_JC)
+        Vb = V.view(np.int64)
+        S = np.empty(_JC)
+        Sn = np.zeros(_JC, B.dtype)
         L = np.zeros(_NL, np.int64)
-        for jj in range(w):
-            reg[jj] = C[i, j0 + jj]
-            acc[jj] = 0.0 if promote else reg[jj]
+        for r in range(h):
+            for jj in range(w):
+                reg[r, jj] = C[i0 + r, j0 + jj]
+                acc[r, jj] = 0.0 if promote else reg[r, jj]
         for b0 in range(0, K, n):
             b1 = min(b0 + n, K)
-            _acc_exponents(acc, E)
-            for k in range(b0, b1):
-                ea = EA[i, k]
-                for jj in range(w):
-                    E[jj] = max(E[jj], ea + EB[k, j0 + jj])
-            _pow2_into(P, E, F, 1)
+            for r in range(h):
+                i = i0 + r
+                _acc_alignment(E, accb[r])
+                _block_exponents(E, EA[i], EBp, b0, b1)
+                _grid_scales(E, F, Pb, Qb)
+                _acc_terms(S, Pn, Sn, acc[r], P)
+                _block_sums(Sn, A[i], Bp, Pn, b0, b1)
+                if _round_mask(V, Vb, accb[r], acc[r], S, Sn, Q, sh, low, half, rne, lo, hi):
+                    _round_rest(V, Vb, accb[r], acc[r], frac, emin, emax, rne, lo, hi)
+                if promote and (b1 % promote == 0 or b1 == K):
+                    p = (b1 - 1) // promote
+                    for jj in range(w):
+                        s = float(np.float32(SA[i, p] * SB[j0 + jj, p]))
+                        reg[r, jj] = _fma32(s, acc[r, jj], reg[r, jj], L)
+                        acc[r, jj] = 0.0
+        for r in range(h):
             for jj in range(w):
-                S[jj] = np.trunc(acc[jj] * P[jj])
-            for k in range(b0, b1):
-                av = A[i, k]
-                for jj in range(w):
-                    S[jj] += np.trunc(av * B[k, j0 + jj] * P[jj])
-            _pow2_into(P, E, F, -1)
-            for jj in range(w):
-                S[jj] *= P[jj]
-            _round_block(S, acc, frac, emin, emax, rne)
-            if promote and (b1 % promote == 0 or b1 == K):
-                p = (b1 - 1) // promote
-                for jj in range(w):
-                    s = float(np.float32(SA[i, p] * SB[j0 + jj, p]))
-                    reg[jj] = _fma32(s, acc[jj], reg[jj], L)
-                    acc[jj] = 0.0
-        for jj in range(w):
-            D[i, j0 + jj] = reg[jj] if promote else acc[jj]
+                D[i0 + r, j0 + jj] = reg[r, jj] if promote else acc[r, jj]
     return D

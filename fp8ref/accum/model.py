@@ -72,6 +72,8 @@ class AccumModel:
                 raise ValueError(f"promote must be a positive int or None, got {self.promote!r}")
             if self.n is None or self.promote % self.n:
                 raise ValueError(f"promote={self.promote} must be a multiple of n={self.n}")
+            if self.fp16_out:
+                raise ValueError("a promotion model accumulates in an FP32 register: set fp16_out=False")
 
     def replace(self, **changes) -> "AccumModel":
         """A copy with some fields changed (validated again)."""
@@ -126,7 +128,7 @@ PRESETS = {
                                                "samples do not match")),
 }
 PRESETS["h100_fp8_promote128"] = PRESETS["h100_fp8"].replace(
-    name="h100_fp8_promote128", promote=128,
+    name="h100_fp8_promote128", promote=128, fp16_out=False,
     confidence="high (mechanism from DeepGEMM source)",
     source="DeepSeek-V3 §3.3.2, DeepGEMM sm90_fp8_gemm_1d2d.cuh")
 

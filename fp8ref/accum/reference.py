@@ -107,6 +107,8 @@ def reference_dot(a, b, c=0.0, *, model="h100_fp8", in_fmt=None, out="fp32", sca
         frac, rne = m.out_frac, m.out_rounding == "rne"
     else:
         raise ValueError(f"out must be 'fp32' or 'fp16', got {out!r}")
+    if out == "fp16" and not m.fp16_out:
+        raise ValueError(f"model {m.name!r} has no fp16 output mode")
     emin, emax = _OUT[out]
     n = m.n if m.n is not None else max(K, 1)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .gemm import gemm
+from .api import gemm
 from .model import get_model
 
 __all__ = ["error_study", "ErrorStudy"]

@@ -111,7 +111,7 @@ def test_models_are_descriptions_users_can_build():
     m = get_model("h100_fp8").replace(name="mine", n=8, frac_bits=20)
     assert m.n == 8 and get_model(m) is m and "h100_fp8" in list_models()
     for bad, msg in [({"n": 0}, "n must be"), ({"frac_bits": -1}, "frac_bits"), ({"out_rounding": "rd"}, "out_rounding"),
-                     ({"promote": 20}, "multiple of n"), ({"in_fmt": "hif8x"}, "hif8x"),
+                     ({"promote": 20, "fp16_out": False}, "multiple of n"), ({"promote": 32}, "fp16_out=False"), ({"in_fmt": "hif8x"}, "hif8x"),
                      ({"frac_bits": 60}, "53-bit window"), ({"out_frac": 30}, "out_frac")]:
         with pytest.raises(ValueError, match=msg):
             PRESETS["h100_fp8"].replace(**bad)

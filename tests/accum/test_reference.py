@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fp8ref
-import fp8ref.accum.gemm as G
+import fp8ref.accum.api as G
 from fp8ref import decode_table, get_format
 from fp8ref.accum import PRESETS, AccumModel, dot, gemm, reference_dot
 
@@ -19,7 +19,7 @@ CUSTOM = [
     AccumModel("n4_F3_rne", 4, 3, out_frac=7, out_rounding="rne", in_fmt="e5m2", in_fmts=("e5m2",)),
     AccumModel("n8_F30", 8, 30, in_fmt="bf16", in_fmts=("bf16", "fp16")),
     AccumModel("n2_exact", 2, None, out_rounding="rz", in_fmt="fp16", in_fmts=("fp16",)),
-    AccumModel("n16_F20_p32", 16, 20, out_frac=20, promote=32, in_fmt="e4m3fn", in_fmts=("e4m3fn",)),
+    AccumModel("n16_F20_p32", 16, 20, out_frac=20, promote=32, fp16_out=False, in_fmt="e4m3fn", in_fmts=("e4m3fn",)),
 ]
 MODELS = list(PRESETS.values()) + CUSTOM
 
@@ -112,7 +112,7 @@ def test_promotion_scales_match_reference(data):
     sb = np.array(data.draw(st.lists(sc, min_size=P, max_size=P)), dtype=np.float32)
     c = np.float32(data.draw(st.floats(-100, 100, width=32)))
     m = PRESETS["h100_fp8_promote128"]
-    from fp8ref.accum.gemm import _run, alignment_exponents
+    from fp8ref.accum.api import _run, alignment_exponents
 
     A, Bt = a[None].astype(np.float64), b[None].astype(np.float64)
     ea, eb = alignment_exponents(A, -6), alignment_exponents(Bt, -6)
@@ -124,7 +124,7 @@ def test_promotion_scales_match_reference(data):
 
 
 @pytest.mark.parametrize("model", [n for n, m in PRESETS.items() if m.frac_bits is not None])
-def test_fast_path_equals_per_element_path(model):
+def test_fast_path_equals_per_element_path(model, monkeypatch):
     """Larger random matrices (c != 0, subnormal and zero inputs): both kernels agree bit for bit."""
     m = PRESETS[model]
     rng = np.random.default_rng(7)
@@ -141,5 +141,16 @@ def test_fast_path_equals_per_element_path(model):
         finally:
             G._SCALAR_ONLY = False
         assert np.array_equal(_bits(fast), _bits(slow))
+        if G.narrow_ok(get_format(fmt), m.n, m.frac_bits):  # the float32 kernel vs the float64 one
+            with monkeypatch.context() as mp:
+                mp.setattr(G, "narrow_ok", lambda *a: False)
+                assert np.array_equal(_bits(gemm(A, B, C, model=m, in_fmt=fmt)), _bits(fast))
         d = dot(A, B.T[:37], np.diag(C[:, :37]), model=m, in_fmt=fmt)
         assert np.array_equal(_bits(d), _bits(np.diag(slow[:, :37])))
+
+
+def test_float32_kernel_is_used_where_exact():
+    assert G.narrow_ok(get_format("e4m3fn"), 32, 13) and G.narrow_ok(get_format("e5m2"), 16, 13)
+    assert not G.narrow_ok(get_format("e4m3fn"), 32, 25)  # b200: block sums exceed 2^24
+    assert not G.narrow_ok(get_format("bf16"), 8, 13)     # bf16 products leave float32's range
+    assert not G.narrow_ok(None, 32, 13)                  # MX: scales folded into the values

@@ -14,9 +14,11 @@ Block-scaled operands enter where the hardware applies their scales:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..codecs import decode_table
+from ..codecs import quantize
 from ..formats import get_format
 from .kernel import ZERO_EXP, dot_kernel, gemm_kernel, gemm_kernel_fast
 from .model import check_input_format, get_model
@@ -42,10 +44,12 @@ def _as_float64(x, name):
 
 def _check_exact(x, fmt, name):
     """Raise ValueError naming the first element of x that is not a value of fmt."""
-    table = decode_table(fmt)
-    ok = np.isin(x, table[~np.isnan(table)])
-    if np.isnan(table).any():
+    q = quantize(x, fmt, dtype=np.float64, overflow="sat_finite", nan_to="zero")  # never ±inf/NaN for finite x
+    ok = q == x
+    if fmt.has_nan:
         ok |= np.isnan(x)
+    if fmt.has_infinity:
+        ok |= np.isinf(x)
     if not ok.all():
         idx = tuple(int(i) for i in np.argwhere(~ok)[0])
         raise ValueError(f"{name}[{', '.join(map(str, idx))}] = {float(x[idx])!r} is not exactly "
@@ -87,9 +91,10 @@ def _shapes(A, B, C):
         raise ValueError(f"c must have shape {(A.shape[0], B.shape[1])}, got {C.shape}")
 
 
-def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False):
+def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False, fmt=None):
     """The kernel call: A (M,K), Bt (N,K) with their alignment exponents, C (M,N) float64.
-    rows=True: A and Bt are both (R,K), C is (R,), and D[r] is the dot product of row r."""
+    rows=True: A and Bt are both (R,K), C is (R,), and D[r] is the dot product of row r.
+    fmt: the input format when A and Bt hold its plain values (enables the float32 kernel)."""
     frac, emin, emax, rne, dtype = _out_params(model, out)
     K = A.shape[1]
     n = model.n if model.n is not None else max(K, 1)
@@ -104,11 +109,25 @@ def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False):
         D = dot_kernel(A, EA, Bt, EBt, C, SA, SB, n, F, frac, emin, emax, rne, promote, special)
         return D.astype(dtype)
     if F >= 0 and not special and not _SCALAR_ONLY:
-        D = gemm_kernel_fast(A, EA, np.ascontiguousarray(Bt.T), np.ascontiguousarray(EBt.T), C, SA, SB,
+        B = np.ascontiguousarray(Bt.T)
+        if narrow_ok(fmt, n, F):
+            A, B = A.astype(np.float32), B.astype(np.float32)
+        D = gemm_kernel_fast(A, EA, B, np.ascontiguousarray(EBt.T), C, SA, SB,
                              n, F, frac, emin, emax, rne, promote)
     else:
         D = gemm_kernel(A, EA, Bt, EBt, C, SA, SB, n, F, frac, emin, emax, rne, promote, special)
     return D.astype(dtype)
+
+
+def narrow_ok(fmt, n, F):
+    """True when the fast kernel may work in float32 for inputs of ``fmt`` (no scales folded in):
+    a product of two values has at most 24 significant bits and is a float32 normal, the grid
+    scale 2^(F-E) of a block holding a nonzero product is at most 2^126 (E >= 2·emin), and a
+    block's sum of grid terms (< n·2^(F+2)) stays below 2^24."""
+    if fmt is None or F + 2 + max(n, 1).bit_length() > 24:
+        return False
+    return (fmt.man_bits + 1 <= 12 and 2 * (fmt.emin - fmt.man_bits) >= -126
+            and 2 * math.log2(fmt.max_finite) < 127 and 2 * fmt.emin >= F - 126)
 
 
 def _c_matrix(c, M, N, out):
@@ -156,7 +175,7 @@ def gemm(a, b, c=None, *, model="h100_fp8", in_fmt=None, out="fp32"):
     _check_exact(B, fmt, "b")
     Bt = np.ascontiguousarray(B.T)
     return _run(m, A, alignment_exponents(A, fmt.emin), Bt, alignment_exponents(Bt, fmt.emin),
-                C, None, None, out)
+                C, None, None, out, fmt=fmt)
 
 
 def dot(a, b, c=None, *, model="h100_fp8", in_fmt=None, out="fp32"):
@@ -232,4 +251,4 @@ def _gemm_deepseek(a, b, c, m, out):
     SB = np.repeat(b.scales.astype(np.float64).T, tb_c, axis=0)[: B.shape[1]]
     Bt = np.ascontiguousarray(B.T)
     return _run(m, A, alignment_exponents(A, fmt.emin), Bt, alignment_exponents(Bt, fmt.emin),
-                C, np.ascontiguousarray(SA), np.ascontiguousarray(SB), out)
+                C, np.ascontiguousarray(SA), np.ascontiguousarray(SB), out, fmt=fmt)
