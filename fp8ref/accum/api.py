@@ -20,7 +20,7 @@ import numpy as np
 
 from ..codecs import quantize
 from ..formats import get_format
-from .kernel import ZERO_EXP, dot_kernel, gemm_kernel, gemm_kernel_fast
+from .kernel import P_CAP, ZERO_EXP, dot_kernel, gemm_kernel, gemm_kernel_fast
 from .model import check_input_format, get_model
 
 __all__ = ["gemm", "dot", "OUTPUTS", "alignment_exponents"]
@@ -110,10 +110,11 @@ def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False, fmt=None):
         return D.astype(dtype)
     if F >= 0 and not special and not _SCALAR_ONLY:
         B = np.ascontiguousarray(Bt.T)
+        pcap = 2.0**1023
         if narrow_ok(fmt, n, F):
-            A, B = A.astype(np.float32), B.astype(np.float32)
+            A, B, pcap = A.astype(np.float32), B.astype(np.float32), P_CAP
         D = gemm_kernel_fast(A, EA, B, np.ascontiguousarray(EBt.T), C, SA, SB,
-                             n, F, frac, emin, emax, rne, promote)
+                             n, F, frac, emin, emax, rne, promote, pcap)
     else:
         D = gemm_kernel(A, EA, Bt, EBt, C, SA, SB, n, F, frac, emin, emax, rne, promote, special)
     return D.astype(dtype)

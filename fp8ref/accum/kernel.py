@@ -274,7 +274,7 @@ _JC = 64                      # output columns per task (one packed chunk of B)
 _RT = 64                      # rows of A per task (they share the packed chunk)
 _EXP_MASK = 0x7FF
 _F64_BIAS = 1023
-_P_CAP = 2.0**126             # the float32 path's largest grid scale (see api.narrow_ok)
+P_CAP = 2.0**126              # the float32 path's largest grid scale (see api.narrow_ok)
 
 
 @njit(cache=True)
@@ -317,12 +317,12 @@ def _grid_scales(E, F, Pb, Qb):
 
 
 @njit(cache=True)
-def _acc_terms(S, Pn, Sn, acc, P):
-    """S <- trunc(acc·P) (0 for ±inf acc); Pn <- P in the product dtype (capped); Sn <- 0."""
+def _acc_terms(S, Pn, Sn, acc, P, pcap):
+    """S <- trunc(acc·P) (0 for ±inf acc); Pn <- min(P, pcap) in the product dtype; Sn <- 0."""
     for jj in range(S.shape[0]):
         v = acc[jj] * P[jj]
         S[jj] = np.trunc(v) if v - v == 0.0 else 0.0
-        Pn[jj] = min(P[jj], _P_CAP)
+        Pn[jj] = min(P[jj], pcap)
         Sn[jj] = 0
 
 
@@ -355,10 +355,12 @@ def _round_rest(V, Vb, accb, acc, frac, emin, emax, rne, lo, hi):
 
 
 @njit(parallel=True, cache=True)
-def gemm_kernel_fast(A, EA, B, EB, C, SA, SB, n, F, frac, emin, emax, rne, promote):
+def gemm_kernel_fast(A, EA, B, EB, C, SA, SB, n, F, frac, emin, emax, rne, promote, pcap):
     """gemm_kernel for finite inputs and finite F, with B as (K, N). A and B are float64, or
     float32 when every product, grid term and block sum is exact in float32 (``api.narrow_ok``);
-    the block sums are kept in that dtype.
+    the block sums are kept in that dtype. pcap: the largest grid scale passed to the product
+    loop (P_CAP for float32, where larger scales occur only in blocks without a nonzero product;
+    no cap, i.e. 2^1023, for float64).
 
     Each task packs _JC columns of B (and their exponents) contiguously and runs _RT rows of A
     through them; every step of the block FMA is a loop across the columns, which LLVM vectorises.
@@ -410,7 +412,7 @@ def gemm_kernel_fast(A, EA, B, EB, C, SA, SB, n, F, frac, emin, emax, rne, promo
                 _acc_alignment(E, accb[r])
                 _block_exponents(E, EA[i], EBp, b0, b1)
                 _grid_scales(E, F, Pb, Qb)
-                _acc_terms(S, Pn, Sn, acc[r], P)
+                _acc_terms(S, Pn, Sn, acc[r], P, pcap)
                 _block_sums(Sn, A[i], Bp, Pn, b0, b1)
                 if _round_mask(V, Vb, accb[r], acc[r], S, Sn, Q, sh, low, half, rne, lo, hi):
                     _round_rest(V, Vb, accb[r], acc[r], frac, emin, emax, rne, lo, hi)

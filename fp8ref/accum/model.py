@@ -106,8 +106,7 @@ def _fam(prefix, n16, f, n32, n_tf32, fp8=None, conf16=_HW, src=_KM):
                                        confidence=conf16, source=src)
     if fp8 is not None:
         fb, of, conf = fp8
-        fmts = _FP8 + (_F6F4 if prefix == "b200" else ())
-        out[f"{prefix}_fp8"] = AccumModel(f"{prefix}_fp8", n32, fb, out_frac=of, in_fmt="e4m3fn", in_fmts=fmts,
+        out[f"{prefix}_fp8"] = AccumModel(f"{prefix}_fp8", n32, fb, out_frac=of, in_fmt="e4m3fn", in_fmts=_FP8,
                                           confidence=conf, source=src)
     return out
 
@@ -124,9 +123,18 @@ PRESETS = {
     **_fam("a100", 8, 24, None, 4),
     **_fam("h100", 16, 25, 32, 8, fp8=(13, 13, _HW + " (fp32 out, c=0 in the data)")),
     **_fam("ada", 8, 24, 16, 4, fp8=(13, 13, _HW)),
-    **_fam("b200", 16, 25, 32, 4, fp8=(25, 23, "medium: tcgen05 per MMA-Sim/DeepGEMM #176; K–M's B200 FP8 "
-                                               "samples do not match")),
+    **_fam("b200", 16, 25, 32, 4),
 }
+PRESETS["b200_fp8"] = AccumModel(
+    "b200_fp8", 32, None, out_rounding="rne", in_fmt="e4m3fn", in_fmts=_FP8 + _F6F4,
+    confidence="medium: fits the K–M B200 samples (E4M3 5000/5000, E5M2 4999/5000; K = 32, one block, "
+               "so chaining across blocks is unmeasured); FP6/FP4 inputs unvalidated",
+    source="fp8ref fit to MATLAB-tensor-core B200 data (docs/accumulation.md); MMA-Sim / DeepGEMM #176 "
+           "describe F = 25 with RZ, which the same data reject (1793 / 1764 mismatches)")
+PRESETS["b200_fp8_mmasim"] = AccumModel(
+    "b200_fp8_mmasim", 32, 25, in_fmt="e4m3fn", in_fmts=_FP8 + _F6F4,
+    confidence="published model, rejected by the K–M B200 FP8 samples (1793 / 1764 of 5000 differ)",
+    source="MMA-Sim (Xie et al. 2025), DeepGEMM #176: F = 25, RZ")
 PRESETS["h100_fp8_promote128"] = PRESETS["h100_fp8"].replace(
     name="h100_fp8_promote128", promote=128, fp16_out=False,
     confidence="high (mechanism from DeepGEMM source)",

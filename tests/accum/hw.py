@@ -10,9 +10,12 @@ GPU_FAMILY = {"V100": "v100", "A100": "a100", "A2": "a100", "Ada": "ada", "L40S"
               "H100": "h100", "H200": "h100", "B200": "b200"}
 IN_FMT = {"fp16": "fp16", "bf16": "bf16", "tf32": "tf32", "E4M3": "e4m3fn", "E5M2": "e5m2"}
 
-#: (set, output) pairs no published model explains (accumulation.md addendum; docs/accumulation.md)
-UNEXPLAINED = {("B200_E4M3", "fp32"), ("B200_E5M2", "fp32"), ("B200_E4M3", "fp16"), ("B200_E5M2", "fp16"),
+#: (set, output) pairs no model explains (accumulation.md addendum; docs/accumulation.md)
+UNEXPLAINED = {("B200_E4M3", "fp16"), ("B200_E5M2", "fp16"),
                ("H100_E4M3", "fp16"), ("H100_E5M2", "fp16"), ("H200_E4M3", "fp16"), ("H200_E5M2", "fp16")}
+
+#: sets the claimed preset reproduces except for the listed rows (docs/accumulation.md)
+NEAR_MISS = {("B200_E5M2", "fp32"): [3935]}
 
 
 def sets():

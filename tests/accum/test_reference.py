@@ -154,3 +154,18 @@ def test_float32_kernel_is_used_where_exact():
     assert not G.narrow_ok(get_format("e4m3fn"), 32, 25)  # b200: block sums exceed 2^24
     assert not G.narrow_ok(get_format("bf16"), 8, 13)     # bf16 products leave float32's range
     assert not G.narrow_ok(None, 32, 13)                  # MX: scales folded into the values
+
+
+@pytest.mark.parametrize("model,fmt", [("h100_tf32", "tf32"), ("a100_bf16", "bf16"), ("b200_fp8", "e5m2")])
+def test_tiny_products_large_grid_scale(model, fmt):
+    """Blocks of tiny products need grid scales 2^(F-E) far above 2^126 (float64 kernel)."""
+    f = get_format(fmt)
+    t = _finite_values(fmt)
+    small = t[(t > 0) & (t < 8 * f.min_normal)]
+    A = np.array([list(small[:5]) + [-small[2]] * 3 + [0.0] * 4])
+    B = np.array([[small[-1]] * 12]).T
+    C = np.array([[float(np.float32(2.0**-149))]], dtype=np.float32) if fmt == "e5m2" else np.zeros((1, 1), np.float32)
+    want = _bits(_ref(PRESETS[model], fmt, "fp32", A, B, C))
+    assert np.array_equal(_bits(gemm(A, B, C, model=model, in_fmt=fmt)), want)
+
+
