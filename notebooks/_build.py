@@ -381,82 +381,35 @@ bits" DeepSeek-V3 reports — and the running sum `c` is truncated again at ever
 | `h100_fp8` | H100/H200 FP8 `wgmma`: block FMA n = 32, F = 13, RZ to 13 fraction bits, chained over all of K (cuBLAS fast-accum, Triton default) |
 | `h100_fp8_promote128` | DeepSeek-V3 / DeepGEMM: restart the tensor-core chain every 128 elements and add each partial into an FP32 register with RNE |
 
-The model and its parameters are those validated bit for bit against 100,000 published hardware
-samples (Khattak & Mikaitis; MMA-Sim); see the accumulation reference notes."""),
+The presets reproduce the published hardware samples bit for bit (Khattak & Mikaitis; 41 of 48
+sets: docs/accumulation.md)."""),
     ("code", SETUP),
     ("md", """\
 ## The models
 
-`fp8ref.accum` / `fp8ref.gemm` (the library's Numba GEMM with these models as presets) has **not
-landed in this tree yet**, so the cell below states the published block-FMA model directly, in
-exact float64 arithmetic (for E4M3 inputs every product, every truncated term and every block sum
-is exact in float64). When the library GEMM exists, replace `MODELS` by calls to it; the checks
-in the next section pin the numbers either way."""),
+`fp8ref.dot(a, b, model=...)` computes one dot product per row with the library's Numba block-FMA
+kernel (`fp8ref.gemm` is the same for matrices); the presets are `fp8ref.accum.PRESETS`, and
+`fp8ref.accum.reference_dot` is an independent pure-Python (`fractions`) restatement of the same
+model, used below as a check."""),
     ("code", """\
-E4M3_EMIN = fp8ref.get_format("e4m3fn").emin      # -6: subnormal inputs share it
-NONE = -10**6                                     # exponent of a missing term
+from fp8ref.accum import PRESETS, reference_dot
 
-def _expo(x, emin):
-    return np.maximum(np.frexp(np.abs(x))[1] - 1, emin)   # floor(log2|x|), clamped
+MODEL_NAMES = ["exact", "fp32_fma", "h100_fp8", "h100_fp8_promote128"]
+for m in MODEL_NAMES:
+    p = PRESETS[m]
+    print(f"{m:20s} n={p.n} F={p.frac_bits} out={p.out_rounding}-{p.out_frac} promote={p.promote}  [{p.confidence}]")
 
-def bfma(a, b, c, F=13, out_frac=13):
-    \"\"\"One block FMA per row: c + sum(a*b) with per-term truncation to F bits below the
-    largest exponent (products use ea + eb), exact sum, RZ to out_frac fraction bits.\"\"\"
-    p = a * b
-    ep = np.where(p != 0, _expo(a, E4M3_EMIN) + _expo(b, E4M3_EMIN), NONE)
-    ec = np.where(c != 0, _expo(c, -126), NONE)
-    E = np.maximum(ep.max(axis=1), ec)
-    g = np.ldexp(1.0, np.maximum(E - F, -1074).astype(np.int32))
-    S = (np.trunc(p / g[:, None]) * g[:, None]).sum(axis=1) + np.trunc(c / g) * g
-    S = np.where(E == NONE, 0.0, S)
-    ulp = np.ldexp(1.0, (np.maximum(np.frexp(np.abs(S))[1] - 1, -126) - out_frac).astype(np.int32))
-    return np.trunc(S / ulp) * ulp
-
-def h100_fp8(a, b, c=None, n=32, promote=None):
-    rows, K = a.shape
-    pad = -K % n
-    if pad:
-        a, b = np.pad(a, ((0, 0), (0, pad))), np.pad(b, ((0, 0), (0, pad)))
-    c = np.zeros(rows) if c is None else np.asarray(c, dtype=np.float64)
-    if promote is None:
-        for j in range(0, K, n):
-            c = bfma(a[:, j:j + n], b[:, j:j + n], c)
-        return c
-    acc = c                                          # the FP32 register on the CUDA cores
-    for j0 in range(0, K, promote):
-        t = np.zeros(rows)
-        for j in range(j0, min(K, j0 + promote), n):
-            t = bfma(a[:, j:j + n], b[:, j:j + n], t)
-        acc = (acc + t).astype(np.float32).astype(np.float64)   # exact sum, one RNE to FP32
-    return acc
-
-def fp32_fma(a, b, c=None):
-    acc = np.zeros(a.shape[0]) if c is None else np.asarray(c, dtype=np.float64)
-    for k in range(a.shape[1]):   # a*b + acc is exact in float64 for E4M3 inputs: one rounding
-        acc = (acc + a[:, k] * b[:, k]).astype(np.float32).astype(np.float64)
-    return acc
-
-def exact_sum(a, b, c=None):
-    # E4M3 products are multiples of 2^-18 below 2^18: any float64 sum of 2^15 of them is exact
-    return (a * b).sum(axis=1) + (0 if c is None else c)
-
-MODELS = {
-    "exact": lambda a, b: exact_sum(a, b).astype(np.float32).astype(np.float64),
-    "fp32_fma": fp32_fma,
-    "h100_fp8": h100_fp8,
-    "h100_fp8_promote128": lambda a, b: h100_fp8(a, b, promote=128),
-}"""),
+def run(model, a, b, c=None):
+    \"\"\"Row-wise dot products of a, b (rows, K) under a preset, as float64.\"\"\"
+    return fp8ref.dot(a, b, c, model=model).astype(np.float64)"""),
     ("md", """\
 ## Checks: the reference cases
 
-Worked E4M3 cases of the accumulation notes, whose H100 column the hardware-validated model
-gives, and exact sums with `fractions`: every assertion below must hold."""),
+Worked E4M3 cases of the accumulation notes (their H100 column is what the hardware-validated
+model gives), and the kernel against the exact `fractions` reference: every assertion must hold."""),
     ("code", """\
-from fractions import Fraction
-
-def one(a, b, c=0.0, **kw):
-    a, b = np.array([a], dtype=np.float64), np.array([b], dtype=np.float64)
-    return float(h100_fp8(a, b, np.array([c]), **kw)[0])
+def one(a, b, c=0.0, model="h100_fp8"):
+    return float(run(model, np.array([a], dtype=np.float64), np.array([b], dtype=np.float64), np.float32(c))[0])
 
 # T6: all products zero: c keeps 1 + 13 bits (low 10 mantissa bits of the FP32 c cleared)
 assert one([0.0] * 32, [0.0] * 32, float.fromhex("0x1.800c02p+0")) == float.fromhex("0x1.8008p+0")
@@ -469,15 +422,15 @@ assert one([1.0] * 256, [1.125 * 2**-6] * 256, 64.0) == 68.0
 # T13 chain K = 4096: b_k = 2^-4 (1 + (k mod 8)/8): exact 368, H100 348.625 (-5.3%), promoted 368
 b13 = [2.0**-4 * (1 + (k % 8) / 8) for k in range(4096)]
 assert one([1.0] * 4096, b13) == 348.625
-assert one([1.0] * 4096, b13, promote=128) == 368.0
+assert one([1.0] * 4096, b13, model="h100_fp8_promote128") == 368.0
 
-# the exact model against exact fractions on random E4M3 rows
+# the Numba kernel against the fractions reference on random E4M3 rows, every model
 rng = np.random.default_rng(1)
 e4 = fp8ref.decode_table(fp8ref.get_format("e4m3fn"))
 e4 = e4[np.isfinite(e4)]
 a = rng.choice(e4, (4, 512)); b = rng.choice(e4, (4, 512))
-ex = exact_sum(a, b)
-assert all(Fraction(ex[i]) == sum(Fraction(x) * Fraction(y) for x, y in zip(a[i], b[i])) for i in range(4))
+for m in MODEL_NAMES:
+    assert all(run(m, a, b)[i] == reference_dot(a[i], b[i], model=m) for i in range(4)), m
 print("all reference cases hold")"""),
     ("md", """\
 ## Inputs
@@ -501,35 +454,39 @@ def e4m3_inputs(rows, K, mu=0.7, seed=0, dist="normal"):
     return one(), one()
 
 def rel_errors(a, b):
-    ref = exact_sum(a, b)
-    return {m: np.abs(f(a, b) - ref) / np.abs(ref) for m, f in MODELS.items()}"""),
+    \"\"\"Relative error of each model against the exact sum rounded once to FP32 (the exact model).\"\"\"
+    ref = run("exact", a, b)
+    return {m: np.abs(run(m, a, b) - ref) / np.abs(ref) for m in MODEL_NAMES}"""),
     ("md", "## Error versus K (256 dot products per K)"),
     ("code", """\
 KS = [128, 256, 512, 1024, 2048, 4096, 8192]
-curves = {m: [] for m in MODELS}
+curves = {m: [] for m in MODEL_NAMES}
 for K in KS:
     a, b = e4m3_inputs(256, K)
     for m, r in rel_errors(a, b).items():
         curves[m].append((r.max(), np.median(r)))
-print(tabulate([[K] + [f"{curves[m][i][0]:.2e}" for m in MODELS] for i, K in enumerate(KS)],
-               headers=["K"] + [f"max rel. err {m}" for m in MODELS]))
+print(tabulate([[K] + [f"{curves[m][i][0]:.2e}" for m in MODEL_NAMES] for i, K in enumerate(KS)],
+               headers=["K"] + [f"max rel. err {m}" for m in MODEL_NAMES]))
 if HAVE_MPL:
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    for m in MODELS:
+    for m in MODEL_NAMES:
         ax.loglog(KS, [max(v[0], 1e-9) for v in curves[m]], "o-", base=2, label=m)
     ax.axhline(0.02, color="grey", linestyle=":", label="2% (DeepSeek-V3, K = 4096)")
     ax.set_xlabel("K"); ax.set_ylabel("max relative error (256 dot products)")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5)); plt.show()"""),
-    ("md", "## DeepSeek's observation at K = 4096 (1,024 dot products)"),
+    ("md", """\
+## DeepSeek's observation at K = 4096 (a 32 x 4096 by 4096 x 32 GEMM: 1,024 dot products)
+
+`fp8ref.error_study` runs `fp8ref.gemm` under each model and compares with the `exact` model."""),
     ("code", """\
-a, b = e4m3_inputs(1024, 4096)
-errs = rel_errors(a, b)
-print(tabulate([[m, r.max(), np.median(r)] for m, r in errs.items()],
-               headers=["model", "max relative error", "median relative error"], floatfmt=".3e"))
-mx = errs["h100_fp8"].max()
+a, b = e4m3_inputs(32, 4096)
+study = fp8ref.error_study(a, b.T, ("h100_fp8", "h100_fp8_promote128", "fp32_fma"))
+print(study)
+errs = study.errors
+mx = np.nanmax(errs["h100_fp8"])
 print(f"\\nh100_fp8 at K = 4096: max relative error {mx:.2%} (DeepSeek-V3: 'nearly 2%'); "
-      f"promotion every 128 elements: {errs['h100_fp8_promote128'].max():.2e}, "
-      f"{mx / errs['h100_fp8_promote128'].max():.0f}x smaller")
+      f"promotion every 128 elements: {np.nanmax(errs['h100_fp8_promote128']):.2e}, "
+      f"{mx / np.nanmax(errs['h100_fp8_promote128']):.0f}x smaller")
 assert 0.015 < mx < 0.025"""),
     ("md", """\
 ## How much the figure depends on the data

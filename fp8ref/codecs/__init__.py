@@ -256,6 +256,18 @@ def _has_nan(arr, src):
 
 
 def _encode_deterministic(fmt, codec, pol, arr, src, want_flags=True):
+    if pol.below_range == "error":
+        # tables cover every input, below-range ones included: build them under the 'nan' and
+        # 'min' rules; an input the two encode differently is one with no valid result
+        codes, flags = _encode_deterministic(fmt, codec, replace(pol, below_range="nan"), arr, src, want_flags)
+        other, _ = _encode_deterministic(fmt, codec, replace(pol, below_range="min"), arr, src, False)
+        bad = np.flatnonzero(codes != other)
+        if bad.size:
+            i = int(bad[0])
+            v = decode_table(src.fmt)[arr.reshape(-1).view(src.uint)[i]] if src.kind == "codes" else arr.reshape(-1)[i]
+            raise ValueError(f"input element {i} ({v!r}) has no {fmt.name} value under rounding {pol.rounding!r} "
+                             f"(zero, negative or below the smallest value); choose below_range='nan' or 'min'")
+        return codes, flags
     if not fmt.has_nan and pol.nan_to == "error":
         # tables cover every input, NaN included: build them with a harmless NaN rule and
         # raise here if the data really holds a NaN

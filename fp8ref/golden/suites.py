@@ -577,14 +577,5 @@ register_suite(Suite(
 ))
 
 
-def _not_ready(what):
-    def files(tier):
-        raise _NotReady(what)
-
-    return files
-
-
 from . import block_suites  # noqa: E402,F401  (registers mx, nvfp4, deepseek)
-
-register_suite(Suite("gemm", "block FMA / dot-product vectors per accumulation preset (a, b, c -> d) for GEMM units",
-                     _not_ready("waiting for the accumulation models"), requires=("fp8ref.accum",), note="issue 5"))
+from . import gemm_suite  # noqa: E402,F401  (registers gemm)

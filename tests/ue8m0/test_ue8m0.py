@@ -317,10 +317,29 @@ def test_vs_gfloat_random_float32(mode):
         _assert_same(x, encode(x, "ue8m0", rounding=mode, overflow=overflow), ref, f"{mode} vs gfloat")
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="front end builds its lookup tables over every input, zeros and negatives "
-                          "included, so below_range='error' raises for any data; needs a front-end check "
-                          "with codecs.ue8m0.below_range_mask, as for nan_to='error'")
 def test_below_range_error_through_front_end():
     x = np.array([1.0, 3.0], dtype=np.float32)
     assert list(encode(x, "ue8m0", below_range="error")) == [127, 128]
+
+
+@pytest.mark.parametrize("x,rounding", [(0.0, "rne"), (-2.0, "rup"), (2.0**-130, "rdn"), (2.0**-128, "rtz")])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_below_range_error_names_the_element(x, rounding, dtype):
+    if dtype == np.float16 and 0 < abs(x) < 2.0**-24:
+        pytest.skip("not a float16 value")
+    data = np.array([1.0, x, 4.0], dtype=dtype)
+    with pytest.raises(ValueError, match=r"input element 1 .* choose below_range='nan' or 'min'"):
+        encode(data, "ue8m0", rounding=rounding, below_range="error")
+    # a value in range under the same rounding is fine
+    assert list(encode(np.array([1.0, 4.0], dtype=dtype), "ue8m0", rounding=rounding, below_range="error")) == [127, 129]
+
+
+def test_ml_dtypes_preset_matches_ml_dtypes_cast():
+    """preset='ml_dtypes' reproduces float8_e8m0fnu casts (outside the documented 2^-127..2^-126 gap)."""
+    import ml_dtypes
+
+    e = np.arange(-126, 128, dtype=np.float64)
+    x = np.concatenate([2.0**e, 1.5 * 2.0**e, 1.25 * 2.0**e, 1.75 * 2.0**e, [0.0, -1.0, np.inf, np.nan]]).astype(np.float32)
+    x = x[np.isnan(x) | (np.abs(x) >= 2.0**-126) | (x == 0)]
+    want = x.astype(ml_dtypes.float8_e8m0fnu).view(np.uint8)
+    assert np.array_equal(encode(x, "ue8m0", preset="ml_dtypes"), want)

@@ -1,0 +1,226 @@
+"""GEMM-unit suite: block-FMA / dot-product vectors per accumulation preset (a, b, c -> d).
+
+One dot product per line, ``a0..a{K-1}  b0..b{K-1}  c  d``: element codes of the preset's input
+format, the accumulator input ``c`` and the result ``d`` as float32 bits (float16 bits in fp16
+output mode), from ``fp8ref.dot`` under the preset. K is the preset's block size n (one block
+FMA per line) for 16-bit and TF32 presets, 32 for FP8 presets (two chained blocks on Ada), 32
+for ``exact``/``fp32_fma``, and 256 for the promotion preset (two promotion intervals).
+File: ``gemm/<preset>.<in_fmt>.<out>``. No flags: the models define none. NaN results are
+written as the canonical quiet NaN (7FC00000 / 7E00).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..codecs import decode_table
+from ..formats import get_format
+from .fields import Field
+from .prng import stream
+from .suites import FileSpec, Suite, _gen_entry, register_suite
+
+__all__ = ["GEMM_FILES", "line_length"]
+
+_QNAN = {"fp32": np.uint64(0x7FC00000), "fp16": np.uint64(0x7E00)}
+_OUT_TYPE = {"fp32": "float32", "fp16": "float16"}
+_WIDE_WINDOW = 10  # 16-bit/TF32 inputs are drawn with |v| in [2^-10, 2^10] (or 0) for random lines
+
+#: (preset, in_fmt, out) in the default set; every other combination is in the full tier
+DEFAULT = (("h100_fp8", "e4m3fn", "fp32"), ("h100_fp8", "e5m2", "fp32"), ("h100_fp8_promote128", "e4m3fn", "fp32"),
+           ("ada_fp8", "e4m3fn", "fp32"), ("b200_fp8", "e4m3fn", "fp32"), ("a100_fp16", "fp16", "fp32"),
+           ("h100_fp16", "fp16", "fp16"), ("h100_bf16", "bf16", "fp32"), ("h100_tf32", "tf32", "fp32"),
+           ("v100_fp16", "fp16", "fp32"), ("exact", "e4m3fn", "fp32"))
+
+#: presets the suite covers, pinned (a model registered at run time never changes the output)
+PRESET_NAMES = ("exact", "fp32_fma", "v100_fp16", "a100_fp16", "a100_bf16", "a100_tf32", "h100_fp16",
+                "h100_bf16", "h100_tf32", "h100_fp8", "ada_fp16", "ada_bf16", "ada_tf32", "ada_fp8",
+                "b200_fp16", "b200_bf16", "b200_tf32", "b200_fp8", "b200_fp8_mmasim", "h100_fp8_promote128")
+
+
+def _accum():
+    from .. import accum
+
+    return accum
+
+
+def line_length(model) -> int:
+    """K, the products per line, for a preset."""
+    if model.promote:
+        return 2 * model.promote
+    if model.n is None or model.n == 1:
+        return 32
+    return max(model.n, 32) if get_format(model.in_fmt).bits <= 8 else model.n
+
+
+def GEMM_FILES():
+    """[(preset, in_fmt, out, tier)] for every preset x input format x output mode."""
+    out = []
+    for name in PRESET_NAMES:
+        m = _accum().get_model(name)
+        for fmt in m.in_fmts:
+            if get_format(fmt).bits < 8:  # FP6/FP4 elements are the MX suite's
+                continue
+            for o in ("fp32", "fp16") if m.fp16_out else ("fp32",):
+                out.append((name, fmt, o, "default" if (name, fmt, o) in DEFAULT else "full"))
+    return out
+
+
+def _pools(fmt):
+    """(codes of finite values for random draws, codes of subnormals and the smallest normals,
+    code of max finite, codes of +Inf/-Inf/NaN or None)."""
+    t = decode_table(fmt)
+    codes = np.arange(t.size, dtype=np.uint64)
+    fin = np.isfinite(t)
+    pool = codes[fin]
+    if fmt.bits > 8:
+        a = np.abs(t)
+        pool = codes[fin & ((a == 0) | ((a >= 2.0**-_WIDE_WINDOW) & (a <= 2.0**_WIDE_WINDOW)))]
+    small = codes[fin & (t != 0) & (np.abs(t) < 2 * fmt.min_normal)]
+    mx = int(codes[fin & (t == t[fin].max())][0])
+    pinf = codes[t == np.inf]
+    ninf = codes[t == -np.inf]
+    nan = codes[np.isnan(t)]
+    sp = (int(pinf[0]) if pinf.size else None, int(ninf[0]) if ninf.size else None,
+          int(nan[0]) if nan.size else None)
+    return pool, small, mx, sp
+
+
+def _c_bits(rng, n, out):
+    """Random accumulator inputs: exponent in [-12, 12], every significand bit random; 1/8 zero."""
+    if out == "fp32":
+        e = rng.below(n, 25).astype(np.uint64) + np.uint64(127 - 12)
+        u = (rng.bits(n, 1) << np.uint64(31)) | (e << np.uint64(23)) | rng.bits(n, 23)
+    else:
+        e = rng.below(n, 25).astype(np.uint64) + np.uint64(15 - 12)
+        u = (rng.bits(n, 1) << np.uint64(15)) | (e << np.uint64(10)) | rng.bits(n, 10)
+    return np.where(rng.below(n, 8) == 0, np.uint64(0), u)
+
+
+def _cases(preset, fmt, out, K, seed, count):
+    """(A codes (L,K), B codes (L,K), C bits (L,), generator entries)."""
+    pool, small, mx, (pinf, ninf, nan) = _pools(fmt)
+    sign = np.uint64(1 << (fmt.bits - 1))
+    parts = []
+
+    def add(gid, a, b, c, names):
+        parts.append((gid, a, b, c, names))
+
+    names = ("gemm", preset, fmt.name, out, "random")
+    r = stream(seed, *names)
+    n = count
+    add("random", r.choice(n * K, pool).reshape(n, K), r.choice(n * K, pool).reshape(n, K), _c_bits(r, n, out), names)
+
+    names = ("gemm", preset, fmt.name, out, "cancellation")
+    r = stream(seed, *names)
+    m, h = 32, K // 2
+    a = r.choice(m * K, pool).reshape(m, K)
+    b = r.choice(m * K, pool).reshape(m, K)
+    a[:, h:2 * h] = a[:, :h]
+    b[:, h:2 * h] = b[:, :h] ^ sign  # the second half cancels the first exactly
+    c = _c_bits(r, m, out)
+    c[: m // 2] = 0
+    add("cancellation", a, b, c, names)
+
+    names = ("gemm", preset, fmt.name, out, "swamping")
+    r = stream(seed, *names)
+    a = r.choice(m * K, small if small.size else pool).reshape(m, K)
+    b = r.choice(m * K, pool).reshape(m, K)
+    a[:, 0] = mx
+    b[:, 0] = r.choice(m, pool)
+    add("swamping", a, b, _c_bits(r, m, out), names)
+
+    names = ("gemm", preset, fmt.name, out, "c_only")
+    r = stream(seed, *names)
+    m2 = 16
+    a = np.zeros((m2, K), np.uint64)
+    b = r.choice(m2 * K, pool).reshape(m2, K)
+    c = _c_bits(r, m2, out)
+    c[c == 0] = np.uint64(0x3FC00C02 if out == "fp32" else 0x3E03)  # the SageAttention2 probe
+    add("c_only", a, b, c, names)
+
+    if small.size:
+        names = ("gemm", preset, fmt.name, out, "subnormal")
+        r = stream(seed, *names)
+        add("subnormal", r.choice(m * K, small).reshape(m, K), r.choice(m * K, pool).reshape(m, K),
+            _c_bits(r, m, out), names)
+
+    rows_a, rows_b = [], []
+    big = np.full(K, mx, np.uint64)
+    rows_a.append(big)
+    rows_b.append(big)  # every product at max: overflow where the output range ends
+    rows_a.append(big)
+    rows_b.append(big ^ np.where(np.arange(K) % 2 == 1, sign, np.uint64(0)))  # max products that cancel
+    for code in (pinf, ninf, nan):
+        if code is not None:
+            x = np.array(big)
+            x[1] = code
+            rows_a.append(x)
+            rows_b.append(big)
+    if pinf is not None and ninf is not None:
+        x = np.array(big)
+        x[0], x[1] = pinf, ninf
+        rows_a.append(x)
+        rows_b.append(big)
+        x = np.zeros(K, np.uint64)
+        x[0] = pinf
+        rows_a.append(x)
+        rows_b.append(np.zeros(K, np.uint64))  # inf x 0
+    sa, sb = np.array(rows_a), np.array(rows_b)
+    add("extremes", sa, sb, np.zeros(sa.shape[0], np.uint64), None)
+
+    A = np.concatenate([p[1] for p in parts])
+    B = np.concatenate([p[2] for p in parts])
+    C = np.concatenate([p[3] for p in parts])
+    gens, line = [], 1
+    for gid, a, _, _, nm in parts:
+        gens.append(_gen_entry(gid, a.shape[0], nm, seed if nm else None, line))
+        line += a.shape[0]
+    return A, B, C, gens
+
+
+def _spec(preset, fmt_name, out, tier):
+    m = _accum().get_model(preset)
+    fmt = get_format(fmt_name)
+    K = line_length(m)
+    ct = _OUT_TYPE[out]
+    stem = f"gemm/{preset}.{fmt.name}.{out}"
+    fields = (Field("a", "input", fmt.name, K), Field("b", "input", fmt.name, K), Field("c", "input", ct),
+              Field("d", "result", ct))
+    meta = {"src": fmt.name, "dst": ct, "op": "dot", "K": K, "model": preset,
+            "model_parameters": {"n": m.n, "frac_bits": m.frac_bits, "out_frac": m.out_frac,
+                                 "out_rounding": m.out_rounding, "promote": m.promote},
+            "model_confidence": m.confidence, "model_source": m.source,
+            "definition": "d = c + sum_k a_k*b_k, block FMAs of n products chained in k order "
+                          "(docs/accumulation.md §1); fp16 output mode: c and d are binary16",
+            "nan_result": f"{int(_QNAN[out]):X} (any NaN, +inf with -inf, inf x 0)", "zero_result": "+0",
+            "flags": "none: the accumulation models define no exception flags"}
+    header = {"op": "dot", "model": preset, "in": fmt.name, "out": out, "K": K}
+
+    def build(ctx):
+        A, B, C, gens = _cases(preset, fmt, out, K, ctx.seed, ctx.count)
+        t = decode_table(fmt)
+        va, vb = t[A.astype(np.intp)], t[B.astype(np.intp)]
+        if out == "fp32":
+            c = C.astype(np.uint32).view(np.float32)
+        else:
+            c = C.astype(np.uint16).view(np.float16)
+        d = _accum().dot(va, vb, c, model=preset, in_fmt=fmt.name, out=out)
+        bits = d.view(np.uint32 if out == "fp32" else np.uint16).astype(np.uint64)
+        bits = np.where(np.isnan(d), _QNAN[out], bits)
+        return {"a": A, "b": B, "c": C, "d": bits}, gens
+
+    return FileSpec("gemm", stem, "dot", fields, meta, header, build, tier)
+
+
+def _files(tier):
+    return [_spec(p, f, o, t) for p, f, o, t in GEMM_FILES()]
+
+
+register_suite(Suite(
+    "gemm",
+    "block FMA / dot-product vectors per accumulation preset (a, b, c -> d) for GEMM units: random, "
+    "cancellation, swamping, accumulator-only, subnormal and extreme lines",
+    _files,
+    requires=("fp8ref.accum",),
+    note="issue 5",
+))

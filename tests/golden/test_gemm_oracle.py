@@ -1,0 +1,53 @@
+"""GEMM-suite lines (a, b, c -> d) re-derived by the pure-Python fractions reference of the
+block-FMA model, read from the files with plain Python; plus the suite's coverage."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from fp8ref import decode_table, get_format
+from fp8ref.accum import get_model, reference_dot
+
+from .test_block_oracles import read, stems
+
+
+def _vals(fmt, codes):
+    return [float(v) for v in decode_table(get_format(fmt))[np.asarray(codes, dtype=np.intp)]]
+
+
+def _bits(x, out):
+    if math.isnan(x):
+        return 0x7FC00000 if out == "fp32" else 0x7E00
+    return int(np.float32(x).view(np.uint32)) if out == "fp32" else int(np.float16(x).view(np.uint16))
+
+
+def test_gemm_lines_match_fractions_reference(default_set):
+    d, man = default_set
+    picked = stems(man, "gemm")
+    assert len(picked) >= 10
+    models = set()
+    for stem in picked:
+        meta, t = read(d, stem)
+        model, fmt, out = meta["model"], meta["src"], stem.rsplit(".", 1)[1]
+        models.add(model)
+        m = get_model(model)
+        assert t["a"].shape[1] == meta["K"] and meta["model_parameters"]["frac_bits"] == m.frac_bits
+        for g in meta["generators"]:  # the first lines of every generator, and every extreme line
+            first, n = g["first_line"] - 1, g["count"]
+            for i in range(first, first + (n if g["id"] == "extremes" else min(n, 6))):
+                c = t["c"][i]
+                cv = float(np.uint32(c).view(np.float32)) if out == "fp32" else float(np.uint16(c).view(np.float16))
+                want = reference_dot(_vals(fmt, t["a"][i]), _vals(fmt, t["b"][i]), cv, model=model, in_fmt=fmt, out=out)
+                assert int(t["d"][i]) == _bits(want, out), (stem, i + 1, g["id"])
+    assert {"h100_fp8", "h100_fp8_promote128", "b200_fp8", "a100_fp16", "exact"} <= models
+
+
+def test_gemm_suite_covers_every_preset_in_full_tier():
+    from fp8ref.accum import list_models
+    from fp8ref.golden.gemm_suite import GEMM_FILES
+
+    covered = {p for p, _, _, _ in GEMM_FILES()}
+    assert covered == set(list_models())
