@@ -40,8 +40,18 @@ def ref_decode(c, spec=HIF8_SPEC):
     return -v if s else v
 
 
+_VS = {}
+
+
 def value_set(spec=HIF8_SPEC):
     """Sorted [(value, code)] of the positive finite codes, and the Inf slot's would-be value."""
+    key = repr(sorted(spec.items()))
+    if key not in _VS:
+        _VS[key] = _value_set(spec)
+    return _VS[key]
+
+
+def _value_set(spec):
     n = spec["bits"]
     vals = []
     for c in range(1 << (n - 1)):
@@ -104,8 +114,8 @@ def ref_encode(x, mode="rna", overflow="ovf_inf", spec=HIF8_SPEC, rbits=None, nb
     code = codes[pick]
     flags = 0 if exact else INEXACT
     if not exact:
-        emin = min(v for v, c in vals if _has_mantissa(c, spec))
-        tiny = a < emin if tininess == "before" else _tiny_after(a, emin, spec, mode, neg)
+        emin, m = _normal_min(spec)
+        tiny = a < emin if tininess == "before" else _tiny_after(a, emin, m, mode, neg)
         if tiny:
             flags |= UNDERFLOW
     if code == 0:
@@ -121,10 +131,18 @@ def _has_mantissa(c, spec):
             return len(d) == 2 and d[1] != "nan"
 
 
-def _tiny_after(a, emin, spec, mode, neg):
+def _normal_min(spec):
+    """(smallest value of a class with a mantissa field, log2 of its binade's value count)."""
+    key = ("nm", repr(sorted(spec.items())))
+    if key not in _VS:
+        vals, _ = value_set(spec)
+        emin = min(v for v, c in vals if _has_mantissa(c, spec))
+        _VS[key] = emin, sum(1 for v, c in vals if emin <= v < 2 * emin).bit_length() - 1
+    return _VS[key]
+
+
+def _tiny_after(a, emin, m, mode, neg):
     # rounded with the precision of the smallest normal binade, exponent unbounded
-    vals, _ = value_set(spec)
-    m = sum(1 for v, c in vals if emin <= v < 2 * emin) .bit_length() - 1
     e = 0
     while TWO**e > a:
         e -= 1
