@@ -1,0 +1,43 @@
+"""Encode float32 -> HiFloat8, ns/element, vs en_dtypes (``hifloat8``) in the same run.
+
+Usage: python benchmarks/bench_hif8.py [N]   (default N = 1e7)
+
+Inputs: N(0, 1) * 100 float32 (spans most HiF8 binades, both signs). fp8ref runs
+``rounding="rna"`` (TA, en_dtypes' only rule; the codes are checked equal first), then the
+saturating variant and ``rne``, which en_dtypes does not offer. Decode is timed as well.
+"""
+
+import sys
+
+import en_dtypes
+import numpy as np
+
+import fp8ref
+import fp8ref.codecs.tapered  # noqa: F401  (registers hif8 until fp8ref imports it itself)
+from bench_codecs import best  # same timing rule (benchmarks/ is on sys.path when run as a script)
+
+H8 = en_dtypes.hifloat8
+
+
+def main():
+    n = int(float(sys.argv[1])) if len(sys.argv) > 1 else 10_000_000
+    x = (np.random.default_rng(0).standard_normal(n) * 100).astype(np.float32)
+    print(f"N = {n:,} float32, best of 5")
+    ref = x.astype(H8).view(np.uint8)
+    assert np.array_equal(fp8ref.encode(x, "hif8", rounding="rna"), ref), "benchmark inputs must agree"
+    t_en = best(lambda: x.astype(H8))
+    for label, kw in (("rna", {}), ("rna sat", {"overflow": "sat_finite"}), ("rne", {})):
+        mode = label.split()[0]
+        t = best(lambda: fp8ref.encode(x, "hif8", rounding=mode, **kw))
+        print(f"encode f32->hif8 {label:8s} fp8ref {t / n * 1e9:6.2f} ns/elem   "
+              f"en_dtypes (TA) {t_en / n * 1e9:6.2f} ns/elem   speed-up {t_en / t:5.2f}x")
+    codes = ref
+    v = codes.view(H8)
+    t = best(lambda: fp8ref.decode(codes, "hif8"))
+    t_en = best(lambda: v.astype(np.float32))
+    print(f"decode hif8->f32          fp8ref {t / n * 1e9:6.2f} ns/elem   en_dtypes      {t_en / n * 1e9:6.2f} ns/elem"
+          f"   speed-up {t_en / t:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()
