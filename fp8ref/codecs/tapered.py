@@ -88,11 +88,11 @@ def _binade_arrays(fmt):
     return lo, hi, mb, base
 
 
-def key_lead_bits(fmt, src_emin: int):
+def key_lead_bits(fmt, src_emin: int, policy=None):
     """Widest mantissa + guard bit, for sources whose normal range covers every decision point
-    (down to half the smallest value). Note: the front end asks without the policy, so float32
-    / float64 keyed tables are only right for the modes that look at those bits; ``hybrid``
-    refuses to be tabulated (see :func:`encode_exact`)."""
+    (down to half the smallest value); None for ``hybrid``, which reads every significand bit."""
+    if policy is not None and policy.rounding == "hybrid":
+        return None
     return fmt.man_bits + 1 if fmt.emin_all - 1 >= src_emin else None
 
 
@@ -180,8 +180,8 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
         if sys._getframe(1).f_code.co_name == "_key_table":
             raise ValueError(
                 "rounding 'hybrid' reads every significand bit and cannot use the front end's keyed "
-                "table; the front end must take the generic path for it (integration note in "
-                "docs/formats_hif8.md) — meanwhile use fp8ref.codecs.tapered.encode_hybrid"
+                "table; the front end must take the generic path for it (docs/formats_hif8.md); "
+                "use fp8ref.codecs.tapered.encode_hybrid"
             )
         mag, zero, over, inexact = _hybrid(fmt, neg, Mf, E, ev, fin)
     else:

@@ -236,12 +236,26 @@ def test_hybrid_16bit_inputs_use_full_table(codec):
     np.testing.assert_array_equal(got, codec.encode_hybrid(x.astype(np.float32)))
 
 
+def test_hybrid_front_end_takes_generic_path(codec):
+    x = np.array([e[0] for e in HR_EXAMPLES], np.float32)
+    want = [e[1] for e in HR_EXAMPLES]
+    np.testing.assert_array_equal(encode(x, "hif8", rounding="hybrid"), want)
+    np.testing.assert_array_equal(encode(x.astype(np.float64), "hif8", rounding="hybrid"), want)
+
+
 def test_hybrid_refuses_keyed_table_and_wide_significands(codec):
-    with pytest.raises(ValueError, match="hybrid"):
-        encode(np.float32(17.0), "hif8", rounding="hybrid")
+    from fp8ref.codecs import _key_table
+    from fp8ref.core.unpack import as_source_array
+
+    src = as_source_array(np.float32(1))[1]
+    with pytest.raises(ValueError, match="keyed"):
+        _key_table(get_format("hif8"), codec.HR_POLICY, src, 4)
     with pytest.raises(ValueError, match="24"):
         codec.encode_hybrid(np.array([17.0 + 2.0**-30]))
+    with pytest.raises(ValueError, match="24"):
+        encode(np.array([17.0 + 2.0**-30]), "hif8", rounding="hybrid")
     np.testing.assert_array_equal(codec.encode_hybrid(np.array([17.0 + 2.0**-30]), input_path="via_float32"), [0x41])
+    np.testing.assert_array_equal(encode(np.array([17.0 + 2.0**-30]), "hif8", rounding="hybrid", input_path="via_float32"), [0x41])
 
 
 # ---- flags and errors -------------------------------------------------------------------------
