@@ -16,6 +16,7 @@ from .policy import (  # noqa: E402
     make_policy,
 )
 
+from .codecs import posit as _posit_codec, tapered as _tapered_codec, ue8m0 as _ue8m0_codec  # noqa: E402,F401  (register their formats)
 from . import blocks  # noqa: E402
 from .blocks import deepseek, mx, nvfp4  # noqa: E402
 

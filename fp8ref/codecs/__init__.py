@@ -2,7 +2,8 @@
 
 A codec is a module (or object) with ``kind``, ``encode_exact(fmt, neg, cls, M, E, policy,
 rbits, srbits) -> (codes, flags)``, ``decode_table(fmt) -> float64[2^bits]`` and
-``key_lead_bits(fmt, src_emin) -> int | None``. This front end validates inputs, decomposes
+``key_lead_bits(fmt, src_emin, policy) -> int | None`` (and optionally ``default_rounding``,
+the rounding used when the caller names none). This front end validates inputs, decomposes
 them exactly (``core.unpack``) and picks one of three equivalent paths:
 
 * **full table** for 8/16-bit sources (float16, bfloat16, ml_dtypes codes, int8/16): the
@@ -127,6 +128,9 @@ def _policy(fmt, policy, preset, fields):
         if preset is not None or any(v is not None for v in fields.values()):
             raise ValueError("pass either policy= or preset=/individual policy fields, not both")
         return policy
+    default = getattr(codec_for(fmt), "default_rounding", None)
+    if preset is None and default is not None and fields.get("rounding") is None:
+        fields = {**fields, "rounding": default}  # the format kind's own default (HiF8: TA)
     return make_policy(fmt.name, preset, **fields)
 
 
@@ -284,7 +288,7 @@ def _encode_deterministic(fmt, codec, pol, arr, src, want_flags=True):
             _check_codes(idx, src.fmt)
         return tc[idx], (tf[idx] if want_flags else None)
     if src.kind == "float":
-        t = codec.key_lead_bits(fmt, src.emin)
+        t = codec.key_lead_bits(fmt, src.emin, pol)
         if t is not None and t <= src.man_bits and 2 + src.exp_bits + t <= _MAX_KEY_BITS:
             tc, tf = _key_table(fmt, pol, src, t)
             u = arr.reshape(-1).view(src.uint)

@@ -26,7 +26,7 @@ __all__ = ["encode_exact", "decode_table", "key_lead_bits", "nan_code", "overflo
 kind = "ieee"
 
 
-def key_lead_bits(fmt, src_emin: int):
+def key_lead_bits(fmt, src_emin: int, policy=None):
     """Leading significand bits (kept + guard) that decide every rounding of a source whose
     smallest normal exponent is ``src_emin``; None if a table keyed on them would be wrong."""
     return fmt.man_bits + 1 if fmt.emin >= src_emin else None

@@ -41,7 +41,7 @@ kind = "posit"
 _KEEP = 32  # significant bits of M kept exactly before the pattern is built (the rest: sticky)
 
 
-def key_lead_bits(fmt, src_emin: int):
+def key_lead_bits(fmt, src_emin: int, policy=None):
     """Fraction bits that decide every rounding: the most the pattern keeps (``nbits-3-es``)
     plus a guard bit. None where the source's subnormals reach minpos (they would need more)."""
     if src_emin > fmt.emin:

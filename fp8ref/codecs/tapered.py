@@ -13,9 +13,8 @@ binade's upper end is representable. Below the smallest value ``2^emin_all`` the
 Rounding (``policy.rounding``):
 
 * ``rna`` — TA, ties away from zero: HiF8's rounding (paper §3, en_dtypes, CANN
-  ``CAST_ROUND``). **The policy default is ``rne``**; pass ``rounding="rna"`` or
-  ``policy=TA_POLICY`` (or ``preset=`` :data:`PRESET` once the integrator registers it) to get
-  HiF8's own rule. See docs/formats_hif8.md.
+  ``CAST_ROUND``), and the default for this kind of format (``default_rounding``): an
+  ``encode(x, "hif8")`` naming no rounding and no preset uses it. See docs/formats_hif8.md.
 * ``rne`` ties to the even *code*; between 0 and the smallest value the non-zero candidate's
   code parity decides (HiF8: 0x01 is odd, so 2^-23 -> 0).
 * ``rtz``, ``rup``, ``rdn``, ``rto`` and the ``stochastic*`` modes (caller bits, see
@@ -60,6 +59,7 @@ __all__ = [
 ]
 
 kind = "tapered"
+default_rounding = "rna"  # TA: what HiF8 defines, en_dtypes and CANN do
 
 #: TA (HiF8's rounding), overflow to Inf: en_dtypes / CANN host codec behaviour
 TA_POLICY = Policy(rounding="rna")
@@ -177,12 +177,6 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
     Mf = np.where(fin, M, 1)
     mode = policy.rounding
     if mode == "hybrid":
-        if sys._getframe(1).f_code.co_name == "_key_table":
-            raise ValueError(
-                "rounding 'hybrid' reads every significand bit and cannot use the front end's keyed "
-                "table; the front end must take the generic path for it (docs/formats_hif8.md); "
-                "use fp8ref.codecs.tapered.encode_hybrid"
-            )
         mag, zero, over, inexact = _hybrid(fmt, neg, Mf, E, ev, fin)
     else:
         mag, zero, over, inexact = _round(fmt, neg, Mf, E, ev, mode, rbits, srbits)

@@ -50,7 +50,7 @@ ROUNDINGS = ("rne", "rna", "rtz", "rup", "rdn")
 _DOWN = ("rtz", "rdn")  # positive inputs: never round up
 
 
-def key_lead_bits(fmt, src_emin: int):
+def key_lead_bits(fmt, src_emin: int, policy=None):
     """3 for float32/float64 sources: the result depends on the exponent field, the top three
     significand bits (the 1.5 * 2^ev midpoint, and in float32's subnormal binade the points
     2^-127, 1.5 * 2^-127, 2^-128 and 1.5 * 2^-128 that decide rounding and tininess) and a

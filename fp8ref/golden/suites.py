@@ -232,7 +232,8 @@ def _convert_spec(suite, src_name, fmt, pol, tier, axes=IEEE_AXES):
     stem = f"{suite}/{src.short}_to_{fmt.name}.{tag}"
     fields = (Field("a", "input", src.name), Field("z", "result", fmt.name), Field("flags", "flags", "flags"))
     meta = {"src": src.name, "dst": fmt.name, "policy": _policy_meta(pol)}
-    header = {"op": f"{src.short}_to_{fmt.name}", **{_HEADER_KEY[a]: getattr(pol, a) for a in axes}, "nan": pol.nan}
+    keys = dict.fromkeys(("rounding", "overflow", "tininess", *axes))  # rm/ovf/tininess always named
+    header = {"op": f"{src.short}_to_{fmt.name}", **{_HEADER_KEY[a]: getattr(pol, a) for a in keys}, "nan": pol.nan}
     if not getattr(fmt, "has_nan", True):
         header["nan_to"] = pol.nan_to
 

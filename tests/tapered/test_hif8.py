@@ -243,13 +243,13 @@ def test_hybrid_front_end_takes_generic_path(codec):
     np.testing.assert_array_equal(encode(x.astype(np.float64), "hif8", rounding="hybrid"), want)
 
 
-def test_hybrid_refuses_keyed_table_and_wide_significands(codec):
-    from fp8ref.codecs import _key_table
-    from fp8ref.core.unpack import as_source_array
-
-    src = as_source_array(np.float32(1))[1]
-    with pytest.raises(ValueError, match="keyed"):
-        _key_table(get_format("hif8"), codec.HR_POLICY, src, 4)
+def test_hybrid_skips_keyed_table_and_refuses_wide_significands(codec):
+    f = get_format("hif8")
+    assert codec.key_lead_bits(f, -126, codec.HR_POLICY) is None  # HR reads every significand bit
+    assert codec.key_lead_bits(f, -126, codec.TA_POLICY) == 4
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal(20000) * np.exp2(rng.integers(-20, 16, 20000))).astype(np.float32)
+    np.testing.assert_array_equal(encode(x, "hif8", rounding="hybrid"), codec.encode_hybrid(x))
     with pytest.raises(ValueError, match="24"):
         codec.encode_hybrid(np.array([17.0 + 2.0**-30]))
     with pytest.raises(ValueError, match="24"):
@@ -303,3 +303,11 @@ def test_keyed_table_equals_generic_path(mode):
     b = encode(x.astype(np.float64), "hif8", rounding=mode, return_flags=True)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_default_rounding_is_ta():
+    """encode(x, "hif8") with no rounding named uses TA (rna), HiF8's own rule; a preset or an
+    explicit rounding overrides it."""
+    x = np.array([1.0625, 1.1875, -1.0625, 2.0**-23], np.float32)  # ties between 3-bit codes
+    np.testing.assert_array_equal(encode(x, "hif8"), encode(x, "hif8", rounding="rna"))
+    assert not np.array_equal(encode(x, "hif8"), encode(x, "hif8", rounding="rne"))
