@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from tabulate import tabulate
 
-from .codecs import decode_table, encode
+from .codecs import decode_table, encode, resolve_policy
 from .formats import get_format
-from .policy import Policy, flag_names, make_policy
+from .policy import Policy, flag_names
 
 __all__ = [
     "assert_quantize_matches",
@@ -129,15 +129,15 @@ def _f64(x: np.ndarray) -> np.ndarray:
 def _resolve_policy(fmt, policy) -> tuple[Policy, str]:
     """A Policy from None, a preset name, a dict of fields or a Policy; plus a label."""
     if policy is None:
-        pol, label = Policy(), ""
+        pol, label = resolve_policy(fmt), ""
     elif isinstance(policy, Policy):
         pol, label = policy, ""
     elif isinstance(policy, str):
-        pol, label = make_policy(fmt.name, preset=policy), f"preset {policy!r}: "
+        pol, label = resolve_policy(fmt, policy), f"preset {policy!r}: "
     elif isinstance(policy, dict):
         d = dict(policy)
         preset = d.pop("preset", None)
-        pol = make_policy(fmt.name, preset, **d)
+        pol = resolve_policy(fmt, preset, **d)
         label = f"preset {preset!r} + " if preset else ""
     else:
         raise TypeError(f"policy must be None, a preset name, a dict of policy fields or an fp8ref.Policy, got {type(policy).__name__}")

@@ -18,7 +18,7 @@ from fractions import Fraction
 import numpy as np
 from tabulate import tabulate
 
-from ..codecs import decode_table, encode
+from ..codecs import decode_table, encode, resolve_policy
 from ..formats import aliases_of, get_format
 from ..policy import (
     BELOW_RANGE_MODES,
@@ -29,7 +29,6 @@ from ..policy import (
     ROUNDING_MODES,
     TININESS_MODES,
     flag_names,
-    make_policy,
 )
 from ..testing import code_class, code_fields, format_code
 from . import CliError, add_command, print_json
@@ -417,7 +416,7 @@ def _value_line(v: float, cls: str) -> str:
 
 def _run_convert(args):
     fmt = get_format(args.to)
-    policy = make_policy(fmt.name, args.preset, rounding=args.rounding, overflow=args.overflow, nan=args.nan,
+    policy = resolve_policy(fmt, args.preset, rounding=args.rounding, overflow=args.overflow, nan=args.nan,
                          nan_to=args.nan_to, tininess=args.tininess, below_range=args.below_range)
     results = [_convert_one(v, args, fmt, policy) for v in args.values]
     if args.json:

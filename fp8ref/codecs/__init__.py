@@ -31,7 +31,7 @@ from ..formats import get_format
 from ..policy import Policy, make_policy
 from . import ieee
 
-__all__ = ["encode", "decode", "quantize", "register_codec", "codec_for", "decode_table"]
+__all__ = ["encode", "decode", "quantize", "register_codec", "codec_for", "decode_table", "resolve_policy"]
 
 _CODECS = {}
 _GENERIC_CHUNK = 1 << 20
@@ -128,9 +128,16 @@ def _policy(fmt, policy, preset, fields):
         if preset is not None or any(v is not None for v in fields.values()):
             raise ValueError("pass either policy= or preset=/individual policy fields, not both")
         return policy
+    return resolve_policy(fmt, preset, **fields)
+
+
+def resolve_policy(fmt, preset=None, **fields) -> Policy:
+    """The Policy ``encode(x, fmt, preset=..., **fields)`` uses: the preset (or the defaults), the
+    format kind's own default rounding when none is named (HiF8: TA), then ``fields``."""
+    fmt = get_format(fmt)
     default = getattr(codec_for(fmt), "default_rounding", None)
     if preset is None and default is not None and fields.get("rounding") is None:
-        fields = {**fields, "rounding": default}  # the format kind's own default (HiF8: TA)
+        fields = {**fields, "rounding": default}
     return make_policy(fmt.name, preset, **fields)
 
 

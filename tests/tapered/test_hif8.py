@@ -311,3 +311,18 @@ def test_default_rounding_is_ta():
     x = np.array([1.0625, 1.1875, -1.0625, 2.0**-23], np.float32)  # ties between 3-bit codes
     np.testing.assert_array_equal(encode(x, "hif8"), encode(x, "hif8", rounding="rna"))
     assert not np.array_equal(encode(x, "hif8"), encode(x, "hif8", rounding="rne"))
+
+
+def test_cli_and_testing_helpers_use_the_ta_default():
+    import json
+    import subprocess
+    import sys
+
+    from fp8ref.codecs import resolve_policy
+
+    r = subprocess.run([sys.executable, "-m", "fp8ref", "convert", "1.0625", "--to", "hif8", "--json"],
+                       capture_output=True, text=True, check=True)
+    out = json.loads(r.stdout)
+    assert out["policy"]["rounding"] == "rna" and out["code"] == 0x09  # tie 1.0625 -> away from zero
+    assert resolve_policy("hif8").rounding == "rna" and resolve_policy("hif8", "ieee").rounding == "rne"
+    assert resolve_policy("e4m3fn").rounding == "rne"
