@@ -13,7 +13,6 @@ import en_dtypes
 import numpy as np
 
 import fp8ref
-import fp8ref.codecs.tapered  # noqa: F401  (registers hif8 until fp8ref imports it itself)
 from bench_codecs import best  # same timing rule (benchmarks/ is on sys.path when run as a script)
 
 H8 = en_dtypes.hifloat8

@@ -12,7 +12,6 @@ import ml_dtypes
 import numpy as np
 
 import fp8ref
-import fp8ref.codecs.ue8m0  # noqa: F401  (registers ue8m0 until fp8ref imports it itself)
 from bench_codecs import best  # same timing rule (benchmarks/ is on sys.path when run as a script)
 
 E8 = ml_dtypes.float8_e8m0fnu

@@ -35,6 +35,7 @@ __all__ = ["encode", "decode", "quantize", "register_codec", "codec_for", "decod
 
 _CODECS = {}
 _GENERIC_CHUNK = 1 << 20
+_FUSED_MIN = 1 << 16  # inputs from which the key-table path runs as one Numba loop
 
 
 def register_codec(codec):
@@ -90,7 +91,8 @@ def _check_codes(codes, fmt):
         raise TypeError(f"codes must be an integer array, got dtype {arr.dtype.name!r}")
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
-    if arr.size and (arr.min() < 0 or arr.max() >= fmt.num_codes):
+    in_range = arr.dtype.kind == "u" and (1 << (8 * arr.dtype.itemsize)) <= fmt.num_codes  # e.g. uint8 codes of an 8-bit format
+    if arr.size and not in_range and (arr.min() < 0 or arr.max() >= fmt.num_codes):
         bad = arr.ravel()[(arr.ravel() < 0) | (arr.ravel() >= fmt.num_codes)][0]
         raise ValueError(f"code {int(bad)} out of range for {fmt.name} (valid: 0..{fmt.num_codes - 1})")
     return arr
@@ -108,7 +110,12 @@ def decode(codes, fmt, *, dtype=np.float32):
         raise ValueError(f"decode dtype must be float16, bfloat16, float32 or float64, got {name!r}")
     arr = _check_codes(codes, fmt)
     table, exact = _typed_table(fmt, name)
-    out = table[arr]  # fancy indexing: the fastest gather numpy offers for small integer codes
+    if arr.size >= _FUSED_MIN and table.dtype.kind == "f" and table.dtype.itemsize >= 4:
+        from ._gather import lookup
+
+        out = lookup(arr, table)  # one Numba pass
+    else:
+        out = table[arr]  # numpy fancy indexing
     if exact is not None:
         ok = exact.take(arr.astype(np.intp, copy=False))
         if not ok.all():
@@ -300,6 +307,10 @@ def _encode_deterministic(fmt, codec, pol, arr, src, want_flags=True):
             tc, tf = _key_table(fmt, pol, src, t)
             u = arr.reshape(-1).view(src.uint)
             sh = src.man_bits - t
+            if u.size >= _FUSED_MIN:  # one serial Numba pass (imported on first use); same keys, same tables
+                from ._gather import gather
+
+                return gather(np.ascontiguousarray(u), sh, tc, tf, bool(want_flags))
             key = (u >> src.uint(sh)) << src.uint(1)
             key |= (u & src.uint((1 << sh) - 1)) != 0
             return tc[key], (tf[key] if want_flags else None)

@@ -147,3 +147,20 @@ BAD = [
 def test_bad_input(call, exc, msg):
     with pytest.raises(exc, match=msg):
         call()
+
+
+@pytest.mark.parametrize("model", ["h100_fp8", "b200_fp8", "h100_fp8_promote128"])
+def test_gemm_bits_do_not_depend_on_thread_count(model):
+    """Each output element is computed by one thread in a fixed order: 1 thread == all threads."""
+    import numba
+
+    rng = np.random.default_rng(11)
+    a = fp8ref.quantize(rng.standard_normal((130, 300)).astype(np.float32) * 4, "e4m3fn")
+    b = fp8ref.quantize(rng.standard_normal((300, 70)).astype(np.float32) * 4, "e4m3fn")
+    full = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = gemm(a, b, model=model)
+    finally:
+        numba.set_num_threads(full)
+    assert np.array_equal(_bits(one), _bits(gemm(a, b, model=model)))

@@ -119,3 +119,21 @@ def test_bad_rule_and_overflow_names():
         mx.scale_codes(np.float32(1), "e4m3fn", "round")
     with pytest.raises(ValueError, match="scale_overflow"):
         mx.scale_codes(np.float32(1), "e4m3fn", "floor", scale_overflow="wrap")
+
+
+@pytest.mark.parametrize("elem", ["e4m3fn", "e5m2", "e3m2fn", "e2m3fn", "e2m1fn"])
+@pytest.mark.parametrize("rule,rounding,divide_by_max", [("floor", "rdn", False), ("ceil", "rup", False),
+                                                          ("rceil", "rup", True)])
+def test_rules_are_the_ue8m0_codec_on_the_quotient(rule, rounding, divide_by_max, elem):
+    """The exponent-bit rules agree with the UE8M0 codec (``below_range="min"``) applied to
+    amax·2^-emax (FLOOR, CEIL) or amax / max_elem (RCEIL). float64 holds amax·2^-emax exactly,
+    and amax / max_elem rounded to float64 never reaches or crosses a power of two that the
+    exact quotient does not: a float32 quotient that is not a power of two lies at relative
+    distance at least 2^-24 from one, far above float64's rounding error)."""
+    import fp8ref
+
+    el = fp8ref.get_format(elem)
+    a = AMAX.astype(np.float64)
+    q = a / float(el.max_finite) if divide_by_max else np.ldexp(a, -el.emax)
+    want = fp8ref.encode(q, "ue8m0", rounding=rounding, below_range="min", overflow="sat_finite")
+    assert np.array_equal(mx.scale_codes(AMAX, elem, rule), want)
