@@ -97,13 +97,16 @@ _KM = "Khattak–Mikaitis 2025 (MATLAB-tensor-core), MMA-Sim"
 _HW = "high, HW-validated"
 
 
-def _fam(prefix, n16, f, n32, n_tf32, fp8=None, conf16=_HW, src=_KM):
+_TF32_K4 = _HW + " for F; n = 8 from K–M and MMA-Sim (the samples have K = 4)"
+
+
+def _fam(prefix, n16, f, n32, n_tf32, fp8=None, conf16=_HW, src=_KM, conf_tf32=_HW):
     out = {}
     for fmt in _F16:
         out[f"{prefix}_{fmt}"] = AccumModel(f"{prefix}_{fmt}", n16, f, in_fmt=fmt, in_fmts=(fmt,),
                                             confidence=conf16, source=src)
     out[f"{prefix}_tf32"] = AccumModel(f"{prefix}_tf32", n_tf32, f, in_fmt="tf32", fp16_out=False,
-                                       confidence=conf16, source=src)
+                                       confidence=conf_tf32, source=src)
     if fp8 is not None:
         fb, of, conf = fp8
         out[f"{prefix}_fp8"] = AccumModel(f"{prefix}_fp8", n32, fb, out_frac=of, in_fmt="e4m3fn", in_fmts=_FP8,
@@ -121,9 +124,9 @@ PRESETS = {
                            source="sequential FP32 FMA on CUDA cores, element order"),
     "v100_fp16": AccumModel("v100_fp16", 4, 23, in_fmt="fp16", confidence=_HW, source="Fasi et al. 2021, " + _KM),
     **_fam("a100", 8, 24, None, 4),
-    **_fam("h100", 16, 25, 32, 8, fp8=(13, 13, _HW + " (fp32 out, c=0 in the data)")),
+    **_fam("h100", 16, 25, 32, 8, fp8=(13, 13, _HW + " (fp32 out, c=0 in the data)"), conf_tf32=_TF32_K4),
     **_fam("ada", 8, 24, 16, 4, fp8=(13, 13, _HW)),
-    **_fam("b200", 16, 25, 32, 4),
+    **_fam("b200", 16, 25, 32, 8, conf_tf32=_TF32_K4),
 }
 PRESETS["b200_fp8"] = AccumModel(
     "b200_fp8", 32, None, out_rounding="rne", in_fmt="e4m3fn", in_fmts=_FP8 + _F6F4,

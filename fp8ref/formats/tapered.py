@@ -310,7 +310,11 @@ def codes_by_value(fmt) -> np.ndarray:
     """Every non-NaN code of ``fmt`` sorted by value (-Inf ... 0 ... +Inf); NaN codes last.
 
     HiF8 codes are not monotone in value, so comparisons and sorting must go through this order
-    (or through decoded values)."""
+    (or through decoded values). ``fmt``: a format or its name."""
+    if isinstance(fmt, str):
+        from . import get_format
+
+        fmt = get_format(fmt)
     keyed = []
     nans = []
     for c in range(fmt.num_codes):

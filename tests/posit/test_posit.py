@@ -1,5 +1,6 @@
-"""Posits: decode and encode against SoftPosit (posit8, es = 0) and an exact reference of the 2022
-standard (every es, user widths).
+"""Posits: decode and encode against SoftPosit (``posit8``: es = 0; ``posit_2(x, 8)``: 8 bits,
+es = 2, the 2022 standard's posit8) and an exact reference of the 2022 standard (every es, user
+widths). SoftPosit has no es = 1 type: es = 1 is checked against the reference only.
 
 The reference shares no code with fp8ref: it decodes codes from their bit *strings*, and rounds
 by bisection over the sorted values, with the tie point between neighbours ``i`` and ``i+1``
@@ -124,7 +125,23 @@ def _softposit8(x):
     return np.array([softposit.posit8(float(v)).v.v for v in np.asarray(x).ravel()])
 
 
+def _softposit8_es2(x):
+    """SoftPosit's posit_2 type with 8 bits (es = 2); it keeps the bits left-aligned in 32."""
+    return np.array([softposit.posit_2(float(v), 8).v.v >> 24 for v in np.asarray(x).ravel()])
+
+
 # ---- decode ----------------------------------------------------------------------------------
+def test_decode_posit8_es2_vs_softposit():
+    got = decode(np.arange(256), "posit8_es2", dtype=np.float64)
+    ref = []
+    for c in range(256):
+        p = softposit.posit_2(0.0, 8)
+        p.fromBits(c << 24)
+        ref.append(np.nan if p.isNaR() else float(p))
+    assert softposit.posit_2(float("nan"), 8).v.v >> 24 == 0x80
+    np.testing.assert_array_equal(got, np.array(ref))
+
+
 def test_decode_posit8_es0_vs_softposit():
     got = decode(np.arange(256), "posit8_es0", dtype=np.float64)
     ref = []
@@ -172,6 +189,13 @@ def test_spec_decode_examples():
 def test_encode_es0_vs_softposit(x):
     ref = _softposit8(x.astype(np.float64))
     _assert_same(x, encode(x, "posit8_es0"), ref, "posit8_es0 vs softposit")
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
+@pytest.mark.parametrize("x", [every16(np.float16), every16(ml_dtypes.bfloat16), f32_edges(PositFormat(8, 2))],
+                         ids=["every_float16", "every_bfloat16", "float32_edges"])
+def test_encode_es2_vs_softposit(x):
+    _assert_same(x, encode(x, "posit8_es2"), _softposit8_es2(x.astype(np.float64)), "posit8_es2 vs softposit")
 
 
 def test_spec_encode_examples():
@@ -254,6 +278,11 @@ def _random_float64(n, seed, span):
     exp = rng.integers(-span, span + 1, n)
     sign = np.where(rng.integers(0, 2, n) == 1, -1.0, 1.0)
     return sign * np.ldexp(sig, exp)
+
+
+def test_encode_es2_vs_softposit_random_float64():
+    x = _random_float64(20_000, 13, 28)
+    _assert_same(x, encode(x, "posit8_es2"), _softposit8_es2(x), "posit8_es2 float64 vs softposit")
 
 
 def test_encode_es0_vs_softposit_random_float64():

@@ -89,6 +89,7 @@ def test_codes_by_value(codec):
     assert order[-1] == 0x80 and np.isnan(vals[-1])
     assert np.all(np.diff(vals[:-1]) > 0)
     assert order[0] == 0xEF and order[-2] == 0x6F
+    assert np.array_equal(codec.codes_by_value("hif8"), order)  # a name works as well
 
 
 # ---- TA vs en_dtypes --------------------------------------------------------------------------
