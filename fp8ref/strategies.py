@@ -161,9 +161,12 @@ def mx_blocks(elem, *, block_size: int = 32, num_blocks: int = 1, dtype=np.float
     spec's floor scale clips the block maximum, or in the rest of ``[max(elem), 2 max(elem))``.
     The products are rounded (RNE) to ``dtype``. ``allow_zero_blocks`` (default on) makes
     one block in 16 all zeros on purpose (a block may still come out all zeros by chance);
-    ``allow_special`` adds NaN/±Inf elements.
+    ``allow_special`` adds NaN/±Inf elements. ``elem``: any MX element name
+    (``fp8ref.mx.ELEMENTS``, ``int8`` = MXINT8, drawn as its values ``n * 2^-6``) or format.
     """
-    fmt = get_format(elem)
+    from .blocks.elements import element
+
+    fmt = element(elem).fmt
     dt = input_dtype(dtype)
     if not (isinstance(block_size, (int, np.integer)) and block_size >= 1):
         raise ValueError(f"block_size must be a positive integer, got {block_size!r}")

@@ -126,8 +126,9 @@ def _f64(x: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # policy and safe encoding
 # ---------------------------------------------------------------------------------------------
-def _resolve_policy(fmt, policy) -> tuple[Policy, str]:
-    """A Policy from None, a preset name, a dict of fields or a Policy; plus a label."""
+def _resolve_policy(fmt, policy, deterministic=True) -> tuple[Policy, str]:
+    """A Policy from None, a preset name, a dict of fields or a Policy; plus a label.
+    ``deterministic``: refuse stochastic roundings (they need random bits)."""
     if policy is None:
         pol, label = resolve_policy(fmt), ""
     elif isinstance(policy, Policy):
@@ -141,7 +142,7 @@ def _resolve_policy(fmt, policy) -> tuple[Policy, str]:
         label = f"preset {preset!r} + " if preset else ""
     else:
         raise TypeError(f"policy must be None, a preset name, a dict of policy fields or an fp8ref.Policy, got {type(policy).__name__}")
-    if pol.is_stochastic:
+    if pol.is_stochastic and deterministic:
         raise ValueError(
             f"rounding {pol.rounding!r} needs random bits; assert_quantize_matches checks deterministic "
             "roundings only (for stochastic rounding, encode with your rbits and use assert_codes_equal)"
@@ -526,7 +527,7 @@ class MatchResult:
 
 
 def _mismatch_report(header, idx, shape, inputs, labels, exp_codes, exp_vals, got_kind, got,
-                     fmt, flags, max_rows, total):
+                     fmt, flags, max_rows, total, flags_label="expected flags"):
     rows = []
     for i in idx[:max_rows]:
         where = i if len(shape) <= 1 else tuple(int(j) for j in np.unravel_index(i, shape))
@@ -551,7 +552,7 @@ def _mismatch_report(header, idx, shape, inputs, labels, exp_codes, exp_vals, go
         rows.append(row)
     headers = ["index"] + (["case"] if labels is not None else [])
     headers += (["input bits", "input"] if inputs is not None else [])
-    headers += ["expected", "expected value", "got", "got value"] + (["expected flags"] if flags is not None else [])
+    headers += ["expected", "expected value", "got", "got value"] + ([flags_label] if flags is not None else [])
     text = header + "\n" + tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
     if len(idx) > max_rows:
         text += f"\n... {len(idx) - max_rows} more mismatches not shown (max_rows={max_rows})"
@@ -638,16 +639,20 @@ def _numpy_to_torch(x):
     return torch.from_numpy(x)
 
 
-def assert_codes_equal(actual, expected, fmt, *, inputs=None, any_nan=False, max_rows=20):
+def assert_codes_equal(actual, expected, fmt, *, inputs=None, policy=None, any_nan=False, max_rows=20):
     """Assert that two arrays of one format agree bit for bit.
 
     actual, expected: codes (integer arrays), ml_dtypes arrays or torch tensors of ``fmt``, or
         float arrays of values (then the comparison is by value: NaN equals NaN, -0 differs
         from +0).
-    inputs: optional array of the inputs that produced them (shown in the mismatch table).
+    inputs: optional float array of the inputs that produced them (shown in the mismatch
+        table, with the IEEE flags fp8ref raises converting each input under ``policy``).
+    policy: for that flags column: None (the format's default), a preset name, a dict of
+        policy fields or an ``fp8ref.Policy``; the comparison itself never uses it.
     any_nan: count any NaN code as equal to any other.
     """
     fmt = get_format(fmt)
+    pol, plabel = _resolve_policy(fmt, policy, deterministic=False)  # bad policies fail here, match or not
     ak, a = as_codes_or_values(actual, fmt, what="actual")
     ek, e = as_codes_or_values(expected, fmt, what="expected")
     if a.shape != e.shape:
@@ -682,5 +687,10 @@ def assert_codes_equal(actual, expected, fmt, *, inputs=None, any_nan=False, max
     if not ok.all():
         bad = np.flatnonzero(~ok)
         header = f"{bad.size} of {a.size} {fmt.name} codes differ" + (" (comparing values)" if "values" in (ak, ek) else "")
+        flags = None
+        if xin is not None and not pol.is_stochastic:  # stochastic flags depend on the bits
+            flags = np.zeros(a.size, np.uint8)
+            flags[bad] = _safe_encode(xin[bad], fmt, pol)[1]
+            header += f"; flags: fp8ref converting the input, {_policy_text(pol, plabel)}"
         raise AssertionError(_mismatch_report(header, bad, shape, xin, None, exp_codes, ev, got_kind, g,
-                                              fmt, None, max_rows, a.size))
+                                              fmt, flags, max_rows, a.size, flags_label="fp8ref flags"))

@@ -3,7 +3,7 @@
 
 Every float32 bit pattern 0x00000000 .. 0xFFFFFFFF, in ascending order, is converted with
 ``fp8ref.encode`` to each format under each policy. The code stream (one byte per input for
-formats of at most 8 bits, little-endian uint16 otherwise) and the flag stream (one byte per
+formats of at most 8 bits, little-endian uint16 up to 16 bits, uint32 above (tf32)) and the flag stream (one byte per
 input, TestFloat order) are hashed with SHA-256, whole and per chunk of 2^24 inputs, so a
 hardware team can compare a full-range converter with one hash and localise a mismatch.
 
@@ -11,7 +11,9 @@ hardware team can compare a full-range converter with one hash and localise a mi
     python scripts/float32_digests.py --formats e2m1fn --policies rne:sat_finite --jobs 2
 
 Results are merged into ``<out>/float32_digests.json`` (written atomically; entries keyed by
-format and policy). Chunks are computed in parallel (``--jobs``); the parent feeds the whole-
+format and policy). When ``<out>`` holds a vector set, its MANIFEST.json (``float32_digests``:
+the file's SHA-256 and every entry's two digests) and SHA256SUMS are updated to match, so
+``fp8ref golden verify`` detects an edited or corrupted digests file. Chunks are computed in parallel (``--jobs``); the parent feeds the whole-
 stream hashes in input order. The run time is printed on stderr.
 """
 
@@ -31,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import fp8ref  # noqa: E402
+from fp8ref.golden.sets import index_digests  # noqa: E402
 from fp8ref.golden.writers import atomic_write, json_bytes  # noqa: E402
 
 SCHEMA = "fp8ref-float32-digests/1.0"
@@ -65,8 +68,8 @@ def encode_range(fmt_name: str, pol: dict, start: int, stop: int):
     fmt = fp8ref.get_format(fmt_name)
     x = np.arange(start, stop, dtype=np.uint64).astype(np.uint32).view(np.float32)
     codes, flags = fp8ref.encode(x, fmt, policy=policy_for(fmt, pol), return_flags=True)
-    if codes.dtype.itemsize > 1:
-        codes = codes.astype("<u2")
+    if codes.dtype.itemsize > 1:  # little-endian 16-bit codes, 32-bit for wider formats (tf32)
+        codes = codes.astype("<u2" if fmt.bits <= 16 else "<u4")
     return codes.tobytes(), flags.astype(np.uint8).tobytes()
 
 
@@ -117,7 +120,8 @@ def header(chunk_bits):
         "schema": SCHEMA,
         "tool": {"name": "fp8ref", "version": fp8ref.__version__},
         "inputs": "every float32 bit pattern 0x00000000..0xFFFFFFFF, ascending",
-        "code_stream": "one byte per input for formats of <= 8 bits, else little-endian uint16",
+        "code_stream": "one byte per input for formats of <= 8 bits, little-endian uint16 up to 16 bits, "
+                       "else little-endian uint32",
         "flag_stream": "one byte per input: bit0 NX, bit1 UF, bit2 OF, bit3 DZ, bit4 NV",
         "chunk_bits": chunk_bits,
         "chunks": f"SHA-256 of each 2^{chunk_bits}-input slice of the streams, in input order",
@@ -143,6 +147,7 @@ def main(argv=None):
     data = load(path) or header(args.chunk_bits)
     if data["chunk_bits"] != args.chunk_bits:
         p.error(f"{path} uses chunk_bits={data['chunk_bits']}")
+    data.update({k: v for k, v in header(args.chunk_bits).items() if k != "digests"})  # current descriptions
     t_all = time.perf_counter()
     for name in fmts:
         fmt = fp8ref.get_format(name)
@@ -154,6 +159,7 @@ def main(argv=None):
             dt = time.perf_counter() - t
             data["digests"][key] = {"format": name, "policy": full.as_dict(), **d}
             atomic_write(path, json_bytes(data))  # after each entry: a long run keeps its progress
+            index_digests(args.out)  # and the set's MANIFEST.json / SHA256SUMS record it
             print(f"{key}: codes {d['codes_sha256']} flags {d['flags_sha256']} ({dt:.1f} s, {args.jobs} jobs)",
                   file=sys.stderr)
     print(f"total {time.perf_counter() - t_all:.1f} s", file=sys.stderr)

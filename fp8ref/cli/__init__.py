@@ -2,13 +2,21 @@
 
 Each command lives in its own module of this package and registers itself with
 ``add_command(name, help, configure, run)``; ``main`` dispatches.
+
+Exit status: a command's own (0, 1, 2 for errors), 130 on Ctrl-C, 128 + N on signal N
+(SIGTERM 143, SIGHUP 129: cleanups run as for Ctrl-C), 141 when stdout is a closed pipe.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import re
+import signal
 import sys
+import threading
 
 __all__ = ["main", "add_command", "CliError"]
 
@@ -41,11 +49,22 @@ def _load_commands():
                 raise
 
 
+_NUMBER = re.compile(r"-(\.?\d|inf|nan)", re.I)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse reading every negative number spelling (``-1e-9``, ``-0x1p-3``, ``-inf``,
+    ``-nan``) as an argument, never as an option (plain argparse knows only ``-1``, ``-1.5``)."""
+
+    def _parse_optional(self, arg_string):
+        return None if _NUMBER.match(arg_string) else super()._parse_optional(arg_string)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
     _load_commands()
-    p = argparse.ArgumentParser(prog="fp8ref", description="Bit-exact reference for 8-bit and block-scaled number formats.")
+    p = _Parser(prog="fp8ref", description="Bit-exact reference for 8-bit and block-scaled number formats.")
     p.add_argument("--version", action="version", version=f"fp8ref {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -56,11 +75,47 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _exit(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def _signals_exit():
+    """SIGTERM and SIGHUP (where they exist and are not ignored) raise SystemExit(128 + N) for
+    the duration, so that cleanups (``atomic_dir``) run as they do for Ctrl-C."""
+    old = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            sig = getattr(signal, name, None)
+            if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:
+                old[sig] = signal.signal(sig, _exit)
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
 def main(argv=None) -> int:
+    with _signals_exit():
+        try:
+            try:
+                return _dispatch(argv)
+            finally:
+                sys.stdout.flush()  # a closed pipe shows here rather than at interpreter exit
+        except BrokenPipeError:
+            with contextlib.suppress(OSError, ValueError):  # no "Exception ignored" at exit
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141  # 128 + SIGPIPE, as the shell reports a command killed by it
+
+
+def _dispatch(argv):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args._run(args) or 0)
+    except BrokenPipeError:
+        raise
     except (CliError, ValueError, TypeError, OSError) as e:
         print(f"fp8ref: error: {e}", file=sys.stderr)
         return 2

@@ -333,8 +333,8 @@ def _from_bits(text: str, source: str):
 def _configure_convert(p):
     p.add_argument("values", nargs="+", metavar="VALUE",
                    help="decimal (0.1, -3e5, 3/8), hex float (0x1.8p3), inf, nan; with --bits a bit "
-                        "pattern of the --from type. Negative numbers: -1.5 works; for -inf write "
-                        "`--to FMT -- -inf`")
+                        "pattern of the --from type. Negative numbers (-1e-9, -0x1p-3, -inf, -nan) "
+                        "work anywhere on the line")
     p.add_argument("--to", required=True, metavar="FMT", help="target format")
     p.add_argument("--from", dest="source", choices=tuple(SOURCES), default="f64",
                    help="the input type VALUE is first rounded to (RNE), as a program reading it would "

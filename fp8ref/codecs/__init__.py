@@ -210,7 +210,14 @@ def _freeze(*arrays):
     return arrays
 
 
-_MAX_KEY_BITS = 20
+_MAX_KEY_BITS = 21  # float32 -> fp16 / tf32 keys (2 + 8 + 11 bits): a 2^21-entry table, built in ~0.5 s
+_SMALL_KEY_BITS = 16  # tables up to 2^16 keys are always worth building; larger ones for large inputs
+
+
+def _key_table_pays(key_bits, n):
+    """Build a key table of 2^key_bits entries for n inputs? (Each entry costs about one
+    generic-path encode, so a large table must serve at least a quarter as many inputs.)"""
+    return key_bits <= _SMALL_KEY_BITS or (key_bits <= _MAX_KEY_BITS and 4 * n >= 1 << key_bits)
 
 
 def encode(
@@ -303,7 +310,7 @@ def _encode_deterministic(fmt, codec, pol, arr, src, want_flags=True):
         return tc[idx], (tf[idx] if want_flags else None)
     if src.kind == "float":
         t = codec.key_lead_bits(fmt, src.emin, pol)
-        if t is not None and t <= src.man_bits and 2 + src.exp_bits + t <= _MAX_KEY_BITS:
+        if t is not None and t <= src.man_bits and _key_table_pays(2 + src.exp_bits + t, arr.size):
             tc, tf = _key_table(fmt, pol, src, t)
             u = arr.reshape(-1).view(src.uint)
             sh = src.man_bits - t

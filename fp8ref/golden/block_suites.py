@@ -33,6 +33,7 @@ __all__ = ["MX_BLOCK", "mx_elements"]
 
 MX_BLOCK = 32
 _QNAN32 = np.uint64(0x7FC00000)
+_ELEM_OVF = "sat_finite"  # every fp8ref.blocks quantizer saturates its elements (no flags, so no tininess)
 
 
 def _blocks():
@@ -90,10 +91,10 @@ def _mx_quantize_spec(elem, rule, rounding, tier):
     fields = (Field("x", "input", "float32", MX_BLOCK), Field("scale", "result", "ue8m0"),
               Field("z", "result", et, MX_BLOCK))
     meta = {"src": "float32", "dst": et, "block_size": MX_BLOCK, "scale_rule": rule, "rounding": rounding,
-            "element_overflow": "sat_finite", "scale_overflow": "nan",
+            "element_overflow": _ELEM_OVF, "scale_overflow": "nan",
             "nan_or_inf_in_block": "scale 0xFF, every element the element's canonical NaN (0 for FP6/FP4/INT8)",
             "flags": "none: the MX quantizer defines no exception flags"}
-    header = {"op": f"mx_quantize_{elem}", "block": MX_BLOCK, "scale_rule": rule, "rm": rounding}
+    header = {"op": f"mx_quantize_{elem}", "block": MX_BLOCK, "scale_rule": rule, "rm": rounding, "ovf": _ELEM_OVF}
 
     def build(ctx):
         x, gens = _block_inputs("mx", elem, MX_BLOCK, ctx.seed, ctx.count)
@@ -232,7 +233,7 @@ def _nvfp4_spec(variant, tier):
                     "some tensors use a calibrated global_amax of 4x their max)",
             "flags": "none: the NVFP4 quantizer defines no exception flags",
             "omitted": "torchao: tensors it rejects (NaN, all zero) have no line"}
-    header = {"op": "nvfp4_quantize", "block": NV_BLOCK, "variant": variant}
+    header = {"op": "nvfp4_quantize", "block": NV_BLOCK, "variant": variant, "rm": "rne", "ovf": _ELEM_OVF}
 
     def build(ctx):
         nv = _blocks().nvfp4
@@ -309,7 +310,7 @@ def _deepseek_spec(scale_fmt, variant, tier):
     meta = {"src": "float32", "dst": "e4m3fn", "tile": [1, DS_TILE], "scale_fmt": scale_fmt, "variant": variant,
             "scale_field": "UE8M0 byte (sf bits >> 23)" if st == "ue8m0" else "float32 bits of sf",
             "flags": "none: the tile quantizer defines no exception flags"}
-    header = {"op": "deepseek_quantize_1x128", "scale": scale_fmt, "variant": variant}
+    header = {"op": "deepseek_quantize_1x128", "scale": scale_fmt, "variant": variant, "rm": "rne", "ovf": _ELEM_OVF}
 
     def build(ctx):
         ds = _blocks().deepseek

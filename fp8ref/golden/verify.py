@@ -125,8 +125,9 @@ def _pair(cols, e, g, roles, limit=6):
 
 
 # ---- verify -------------------------------------------------------------------------------
-def _line_diff_rows(meta, exp_bytes: bytes, got_bytes: bytes, max_rows: int):
-    """Rows (line, inputs, expected, found) of the first differing lines of two tv texts."""
+def _line_diff_rows(meta, exp_bytes: bytes, got_bytes: bytes, max_rows: int, other: str):
+    """Rows (line, inputs, expected, found, what differs) of the first differing lines of two tv
+    texts; differing inputs are shown on both sides (``inputs (<other>: ...)``)."""
     fields = _fields(meta)
     cols = _columns_of(fields)
     exp = parse_lines(exp_bytes)
@@ -139,11 +140,17 @@ def _line_diff_rows(meta, exp_bytes: bytes, got_bytes: bytes, max_rows: int):
             continue
         n += 1
         if len(rows) < max_rows:
-            ref = e if e is not None else g
             if e is not None and g is not None and len(e) == len(g) == len(cols):
-                rows.append([i + 1, _short(cols, ref, ("input",)), *_pair(cols, e, g, ("result", "flags"))])
+                differs = {f.role for (f, _), ev, gv in zip(cols, e, g) if ev != gv}
+                what = [r for r in ("result", "flags") if r in differs]
+                ins = _short(cols, e, ("input",))
+                if "input" in differs:
+                    ins, g_in = _pair(cols, e, g, ("input",))
+                    what.insert(0, f"inputs ({other}: {g_in})")
+                rows.append([i + 1, ins, *_pair(cols, e, g, ("result", "flags")), ", ".join(what)])
             else:
-                rows.append([i + 1, "", exp[i][2] if e is not None else "(missing)", got[i][2] if g is not None else "(missing)"])
+                rows.append([i + 1, "", exp[i][2] if e is not None else "(missing)",
+                             got[i][2] if g is not None else "(missing)", "line"])
     return rows, n
 
 
@@ -162,6 +169,9 @@ def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Repo
     for e in man["sets"]:
         for ext, info in e["files"].items():
             listed[f"{e['stem']}.{ext}"] = info
+    drec = man.get("float32_digests")
+    if isinstance(drec, dict) and drec.get("sha256"):  # recorded digests file: checked like a set file
+        listed[DIGESTS_FILE] = {"sha256": drec["sha256"]}
     # SHA256SUMS
     spath = os.path.join(directory, SUMS)
     if not os.path.isfile(spath):
@@ -189,14 +199,14 @@ def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Repo
     extra = sorted(on_disk - set(listed) - {MANIFEST, SUMS, DIGESTS_FILE})
     for p in extra:
         rep.add(f"note: {p} is not part of the set (ignored)")
-    _check_digests(directory, rep)
+    _check_digests(directory, rep, drec)
     corrupt = []
     for p, info in sorted(listed.items()):
         if p in missing:
             continue
         with open(os.path.join(directory, *p.split("/")), "rb") as f:
             data = f.read()
-        if sha256(data) != info["sha256"] or len(data) != info["bytes"]:
+        if sha256(data) != info["sha256"] or len(data) != info.get("bytes", len(data)):
             corrupt.append(p)
             rep.fail(f"corrupted: {p} (SHA-256 differs from the manifest)")
     if not recompute:
@@ -237,20 +247,24 @@ def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Repo
             if p not in corrupt:
                 rep.fail(f"differs from recomputation: {p}")
             if ext in ("tv", "memh"):
-                rows, n = _line_diff_rows(side, data, disk, max_rows)
+                rows, n = _line_diff_rows(side, data, disk, max_rows, "in file")
                 rep.add(f"  {n} line(s) differ in {p}; first {len(rows)}:")
-                rep.add(_indent(tabulate(rows, headers=["line", "inputs", "expected (recomputed)", "in file"])))
+                rep.add(_indent(tabulate(rows, headers=["line", "inputs", "expected (recomputed)", "in file", "differs"])))
                 rep.mismatches += n
         n_ok += not bad
     rep.add(f"recomputed {len(stems)} file sets: {n_ok} identical, {len(stems) - n_ok} with problems")
     return rep
 
 
-def _check_digests(directory, rep):
-    """Structure of float32_digests.json, when present (the 2^32 sweeps are not recomputed)."""
+def _check_digests(directory, rep, record):
+    """float32_digests.json, when present: recorded in the manifest, and well formed (its hash
+    is checked with the set's files; the 2^32 sweeps are not recomputed)."""
     path = os.path.join(directory, DIGESTS_FILE)
     if not os.path.isfile(path):
         return
+    if not (isinstance(record, dict) and record.get("sha256")):
+        rep.fail(f"{DIGESTS_FILE} is not recorded in {MANIFEST} (regenerate the set, or rerun "
+                 "scripts/float32_digests.py, to record it)")
     try:
         with open(path, "rb") as f:
             data = json.loads(f.read())
@@ -321,10 +335,10 @@ def _diff_files(pa, pb, rep, max_rows):
         rep.add(f"  (no line diff: {e})")
         return
     with open(pa, "rb") as f1, open(pb, "rb") as f2:
-        rows, n = _line_diff_rows(meta, f1.read(), f2.read(), max_rows)
+        rows, n = _line_diff_rows(meta, f1.read(), f2.read(), max_rows, "B")
     rep.mismatches += n
     rep.add(f"  {n} line(s) differ; first {len(rows)}:")
-    rep.add(_indent(tabulate(rows, headers=["line", "inputs", "A", "B"])))
+    rep.add(_indent(tabulate(rows, headers=["line", "inputs", "A", "B", "differs"])))
 
 
 # ---- check (DUT output) ---------------------------------------------------------------------
@@ -336,8 +350,9 @@ def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_
     ``_`` (``0x`` optional, any case; ``//`` and ``#`` start comments; blank lines skipped).
     Each line holds either every field of the vector line (inputs, results, flags: inputs are
     compared too, which catches misaligned output), or the results and flags, or the results
-    only (flags not checked). NaN results match any NaN of the result's format unless
-    ``check_nans``; flags are compared under ``flags_mask``.
+    only (flags not checked). ``x``/``z`` digits are mismatches, other non-hex fields errors.
+    NaN results match any NaN of the result's format unless ``check_nans``; flags are compared
+    under ``flags_mask``.
     """
     meta, _ = load_sidecar(vectors)
     fields = _fields(meta)
@@ -348,7 +363,10 @@ def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_
     shapes = {len(cols): "full", n_res + n_fl: "results+flags", n_res: "results"}
     exp_rows = read_vectors(vectors, meta)
     with open(dut_output, "rb") as f:
-        dut_rows = parse_lines(f.read())
+        try:
+            dut_rows = parse_lines(f.read(), strict=True)
+        except ValueError as e:
+            raise ValueError(f"{dut_output} {e}") from None
     rep = Report()
     if len(dut_rows) > len(exp_rows):
         raise ValueError(f"{dut_output} has {len(dut_rows)} result lines but {vectors} has only {len(exp_rows)} vectors")

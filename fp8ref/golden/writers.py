@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -39,6 +40,7 @@ __all__ = [
 SCHEMA = "fp8ref-vectors/1.0"
 SCHEMA_MAJOR = 1
 _HEX = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
+_XZ = re.compile(r"[0-9a-fxz]+", re.I)
 
 
 def sha256(data: bytes) -> str:
@@ -237,9 +239,11 @@ def atomic_dir(out: str, keep=()):
         raise
 
 
-def parse_lines(data: bytes, n_fields: int | None = None):
+def parse_lines(data: bytes, n_fields: int | None = None, strict: bool = False):
     """Split ``tv`` or ``memh`` text into lists of int fields (``//``/``#`` comments, blank
-    lines skipped). Returns [(line number, [ints], raw text)]; raises ValueError on bad hex."""
+    lines skipped). Returns [(line number, [ints], raw text)]; a field that is not hex is None,
+    or with ``strict`` a ValueError unless its digits are hex or ``x``/``z`` (a simulator's
+    unknowns)."""
     out = []
     for no, raw in enumerate(data.decode("ascii", errors="replace").splitlines(), 1):
         text = raw.split("//", 1)[0].split("#", 1)[0].strip()
@@ -251,9 +255,11 @@ def parse_lines(data: bytes, n_fields: int | None = None):
         vals = []
         for t in toks:
             t2 = t[2:] if t[:2].lower() == "0x" else t
+            if strict and not _XZ.fullmatch(t2):
+                raise ValueError(f"line {no}: not a hex field: {t!r} in {raw.strip()!r}")
             try:
                 vals.append(int(t2, 16))
             except ValueError:
-                vals.append(None)  # X/Z or garbage from a simulator: compared as a mismatch
+                vals.append(None)  # X/Z from a simulator (or, not strict, garbage): a mismatch
         out.append((no, vals, raw.rstrip("\n")))
     return out

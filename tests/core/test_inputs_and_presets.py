@@ -75,6 +75,31 @@ def test_table_paths_equal_generic_path(name, mode):
         assert np.array_equal(c, gc.astype(fmt.code_dtype)) and np.array_equal(f, gf)
 
 
+@pytest.mark.parametrize("name", ["fp16", "tf32"])
+@pytest.mark.parametrize("mode", ["rne", "rna", "rtz", "rup", "rdn", "rto"])
+def test_wide_key_table_equals_generic_path(name, mode):
+    """float32 -> fp16 / tf32 use a 2^21-key table once the input is large enough (>= 2^19)."""
+    from fp8ref.codecs import _key_table_pays
+
+    fmt = get_format(name)
+    rng = np.random.default_rng(8)
+    n = 1 << 19
+    assert _key_table_pays(21, n) and not _key_table_pays(21, n - 1)
+    bits = rng.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32)
+    near = (rng.integers(0x33000000, 0x47800000, n, dtype=np.uint64) | (rng.integers(0, 2, n, dtype=np.uint64) << 31))
+    x = np.where(rng.integers(0, 4, n) == 0, bits, near.astype(np.uint32)).view(np.float32)  # 3/4 near fp16's range
+    pol = Policy(rounding=mode)
+    arr, src = as_source_array(x)
+    gc, gf = _generic(fmt, codec_for(fmt), pol, arr, src)
+    c, f = encode(x, fmt, policy=pol, return_flags=True)
+    assert np.array_equal(c, gc.astype(fmt.code_dtype)) and np.array_equal(f, gf)
+    if name == "fp16" and mode == "rne":  # and numpy's own cast (RNE, overflow to Inf, NaN kept)
+        with np.errstate(over="ignore", invalid="ignore"):
+            ref = x.astype(np.float16)
+        ok = ~np.isnan(x)
+        assert np.array_equal(c[ok], ref.view(np.uint16)[ok])
+
+
 def test_preset_ml_dtypes_divergences():
     # peers.md §3, measured on ml_dtypes 0.6.0
     x = np.array([465.0, np.inf, -np.nan], np.float32)

@@ -5,13 +5,18 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
 import fp8ref.cli as cli
 from fp8ref.cli import golden_cmd, main
+
+from .conftest import REPO
 
 STEM = "convert_f64/f64_to_e4m3fn.rne.sat_finite.tafter"
 
@@ -111,6 +116,24 @@ def test_generate_unwritable(capsys, tmp_path):
             ro.chmod(0o755)
 
 
+@pytest.mark.parametrize("name", [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)])
+def test_generate_killed_by_signal_leaves_nothing(tmp_path, name):
+    """SIGTERM/SIGHUP mid-way clean up like Ctrl-C: no temporary directory, no DIR, 128 + N."""
+    sig = getattr(signal, name)
+    p = subprocess.Popen([sys.executable, "-m", "fp8ref", "golden", "generate", "--full", "--suite", "convert_f16",
+                          "--out", str(tmp_path / "v")], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env={**os.environ, "PYTHONPATH": REPO})
+    deadline = time.monotonic() + 120
+    while not any(".tmp-" in n for n in os.listdir(tmp_path)):
+        assert p.poll() is None and time.monotonic() < deadline, p.communicate()
+        time.sleep(0.02)
+    time.sleep(0.3)  # well inside the writing (about 20 s)
+    p.send_signal(sig)
+    err = p.communicate(timeout=60)[1].decode()
+    assert p.returncode == 128 + sig, err
+    assert os.listdir(tmp_path) == []
+
+
 def test_verify_and_diff_exit_codes(capsys, cli_set, tmp_path):
     rc, out, _ = run(capsys, "golden", "verify", str(cli_set))
     assert rc == 0 and out.strip().endswith("OK")
@@ -120,6 +143,21 @@ def test_verify_and_diff_exit_codes(capsys, cli_set, tmp_path):
     assert rc == 0
     rc, _, err = run(capsys, "golden", "verify", str(tmp_path))
     assert rc == 2 and "no MANIFEST.json" in err
+
+
+def test_verify_and_diff_show_both_inputs_when_an_input_differs(capsys, cli_set, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(cli_set, bad)
+    p = bad / (STEM + ".tv")
+    lines = p.read_text().splitlines(keepends=True)
+    a, z, fl = lines[40].split()
+    assert a != "3FF0000000000000"
+    lines[40] = f"3FF0000000000000 {z} {fl}\n"  # the input field corrupted, the results not
+    p.write_text("".join(lines))
+    for argv, side in ((("verify", str(bad)), "in file"), (("diff", str(cli_set), str(bad)), "B")):
+        rc, out, _ = run(capsys, "golden", *argv)
+        row = [ln for ln in out.splitlines() if ln.strip().startswith("41 ")][0]
+        assert rc == 1 and a in row and f"inputs ({side}: 3FF0000000000000 (1.0))" in row, out
 
 
 def _expected(cli_set):
@@ -209,6 +247,21 @@ def test_check_errors(capsys, cli_set, tmp_path):
     assert rc == 2 and "no sidecar" in err
     rc, _, err = run(capsys, "golden", "check", vec, str(tmp_path / "none.txt"))
     assert rc == 2
+
+
+@pytest.mark.parametrize("bad", ["garbage", "7E 0G", "0x 00", "7E_00_zz!", "-7E 01"])
+def test_check_malformed_dut_line_is_an_error(capsys, cli_set, tmp_path, bad):
+    vec = str(cli_set / (STEM + ".tv"))
+    dut = [" ".join(ln.split()[1:]) for ln in _expected(cli_set)]
+    p = tmp_path / "dut.txt"
+    dut[5] = bad
+    p.write_text("\n".join(dut) + "\n")
+    rc, out, err = run(capsys, "golden", "check", vec, str(p))
+    assert rc == 2 and out == "" and f"{p} line 6: not a hex field" in err
+    dut[5] = "zz 00"  # x/z digits are a simulator's unknowns: a mismatch, not a malformed line
+    p.write_text("\n".join(dut) + "\n")
+    rc, out, _ = run(capsys, "golden", "check", vec, str(p))
+    assert rc == 1 and "1 of" in out
 
 
 def test_console_entry_point_runs(tmp_path):

@@ -86,6 +86,26 @@ def test_memh_header_and_body(default_set):
             assert [(word >> lo) & ((1 << (h - lo + 1)) - 1) for _, h, lo in lay] == toks
 
 
+def test_block_quantizer_memh_headers_name_the_element_conversion(default_set):
+    """Like conversion headers (rm, ovf, tininess), minus tininess: it only decides a flag and
+    block files have none."""
+    d, man = default_set
+    ops = {"mx_quantize", "nvfp4_quantize", "deepseek_quantize"}
+    seen = set()
+    for e in man["sets"]:
+        if e["op"] not in ops:
+            continue
+        seen.add(e["op"])
+        with open(os.path.join(d, e["stem"] + ".memh")) as f:
+            kv = dict(t.split("=", 1) for t in f.readline().split()[3:])
+        with open(os.path.join(d, e["stem"] + ".json")) as f:
+            meta = json.load(f)
+        assert kv["ovf"] == meta.get("element_overflow", "sat_finite"), e["stem"]
+        assert kv["rm"] == meta.get("rounding", "rne"), e["stem"]
+        assert not any(f["role"] == "flags" for f in meta["fields"])
+    assert seen == ops
+
+
 def test_sidecar_schema_and_hashes(default_set):
     d, man = default_set
     for stem in _all_stems(man):

@@ -64,6 +64,36 @@ def test_main_merges_entries(tmp_path, monkeypatch):
     assert data["digests"]["e5m2.rtz.sat_finite.tbefore"]["policy"]["tininess"] == "before"
 
 
+def _fake_digest(name, pol, chunk_bits, jobs):
+    return {"codes_sha256": hashlib.sha256(name.encode()).hexdigest(), "flags_sha256": "0" * 64,
+            "chunks": {"codes": ["0" * 64] * 256, "flags": ["0" * 64] * 256}}
+
+
+def test_main_records_the_digests_in_the_sets_manifest(tmp_path, monkeypatch):
+    """Into a vector set: MANIFEST.json and SHA256SUMS record the file, as generate would, and
+    verify catches an edited digest (the audit's case: one codes_sha256 zeroed)."""
+    from fp8ref.golden import Selection, generate, verify
+
+    out = tmp_path / "set"
+    generate(str(out), Selection(suites=("decode",)), progress=False)
+    monkeypatch.setattr(F, "digest", _fake_digest)
+    F.main(["--out", str(out), "--formats", "e4m3fn", "--policies", "rne:ovf_inf", "--jobs", "1"])
+    man = json.loads((out / "MANIFEST.json").read_text())
+    raw = (out / "float32_digests.json").read_bytes()
+    assert man["float32_digests"]["sha256"] == hashlib.sha256(raw).hexdigest()
+    assert man["float32_digests"]["entries"] == {
+        "e4m3fn.rne.ovf_inf.tafter": {"codes_sha256": hashlib.sha256(b"e4m3fn").hexdigest(), "flags_sha256": "0" * 64}}
+    assert verify(str(out), recompute=False).ok
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    generate(str(out), Selection(suites=("decode",)), progress=False)  # regenerating gives the same bytes
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    data = json.loads(raw)
+    data["digests"]["e4m3fn.rne.ovf_inf.tafter"]["codes_sha256"] = "0" * 64
+    (out / "float32_digests.json").write_text(json.dumps(data))
+    rep = verify(str(out), recompute=False)
+    assert not rep.ok and "corrupted: float32_digests.json" in rep.text()
+
+
 COMMITTED_DIGESTS = os.path.join(COMMITTED, "float32_digests.json")
 
 
@@ -134,3 +164,29 @@ def test_committed_digest_chunks_match_ml_dtypes():
             assert hashlib.sha256(ref.tobytes()).hexdigest() == e["chunks"]["codes"][chunk], (key, hex(chunk))
             checked += 1
     assert checked == 4 * len(data["digests"])
+
+
+_ospec = importlib.util.spec_from_file_location("float32_digests_oracle",
+                                                os.path.join(REPO, "scripts", "float32_digests_oracle.py"))
+O = importlib.util.module_from_spec(_ospec)
+_ospec.loader.exec_module(O)
+
+#: float32 patterns where the oracle adjustments matter: zero/subnormals, 1.0, the E4M3/E5M2/HiF8
+#: overflow thresholds, float32 max, Inf and NaNs, negatives, the narrow formats' subnormal ranges
+_EDGE_STARTS = (0x00000000, 0x3F800000, 0x43600000, 0x43E00000, 0x47600000, 0x7F7F0000, 0x7F800000,
+                0x7FFF0000, 0x80000000, 0xC3E00000, 0xFF800000, 0x33000000, 0x3B000000)
+
+
+@pytest.mark.parametrize("overflow", ["ovf_inf", "sat_finite"])
+@pytest.mark.parametrize("fmt", sorted(O.ORACLES))
+def test_oracle_script_agrees_with_the_digest_stream_on_edge_ranges(fmt, overflow):
+    """scripts/float32_digests_oracle.py (ml_dtypes / en_dtypes casts, adjusted by its stated
+    rules) gives the same code bytes as the digest script on 2^14-input slices at the edges;
+    the full 2^32 comparison is the script's own job (docs/golden-vectors.md §6)."""
+    import fp8ref
+
+    pol = F.parse_policy(f"{'rna' if fmt == 'hif8' else 'rne'}:{overflow}")
+    nan = fp8ref.get_format(fmt).canonical_nan
+    for lo in _EDGE_STARTS:
+        hi = lo + (1 << 14)
+        assert O._chunk((fmt, overflow, lo, hi, nan)) == F.encode_range(fmt, pol, lo, hi)[0], hex(lo)

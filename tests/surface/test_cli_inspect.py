@@ -191,6 +191,24 @@ def test_convert_policy_options(capsys):
     assert d["hex"] == "0xfe"  # torch saturates E4M3FN, Inf included
 
 
+@pytest.mark.parametrize("argv, value", [
+    (("convert", "-1e-9", "--to", "e4m3fn"), -0.0),
+    (("convert", "--to", "e4m3fn", "-0x1p-3"), -0.125),
+    (("convert", "-3e5", "--overflow", "sat_finite", "--to", "e4m3fn"), -448.0),
+    (("convert", "--to", "e4m3fn", "--preset", "torch", "-inf"), -448.0),
+    (("convert", "-nan", "--to", "e4m3fn"), "nan"),
+    (("convert", "--to", "e5m2", "-.5", "-1/4", "-0"), [-0.5, -0.25, -0.0]),
+    (("convert", "--rounding", "stochastic", "--rbits", "0", "--srbits", "8", "--to", "e4m3fn", "-1E+2"), -96.0),
+])
+def test_convert_negative_values_anywhere(capsys, argv, value):
+    d = run_json(capsys, *argv)
+    got = [e["value"] for e in d] if isinstance(d, list) else d["value"]
+    assert got == value and str(got) == str(value)  # -0.0 is not 0.0
+    with pytest.raises(SystemExit):  # a dash word is still an option
+        run(capsys, "convert", "1", "-q", "--to", "e4m3fn")
+    assert "unrecognized arguments: -q" in capsys.readouterr().err
+
+
 def test_convert_bits_input(capsys):
     d = run_json(capsys, "convert", "0x7f800001", "--bits", "--from", "f32", "--to", "e5m2")
     assert d["flags"] == ["invalid"] and d["class"] == "nan" and d["source_bits"] == "0x7f800001"
@@ -225,6 +243,18 @@ def test_argparse_errors_exit_2(capsys):
     with pytest.raises(SystemExit):
         main(["convert", "1", "--to", "e4m3fn", "--rounding", "nearest"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [("table", "fp16"), ("info", "hif8"), ("golden", "list", "--full", "--files")])
+def test_closed_pipe_exits_141_silently(argv):
+    """`fp8ref table fp16 | head -2`: no error message, the shell's SIGPIPE status 128 + 13."""
+    r, w = os.pipe()
+    p = subprocess.Popen([sys.executable, "-m", "fp8ref", *argv], stdout=w, stderr=subprocess.PIPE, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(w)
+    os.close(r)  # the reader is gone before the first write
+    err = p.communicate(timeout=120)[1].decode()
+    assert p.returncode == 141 and err == ""
 
 
 # ---- exact parsing and source rounding ------------------------------------------------------------

@@ -129,7 +129,8 @@ def _collect(strategy, n=150):
     return out
 
 
-@pytest.mark.parametrize("elem,emax,mx", [("e4m3fn", 8, 448.0), ("e2m1fn", 2, 6.0), ("e5m2", 15, 57344.0)])
+@pytest.mark.parametrize("elem,emax,mx", [("e4m3fn", 8, 448.0), ("e2m1fn", 2, 6.0), ("e5m2", 15, 57344.0),
+                                         ("int8", 0, 127 / 64)])
 def test_mx_blocks_shape_and_probes(elem, emax, mx):
     blocks = _collect(fst.mx_blocks(elem, block_size=32, num_blocks=2), 80)
     assert all(b.shape == (64,) and b.dtype == np.float32 and np.isfinite(b).all() for b in blocks)

@@ -248,10 +248,19 @@ def test_assert_codes_equal_passes_and_fails_readably():
     with pytest.raises(AssertionError) as ei:
         assert_codes_equal(got, want, "e4m3fn", inputs=x)
     msg = str(ei.value)
-    assert msg.splitlines()[0] == "1 of 4 e4m3fn codes differ"
+    assert msg.splitlines()[0].startswith("1 of 4 e4m3fn codes differ; flags: fp8ref converting the input, rounding=rne")
     head, rows = _failure_rows(msg)
-    assert head == ["index", "input bits", "input", "expected", "expected value", "got", "got value"]
-    assert rows == [["(1, 0)", "0x43fa0000", "500.0", "0x7e 0.1111.110", "448.0", "0x7f 0.1111.111", "nan"]]
+    assert head == ["index", "input bits", "input", "expected", "expected value", "got", "got value", "fp8ref flags"]
+    # 500 rounds (unbounded) to 512 > 448: overflow and inexact under any overflow policy
+    assert rows == [["(1, 0)", "0x43fa0000", "500.0", "0x7e 0.1111.110", "448.0", "0x7f 0.1111.111", "nan",
+                     "inexact,overflow"]]
+    with pytest.raises(AssertionError, match="overflow=sat_finite"):
+        assert_codes_equal(got, want, "e4m3fn", inputs=x, policy={"overflow": "sat_finite"})
+    with pytest.raises(ValueError, match="unknown overflow 'bogus'"):
+        assert_codes_equal(got, want, "e4m3fn", inputs=x, policy={"overflow": "bogus"})
+    with pytest.raises(AssertionError) as ei:
+        assert_codes_equal(got, want, "e4m3fn")  # no inputs: no input or flags columns
+    assert _failure_rows(str(ei.value))[0] == ["index", "expected", "expected value", "got", "got value"]
     with pytest.raises(AssertionError, match="shape mismatch"):
         assert_codes_equal(want[0], want, "e4m3fn")
 
