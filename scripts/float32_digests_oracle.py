@@ -28,6 +28,7 @@ import json
 import multiprocessing as mp
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -120,12 +121,14 @@ def main(argv=None):
         pol = e["policy"]
         if e["format"] not in ORACLES or pol["rounding"] != ("rna" if e["format"] == "hif8" else "rne") \
                 or pol["overflow"] not in ("ovf_inf", "sat_finite"):
-            print(f"{key}: skipped (no oracle for this format and policy)")
+            print(f"{key}: skipped (no oracle for this format and policy)", flush=True)
             continue
+        t = time.perf_counter()
         got = check(e, args.jobs)
         ok = got == e["codes_sha256"]
         bad += not ok
-        print(f"{key}: {'OK' if ok else 'MISMATCH'} ({_type(e['format']).__name__}: {got})")
+        print(f"{key}: {'OK' if ok else 'MISMATCH'} ({_type(e['format']).__name__}: {got}; "
+              f"{time.perf_counter() - t:.1f} s)", flush=True)
     return 1 if bad else 0
 
 

@@ -47,6 +47,15 @@ def test_digest_uint16_code_stream():
     assert d["codes_sha256"] == hashlib.sha256(ref.tobytes()).hexdigest()
 
 
+def test_digest_uint32_code_stream_for_tf32():
+    """tf32's 19-bit codes go out as little-endian uint32 (a uint16 stream would drop bits)."""
+    lo = 0x3F800000
+    d = F.digest("tf32", F.parse_policy("rne:ovf_inf"), lo, lo + (1 << BITS), BITS, jobs=1)
+    u = np.arange(lo, lo + (1 << BITS), dtype=np.uint64)
+    ref = ((u + 0xFFF + ((u >> 13) & 1)) >> 13).astype("<u4")  # RNE to 10 fraction bits: the top 19 bits
+    assert d["codes_sha256"] == hashlib.sha256(ref.tobytes()).hexdigest()
+
+
 def test_digest_rejects_unaligned_ranges():
     with pytest.raises(ValueError, match="chunk-aligned"):
         F.digest("e4m3fn", F.parse_policy("rne:ovf_inf"), 5, 1 << 20, 16)
@@ -118,54 +127,6 @@ def test_committed_digests_recompute_on_sample_chunks():
         assert d["chunks"]["flags"][0] == e["chunks"]["flags"][chunk]
 
 
-# Independent restatement of every committed entry with ml_dtypes casts (non-saturating RNE):
-# NaN results -> the canonical NaN (all-ones magnitude, positive; 0x80 for FNUZ; +max where the
-# format has no NaN, the vectors' nan_to = "max"); sat_finite: Inf inputs and overflow -> ±max.
-_ML = {"e4m3fn": "float8_e4m3fn", "e5m2": "float8_e5m2", "e4m3fnuz": "float8_e4m3fnuz",
-       "e5m2fnuz": "float8_e5m2fnuz", "e2m1fn": "float4_e2m1fn", "e2m3fn": "float6_e2m3fn",
-       "e3m2fn": "float6_e3m2fn", "bf16": "bfloat16"}
-#: 0.5..2 (ordinary rounding), the top binades with +Inf and NaNs, negatives around 448,
-#: negative zero and float32 subnormals (underflow)
-_CHUNKS = (0x3F, 0x7F, 0xC3, 0x80)
-
-
-def _ml_dtypes_codes(name, overflow, x):
-    dt = np.dtype(getattr(ml_dtypes, _ML[name]))
-    utype = np.uint16 if dt.itemsize == 2 else np.uint8
-    with np.errstate(over="ignore", invalid="ignore"):
-        codes = x.astype(dt).view(utype).copy()
-        back = codes.view(dt).astype(np.float64)
-    info = ml_dtypes.finfo(dt)
-    bits = 16 if dt.itemsize == 2 else 8
-    sign_bit = 1 << (bits - 1) if name not in ("e2m1fn", "e2m3fn", "e3m2fn") else {"e2m1fn": 8, "e2m3fn": 32,
-                                                                                   "e3m2fn": 32}[name]
-    mx = int(np.array(info.max, dtype=dt).view(utype))
-    neg = np.signbit(x)
-    sat = (~np.isnan(x) & ~np.isfinite(back)) if overflow == "sat_finite" else np.zeros(x.shape, bool)
-    codes[sat] = np.where(neg[sat], mx | sign_bit, mx)
-    nan = (np.isnan(back) & ~sat) | np.isnan(x)  # NaN results (incl. E4M3FN's overflow under ovf_inf)
-    canon = {"e4m3fnuz": 0x80, "e5m2fnuz": 0x80}.get(name, (1 << (bits - 1)) - 1)
-    codes[nan] = mx if name in ("e2m1fn", "e2m3fn", "e3m2fn") else canon
-    return codes.astype("<u2") if bits == 16 else codes
-
-
-@pytest.mark.skipif(not os.path.isfile(COMMITTED_DIGESTS), reason="no committed float32_digests.json")
-def test_committed_digest_chunks_match_ml_dtypes():
-    with open(COMMITTED_DIGESTS) as f:
-        data = json.load(f)
-    checked = 0
-    for key, e in data["digests"].items():
-        name, rounding, overflow, tin = key.split(".")
-        if rounding != "rne" or name not in _ML:
-            continue
-        for chunk in _CHUNKS:
-            x = np.arange(chunk << 24, (chunk + 1) << 24, dtype=np.uint64).astype(np.uint32).view(np.float32)
-            ref = _ml_dtypes_codes(name, overflow, x)
-            assert hashlib.sha256(ref.tobytes()).hexdigest() == e["chunks"]["codes"][chunk], (key, hex(chunk))
-            checked += 1
-    assert checked == 4 * len(data["digests"])
-
-
 _ospec = importlib.util.spec_from_file_location("float32_digests_oracle",
                                                 os.path.join(REPO, "scripts", "float32_digests_oracle.py"))
 O = importlib.util.module_from_spec(_ospec)
@@ -190,3 +151,28 @@ def test_oracle_script_agrees_with_the_digest_stream_on_edge_ranges(fmt, overflo
     for lo in _EDGE_STARTS:
         hi = lo + (1 << 14)
         assert O._chunk((fmt, overflow, lo, hi, nan)) == F.encode_range(fmt, pol, lo, hi)[0], hex(lo)
+
+
+#: 0.5..2 (ordinary rounding), the top binades with +Inf and NaNs, negatives around 448,
+#: negative zero and float32 subnormals (underflow)
+_CHUNKS = (0x3F, 0x7F, 0xC3, 0x80)
+
+
+@pytest.mark.skipif(not os.path.isfile(COMMITTED_DIGESTS), reason="no committed float32_digests.json")
+def test_committed_digest_chunks_match_the_oracles():
+    """Four 2^24-input chunks of every committed entry that has an oracle (ml_dtypes, numpy
+    float16, en_dtypes), recomputed by the oracle script's casts."""
+    import fp8ref
+
+    with open(COMMITTED_DIGESTS) as f:
+        data = json.load(f)
+    checked = set()
+    for key, e in data["digests"].items():
+        name, pol = e["format"], e["policy"]
+        if name not in O.ORACLES or pol["rounding"] != ("rna" if name == "hif8" else "rne"):
+            continue
+        for chunk in _CHUNKS:
+            b = O._chunk((name, pol["overflow"], chunk << 24, (chunk + 1) << 24, fp8ref.get_format(name).canonical_nan))
+            assert hashlib.sha256(b).hexdigest() == e["chunks"]["codes"][chunk], (key, hex(chunk))
+        checked.add(key)
+    assert len(checked) >= 17, sorted(checked)
