@@ -77,9 +77,11 @@ INPUT_PATHS = (
 
 #: Formats without zero or sign (UE8M0): what zero, negative and too-small inputs become.
 BELOW_RANGE_MODES = (
-    "nan",  # NaN code (ml_dtypes)
-    "min",  # the smallest value, 2^-127 (torch / TransformerEngine)
+    "nan",  # NaN code (ml_dtypes for zero and negatives)
+    "min",  # the smallest value, 2^-127 (torch / TransformerEngine for zero)
     "error",  # raise ValueError
+    "ml_dtypes",  # ml_dtypes 0.6 float8_e8m0fnu exactly: "nan", and (2^-127, 2^-126) -> 2^-126
+    "torch",  # torch 2.13 float8_e8m0fnu exactly: 0 -> 2^-127, negative x -> |x|, (2^-127, 2^-126) -> 2^-126
 )
 
 # Flags, per element, in Berkeley TestFloat / RISC-V fflags order.
@@ -166,22 +168,23 @@ PRESETS = {
         Preset(
             "ml_dtypes",
             Policy("rne", "ovf_inf", "ml_dtypes", "ml_dtypes", input_path="via_float32"),
-            per_format=(("ue8m0", {"rounding": "rna"}),),
+            per_format=(("ue8m0", {"rounding": "rna", "below_range": "ml_dtypes"}),),
             source="ml_dtypes 0.6 numpy casts: RNE, non-saturating (E4M3FN -> NaN, E5M2 -> Inf, "
             "FP6/FP4 -> ±max), sign-preserving quiet NaN, FP4/FP6 NaN -> -0/+0; float64 and "
             "integer inputs are first rounded to float32 (double rounding, measured); "
-            "float8_e8m0fnu rounds ties up (rna), zero/negative -> NaN (not reproduced: inputs "
-            "between 2^-127 and 2^-126 go to 0x01, docs/formats_ue8m0_posit.md)",
+            "float8_e8m0fnu rounds ties up (rna), zero/negative -> NaN, inputs between 2^-127 and "
+            "2^-126 -> 0x01 (below_range='ml_dtypes', docs/formats_ue8m0_posit.md)",
         ),
         Preset(
             "torch",
             Policy("rne", "ovf_inf", "keep_sign", "error", input_path="via_float32"),
             per_format=(("e4m3fn", {"overflow": "sat_finite"}),
-                        ("ue8m0", {"rounding": "rna", "below_range": "min"})),
+                        ("ue8m0", {"rounding": "rna", "below_range": "torch"})),
             source="PyTorch >= 2.13 CPU casts: E4M3FN saturates (Inf -> 448, pytorch #178817), "
             "E5M2 and FNUZ non-saturating; NaN 0x7F with the input's sign; float64 inputs go "
             "through float32 (double rounding, measured on torch 2.13.0+cpu); float8_e8m0fnu "
-            "rounds ties up and sends 0 to 2^-127 (negative x: torch uses |x|, not reproduced)",
+            "rounds ties up, sends 0 to 2^-127, a negative x to |x| and (2^-127, 2^-126) to 2^-126 "
+            "(below_range='torch', measured on torch 2.13.0+cpu)",
         ),
         Preset(
             "ptx_satfinite",

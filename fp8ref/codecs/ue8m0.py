@@ -13,8 +13,10 @@ and the value above are both ``2^-127``: ``rne``, ``rna`` and ``rup`` deliver co
 (ml_dtypes and torch do this for every positive float32 subnormal). Only where *no* value of
 the set is a valid result does ``policy.below_range`` decide: zero (either sign), negative
 numbers (-Inf included) and, under ``rdn``/``rtz``, positive ``x < 2^-127``. ``nan``: 0xFF
-(ml_dtypes); ``min``: 0x00 = 2^-127 (torch / TransformerEngine for 0; torch sends a negative
-``x`` to ``|x|`` instead, which no policy here reproduces); ``error``: raise ValueError.
+(ml_dtypes); ``min``: 0x00 = 2^-127 (torch / TransformerEngine for 0); ``error``: raise
+ValueError. Two peers' own rules, exactly: ``ml_dtypes`` is ``nan`` and sends every x in
+``(2^-127, 2^-126)`` to 2^-126 (0x01) whatever the rounding; ``torch`` sends 0 to 2^-127, a
+negative x to the code of ``|x|`` (-Inf to NaN) and ``(2^-127, 2^-126)`` to 0x01.
 
 Overflow (the result rounded with an unbounded exponent is above 2^127): 0xFF under
 ``ovf_inf`` / ``sat_propagate`` (there is no Inf), 0xFE under ``sat_finite`` and for the
@@ -76,6 +78,8 @@ def below_range_mask(neg, cls, M, E, policy):
     """True where no UE8M0 value is a valid result (``policy.below_range`` decides)."""
     _check_rounding(policy)
     neg = np.asarray(neg, dtype=bool)
+    if policy.below_range == "torch":
+        return cls == ZERO  # negatives are encoded as |x|
     zero_or_neg = (cls == ZERO) | (((cls == FINITE) | (cls == INF)) & neg)
     if policy.rounding not in _DOWN:
         return zero_or_neg
@@ -87,7 +91,8 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
     """Encode ``(-1)^neg * M * 2^E`` (flat arrays) to UE8M0 codes (int64) and flags (uint8)."""
     _check_rounding(policy)
     mode = policy.rounding
-    neg = np.asarray(neg, dtype=bool)
+    neg_in = np.asarray(neg, dtype=bool)
+    neg = np.zeros_like(neg_in) if policy.below_range == "torch" else neg_in  # torch: |x|
     pos = (cls == FINITE) & ~neg
     ev = bit_length(M) - 1 + E  # floor(log2 x) where M > 0
     # keep one significant bit; "even" is the code's parity: code = ev + bias + kept - 1
@@ -114,7 +119,12 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
     codes[nan] = fmt.canonical_nan
     flags[cls == SNAN] |= FLAG_INVALID
 
-    below = below_range_mask(neg, cls, M, E, policy)
+    if policy.below_range in ("ml_dtypes", "torch"):  # the peers' rule for (2^-127, 2^-126)
+        gap = pos & (ev == fmt.emin) & (M != (M & -M))  # floor(log2 x) = -127, x not a power of two
+        codes[gap] = fmt.min_code + 1
+    flags[(cls != ZERO) & neg_in & ~neg] |= FLAG_INVALID  # torch: a negative input delivered as |x|
+
+    below = below_range_mask(neg_in, cls, M, E, policy)
     if below.any():
         if policy.below_range == "error":
             i = int(np.flatnonzero(below)[0])
@@ -122,7 +132,7 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
                 f"input {_describe(neg[i], cls[i], M[i], E[i])} has no UE8M0 value under rounding "
                 f"{mode!r} (UE8M0 has no zero and no sign); choose below_range='nan' or 'min'"
             )
-        codes[below] = fmt.canonical_nan if policy.below_range == "nan" else fmt.min_code
+        codes[below] = fmt.canonical_nan if policy.below_range in ("nan", "ml_dtypes") else fmt.min_code
         flags[below & ~pos] |= FLAG_INVALID  # zero and negatives; tiny positives keep their flags
     return codes, flags
 
