@@ -29,6 +29,7 @@ import multiprocessing as mp
 import os
 import sys
 import time
+from functools import lru_cache
 
 import numpy as np
 
@@ -52,6 +53,7 @@ def _type(fmt_name):
     return getattr(__import__(mod), name)
 
 
+@lru_cache(maxsize=None)
 def _facts(fmt_name):
     """(code bits, max finite code, canonical NaN code or None, sign bit) from the oracle type."""
     t = _type(fmt_name)

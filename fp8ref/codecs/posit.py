@@ -29,7 +29,7 @@ import numpy as np
 
 from ..core.rounding import bit_length, round_shift
 from ..core.unpack import FINITE, SNAN, ZERO
-from ..formats import get_format, register
+from ..formats import register_default
 from ..formats.posit import PositFormat
 from ..policy import FLAG_INEXACT, FLAG_INVALID, FLAG_OVERFLOW, FLAG_UNDERFLOW
 from . import register_codec
@@ -104,13 +104,7 @@ _ALIASES = {2: ("posit8",)}
 def register_formats():
     """Register posit8_es0/1/2 where their names are free; return them by es. Runs at import;
     callable again (tests restore the registry)."""
-    out = {}
-    for es, fmt in POSIT8.items():
-        try:
-            out[es] = get_format(fmt.name)
-        except ValueError:
-            out[es] = register(fmt, _ALIASES.get(es, ()))
-    return out
+    return {es: register_default(fmt, _ALIASES.get(es, ())) for es, fmt in POSIT8.items()}
 
 
 register_formats()

@@ -47,7 +47,7 @@ import numpy as np
 
 from ..core.rounding import bit_length, round_shift
 from ..core.unpack import FINITE
-from ..formats import get_format, register
+from ..formats import get_format, register_default
 from ..formats.tapered import HIF8, TaperedFormat, codes_by_value
 from ..policy import FLAG_INEXACT, FLAG_OVERFLOW, FLAG_UNDERFLOW, Policy, Preset
 from . import register_codec
@@ -233,10 +233,7 @@ ALIASES = ("hifloat8", "hi_float8", "float8_hif8")
 def register_formats():
     """Register ``hif8`` (aliases ``hifloat8`` as en_dtypes spells it, ``hi_float8``,
     ``float8_hif8``) unless taken; return it. Runs at import; callable again."""
-    try:
-        return get_format(HIF8.name)
-    except ValueError:
-        return register(HIF8, ALIASES)
+    return register_default(HIF8, ALIASES)
 
 
 register_formats()

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..core.rounding import bit_length, round_shift
 from ..core.unpack import FINITE, INF, SNAN, ZERO
-from ..formats import get_format, register
+from ..formats import register_default
 from ..formats.ue8m0 import UE8M0Format
 from ..policy import FLAG_INEXACT, FLAG_INVALID, FLAG_OVERFLOW, FLAG_UNDERFLOW
 from . import register_codec
@@ -152,10 +152,7 @@ ALIASES = ("e8m0fnu", "float8_e8m0fnu")
 def register_formats():
     """Register ``ue8m0`` (aliases ``e8m0fnu``, ``float8_e8m0fnu``) unless that name is taken;
     return the registered format. Runs at import; callable again (tests restore the registry)."""
-    try:
-        return get_format(UE8M0.name)
-    except ValueError:
-        return register(UE8M0, ALIASES)
+    return register_default(UE8M0, ALIASES)
 
 
 register_formats()

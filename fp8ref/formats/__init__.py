@@ -1,6 +1,6 @@
 """Format descriptions and the registry that names them."""
 
 from .ieee import Format
-from .registry import aliases_of, get_format, list_formats, register
+from .registry import aliases_of, get_format, list_formats, register, register_default
 
-__all__ = ["Format", "get_format", "list_formats", "register", "aliases_of"]
+__all__ = ["Format", "get_format", "list_formats", "register", "register_default", "aliases_of"]

@@ -6,7 +6,7 @@ import difflib
 
 from .ieee import Format
 
-__all__ = ["register", "get_format", "list_formats", "resolve"]
+__all__ = ["register", "register_default", "get_format", "list_formats", "resolve"]
 
 _FORMATS: dict[str, object] = {}
 _ALIASES: dict[str, str] = {}
@@ -23,6 +23,15 @@ def register(fmt, aliases=(), *, replace: bool = False):
     for a in aliases:
         _ALIASES[a.lower()] = fmt.name.lower()
     return fmt
+
+
+def register_default(fmt, aliases=()):
+    """Register a built-in ``fmt`` unless its name is taken (a codec module imported again, or a
+    test that restored the registry); return the format registered under that name."""
+    key = fmt.name.lower()
+    if key in _FORMATS or key in _ALIASES:
+        return get_format(fmt.name)
+    return register(fmt, aliases)
 
 
 def get_format(name):

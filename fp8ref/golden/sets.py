@@ -26,7 +26,7 @@ from .writers import (
 )
 
 __all__ = ["OUTPUTS", "DEFAULT_OUTPUTS", "Selection", "render", "select", "generate", "manifest_name", "DIGESTS_FILE",
-           "digests_summary", "index_digests"]
+           "digests_summary", "index_digests", "read_sums", "sums_bytes"]
 
 #: output kinds, in write order; ``tv`` and ``json`` (the sidecar) are always written
 OUTPUTS = ("tv", "memh", "npz", "json")
@@ -230,7 +230,7 @@ def generate(out: str, sel: Selection = Selection(), *, force=False, progress=Tr
             f.write(mb)
         sums.append((MANIFEST, sha256(mb)))
         with open(os.path.join(tmp, SUMS), "wb") as f:
-            f.write("".join(f"{h}  {p}\n" for p, h in sorted(sums)).encode())
+            f.write(sums_bytes(dict(sums)))
     return man
 
 
@@ -243,6 +243,17 @@ def _manifest_entry(spec, side) -> dict:
     js = json_bytes(side)
     e["files"]["json"] = {"bytes": len(js), "sha256": sha256(js)}
     return e
+
+
+def read_sums(path: str) -> dict:
+    """``SHA256SUMS`` as {path: sha256}."""
+    with open(path) as f:
+        return dict(reversed(line.rstrip("\n").split("  ", 1)) for line in f if line.strip())
+
+
+def sums_bytes(sums: dict) -> bytes:
+    """``SHA256SUMS`` text for {path: sha256}: ``sha256sum`` lines, sorted by path."""
+    return "".join(f"{h}  {p}\n" for p, h in sorted(sums.items())).encode()
 
 
 def digests_summary(data: bytes | None) -> dict:
@@ -274,11 +285,10 @@ def index_digests(directory: str) -> bool:
         man = json.loads(f.read())
     man["float32_digests"] = digests_summary(digests)
     mb = json_bytes(man)
-    with open(spath) as f:
-        sums = dict(reversed(line.rstrip("\n").split("  ", 1)) for line in f if line.strip())
+    sums = read_sums(spath)
     sums[DIGESTS_FILE], sums[MANIFEST] = sha256(digests), sha256(mb)
     atomic_write(mpath, mb)
-    atomic_write(spath, "".join(f"{h}  {p}\n" for p, h in sorted(sums.items())).encode())
+    atomic_write(spath, sums_bytes(sums))
     return True
 
 

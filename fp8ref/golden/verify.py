@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from tabulate import tabulate
 
 from .fields import FLAGS_MASK, Field, describe, flag_diff, nan_mask
-from .sets import DIGESTS_FILE, MANIFEST, SUMS, Selection, render, select
+from .sets import DIGESTS_FILE, MANIFEST, SUMS, Selection, read_sums, render, select
 from .writers import SCHEMA_MAJOR, parse_lines, sha256
 
 __all__ = ["Report", "verify", "diff", "check", "load_sidecar", "read_vectors"]
@@ -177,8 +177,7 @@ def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Repo
     if not os.path.isfile(spath):
         rep.fail(f"missing {SUMS}")
     else:
-        with open(spath) as f:
-            sums = dict(reversed(line.rstrip("\n").split("  ", 1)) for line in f if line.strip())
+        sums = read_sums(spath)
         if sums.get(MANIFEST) != sha256(mbytes):
             rep.fail(f"{MANIFEST}: SHA-256 differs from {SUMS} (manifest edited or corrupted)")
         for p, h in sums.items():

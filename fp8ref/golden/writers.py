@@ -200,12 +200,11 @@ def atomic_write(path: str, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def atomic_dir(out: str, keep=()):
+def atomic_dir(out: str):
     """Yield a temporary directory beside ``out``; on success it replaces ``out`` as a whole.
 
-    ``keep``: names of files in an existing ``out`` carried over into the new set. On any
-    exception (KeyboardInterrupt included) the temporary directory is removed and ``out`` is
-    left untouched.
+    On any exception (KeyboardInterrupt included) the temporary directory is removed and
+    ``out`` is left untouched.
     """
     out = os.path.abspath(out)
     parent = os.path.dirname(out)
@@ -217,10 +216,6 @@ def atomic_dir(out: str, keep=()):
         raise OSError(f"cannot write vectors under {parent}: {e.strerror or e}") from None
     try:
         yield tmp
-        for name in keep:
-            src = os.path.join(out, name)
-            if os.path.isfile(src):
-                shutil.copy2(src, os.path.join(tmp, name))
         os.chmod(tmp, 0o755)
         if os.path.exists(out):
             old = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.old-", dir=parent)
