@@ -214,8 +214,7 @@ def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Repo
     try:
         for e in man["sets"]:
             for ext, info in e["files"].items():
-                listed[f"{e['stem']}.{ext}"] = info
-                info["sha256"]
+                listed[f"{e['stem']}.{ext}"] = {**info, "sha256": info["sha256"]}  # (KeyError if absent)
     except (KeyError, TypeError, AttributeError) as e:
         raise _malformed(mpath, e) from None
     drec = man.get("float32_digests")
