@@ -337,12 +337,13 @@ _HEX_BITS_SOURCE = {16: "f64", 8: "f32", 4: "f16 (or bf16)"}
 def _hint_hex_integer(text: str):
     """One stderr line when VALUE is a hex integer (no ``.``, no ``p``): it converts as that
     integer, but the user may have meant a bit pattern."""
-    m = _HEX_RE.match(text.strip().replace("_", ""))
+    s = text.strip().replace("_", "")
+    m = _HEX_RE.match(s)
     if not m or m.group(3) is not None or m.group(4) is not None or not m.group(2):
         return
     src = _HEX_BITS_SOURCE.get(len(m.group(2)), "TYPE")
-    print(f"fp8ref: note: {text} is read as the integer {int(text.replace('_', ''), 16)}; for a bit pattern "
-          f"use --bits --from {src}", file=sys.stderr)
+    print(f"fp8ref: note: {text} is read as the integer {int(s, 16)}; for a bit pattern use --bits --from {src}",
+          file=sys.stderr)
 
 
 def _configure_convert(p):
@@ -467,8 +468,9 @@ def _run_convert(args):
         print(tabulate(rows, tablefmt="plain", disable_numparse=True))
         return 0
     print(f"{fmt.name} from {args.source}: {pol}")
-    rows = [[d["input"], (d["source_bits"] or "-") + (" (overflow)" if d["source_overflow"] else ""), d["hex"], format_code(d["code"], fmt),
-             _show(float(decode_table(fmt)[d["code"]])), "-" if d["error"] is None else _show(d["error"]),
+    rows = [[d["input"], (d["source_bits"] or "-") + (" (overflow)" if d["source_overflow"] else ""), d["hex"],
+             format_code(d["code"], fmt), _show(float(decode_table(fmt)[d["code"]])),
+             "-" if d["error"] is None else _show(d["error"]),
              "-" if d["rel_error"] is None else _show(d["rel_error"]), ",".join(d["flags"]) or "-"] for d in results]
     print(tabulate(rows, headers=["input", "source bits", "code", "bits", "value", "error", "rel error", "flags"],
                    tablefmt="simple", disable_numparse=True))

@@ -509,8 +509,9 @@ def _dut_rows_whole(path, data: bytes, rows, cols, n_in, n_res, n_fl):
     if not rows:
         return
     no0, g0, _ = rows[0]
+    counts = (len(cols), n_res + n_fl, n_res)  # the three shapes (wrong counts: check's own error)
     for no, g, raw in rows:
-        if len(g) != len(g0) and len(g) in (len(cols), n_res + n_fl, n_res) and len(g0) in (len(cols), n_res + n_fl, n_res):
+        if len(g) != len(g0) and len(g) in counts and len(g0) in counts:
             raise ValueError(f"{path} line {no}: {len(g)} fields where line {no0} has {len(g0)}: a cut or "
                              f"garbled line? (every line has one shape): {raw!r}")
     no, g, raw = rows[-1]
