@@ -58,6 +58,7 @@ _UINT = {2: np.uint16, 4: np.uint32, 8: np.uint64}
 def input_dtype(dtype) -> np.dtype:
     """The numpy dtype for an input precision: ``float16``/``f16``, ``bfloat16``/``bf16``
     (needs ml_dtypes), ``float32``/``f32`` or ``float64``/``f64`` (names or dtypes)."""
+    __tracebackhide__ = True
     if isinstance(dtype, str):
         key = dtype.lower()
     else:
@@ -129,6 +130,7 @@ def _f64(x: np.ndarray) -> np.ndarray:
 def _resolve_policy(fmt, policy, deterministic=True) -> tuple[Policy, str]:
     """A Policy from None, a preset name, a dict of fields or a Policy; plus a label.
     ``deterministic``: refuse stochastic roundings (they need random bits)."""
+    __tracebackhide__ = True
     if policy is None:
         pol, label = resolve_policy(fmt), ""
     elif isinstance(policy, Policy):
@@ -323,6 +325,7 @@ def as_codes_or_values(y, fmt, *, output="auto", what="output"):
     ``output="auto"`` reads integer arrays and arrays of the format's own ml_dtypes/torch dtype
     as codes, and float arrays as values; ``"codes"``/``"values"`` force one reading.
     """
+    __tracebackhide__ = True
     fmt = get_format(fmt)
     if output not in ("auto", "codes", "values"):
         raise ValueError(f"output must be 'auto', 'codes' or 'values', got {output!r}")
@@ -596,6 +599,7 @@ def assert_quantize_matches(fn, fmt, policy=None, *, dtype=np.float32, input="nu
     ``nan_to="error"``, below-range inputs with ``below_range="error"``) are skipped.
     Returns a :class:`MatchResult`; raises ``AssertionError`` with a mismatch table.
     """
+    __tracebackhide__ = True  # pytest: a failure shows the caller's line, not this function
     fmt = get_format(fmt)
     dt = input_dtype(dtype)
     pol, plabel = _resolve_policy(fmt, policy)
@@ -651,6 +655,7 @@ def assert_codes_equal(actual, expected, fmt, *, inputs=None, policy=None, any_n
         policy fields or an ``fp8ref.Policy``; the comparison itself never uses it.
     any_nan: count any NaN code as equal to any other.
     """
+    __tracebackhide__ = True  # pytest: a failure shows the caller's line, not this function
     fmt = get_format(fmt)
     pol, plabel = _resolve_policy(fmt, policy, deterministic=False)  # bad policies fail here, match or not
     ak, a = as_codes_or_values(actual, fmt, what="actual")

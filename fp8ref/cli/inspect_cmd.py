@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from decimal import Decimal
 from fractions import Fraction
 
@@ -330,11 +331,27 @@ def _from_bits(text: str, source: str):
     return np.array([bits], dtype=dt).view(SOURCES[source][0]), bits
 
 
+_HEX_BITS_SOURCE = {16: "f64", 8: "f32", 4: "f16 (or bf16)"}
+
+
+def _hint_hex_integer(text: str):
+    """One stderr line when VALUE is a hex integer (no ``.``, no ``p``): it converts as that
+    integer, but the user may have meant a bit pattern."""
+    s = text.strip().replace("_", "")
+    m = _HEX_RE.match(s)
+    if not m or m.group(3) is not None or m.group(4) is not None or not m.group(2):
+        return
+    src = _HEX_BITS_SOURCE.get(len(m.group(2)), "TYPE")
+    print(f"fp8ref: note: {text} is read as the integer {int(s, 16)}; for a bit pattern use --bits --from {src}",
+          file=sys.stderr)
+
+
 def _configure_convert(p):
     p.add_argument("values", nargs="+", metavar="VALUE",
                    help="decimal (0.1, -3e5, 3/8), hex float (0x1.8p3), inf, nan; with --bits a bit "
-                        "pattern of the --from type. Negative numbers (-1e-9, -0x1p-3, -inf, -nan) "
-                        "work anywhere on the line")
+                        "pattern of the --from type (without --bits, 0x3f800000 is the integer 1065353216). "
+                        "Negative numbers (-1e-9, -0x1p-3, -inf, -nan) work anywhere on the line. A value "
+                        "beyond the --from type's range is its ±Inf, as a program reading it would get")
     p.add_argument("--to", required=True, metavar="FMT", help="target format")
     p.add_argument("--from", dest="source", choices=tuple(SOURCES), default="f64",
                    help="the input type VALUE is first rounded to (RNE), as a program reading it would "
@@ -361,6 +378,7 @@ def _convert_one(text, args, fmt, policy):
     else:
         value = parse_number(text)
         x, sbits = round_source(value, args.source)
+        _hint_hex_integer(text)
     kw = {}
     if policy.is_stochastic:
         if args.rbits is None:
@@ -391,7 +409,10 @@ def _convert_one(text, args, fmt, policy):
         "source_bits": (f"0x{sbits:0{(SOURCES[src_name][1] + 3) // 4}x}" if sbits is not None else None),
         "source_value": (_jnum(src_v) if src_v is not None else None),
         "source_exact": (str(Decimal(src_v)) if src_v is not None and math.isfinite(src_v) else None),
-        "source_inexact": bool(isinstance(value, Fraction) and src_v is not None and Fraction(src_v) != value),
+        # a finite decimal beyond the source type's range reads as ±Inf of that type (RNE, as strtod)
+        "source_overflow": bool(isinstance(value, Fraction) and src_v is not None and math.isinf(src_v)),
+        "source_inexact": bool(isinstance(value, Fraction) and src_v is not None
+                               and (math.isinf(src_v) or Fraction(src_v) != value)),
         "format": fmt.name,
         "policy": policy.as_dict(),
         "code": code,
@@ -428,6 +449,8 @@ def _run_convert(args):
         src = d["source"]
         if d["source_bits"] is not None:
             note = " (inexact: rounded RNE)" if d["source_inexact"] else ""
+            if d["source_overflow"]:
+                note = f" (overflow: {d['input']} is beyond {src}'s range; RNE rounds it to {d['source_value']})"
             src_line = f"{src} {d['source_bits']} = {d['source_exact'] or d['source_value']}{note}"
         else:
             src_line = "exact decimal, rounded once into the format"
@@ -445,8 +468,9 @@ def _run_convert(args):
         print(tabulate(rows, tablefmt="plain", disable_numparse=True))
         return 0
     print(f"{fmt.name} from {args.source}: {pol}")
-    rows = [[d["input"], d["source_bits"] or "-", d["hex"], format_code(d["code"], fmt),
-             _show(float(decode_table(fmt)[d["code"]])), "-" if d["error"] is None else _show(d["error"]),
+    rows = [[d["input"], (d["source_bits"] or "-") + (" (overflow)" if d["source_overflow"] else ""), d["hex"],
+             format_code(d["code"], fmt), _show(float(decode_table(fmt)[d["code"]])),
+             "-" if d["error"] is None else _show(d["error"]),
              "-" if d["rel_error"] is None else _show(d["rel_error"]), ",".join(d["flags"]) or "-"] for d in results]
     print(tabulate(rows, headers=["input", "source bits", "code", "bits", "value", "error", "rel error", "flags"],
                    tablefmt="simple", disable_numparse=True))

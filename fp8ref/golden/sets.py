@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ from .writers import (
 )
 
 __all__ = ["OUTPUTS", "DEFAULT_OUTPUTS", "Selection", "render", "select", "generate", "manifest_name", "DIGESTS_FILE",
-           "digests_summary", "index_digests", "read_sums", "sums_bytes"]
+           "digests_summary", "index_digests", "read_json", "read_sums", "sums_bytes"]
 
 #: output kinds, in write order; ``tv`` and ``json`` (the sidecar) are always written
 OUTPUTS = ("tv", "memh", "npz", "json")
@@ -182,6 +183,11 @@ def _check_out(out: str, force: bool):
     else:
         parent = os.path.dirname(out)
         if not os.path.isdir(parent):
+            up = parent
+            while not os.path.exists(up) and os.path.dirname(up) != up:
+                up = os.path.dirname(up)
+            if os.path.exists(up) and not os.path.isdir(up):
+                raise OSError(f"cannot write to {out}: {up} is a file, not a directory")
             raise OSError(f"cannot write to {out}: directory {parent} does not exist")
         if not os.access(parent, os.W_OK):
             raise OSError(f"cannot write to {out}: {parent} is not writable")
@@ -245,10 +251,38 @@ def _manifest_entry(spec, side) -> dict:
     return e
 
 
+_SUM_LINE = re.compile(r"([0-9a-f]{64})  (\S.*)")
+
+
 def read_sums(path: str) -> dict:
-    """``SHA256SUMS`` as {path: sha256}."""
-    with open(path) as f:
-        return dict(reversed(line.rstrip("\n").split("  ", 1)) for line in f if line.strip())
+    """``SHA256SUMS`` as {path: sha256}; a line that is not ``<sha256>  <path>`` is an error
+    naming the file and line."""
+    out = {}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            m = _SUM_LINE.fullmatch(line.rstrip("\r\n"))
+            if m is None:
+                raise ValueError(f"{path} line {no}: not a '<sha256>  <path>' line: {line.strip()[:80]!r}")
+            out[m.group(2)] = m.group(1)
+    return out
+
+
+def read_json(path: str, what: str = "JSON"):
+    """A JSON object read from ``path``; invalid JSON or another type is a ValueError naming the
+    file (and the line and column)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        obj = json.loads(data)
+    except ValueError as e:
+        where = f" at line {e.lineno} column {e.colno}" if isinstance(e, json.JSONDecodeError) else ""
+        msg = e.msg if isinstance(e, json.JSONDecodeError) else str(e)
+        raise ValueError(f"{path}: not valid JSON ({msg}{where}); regenerate or restore it") from None
+    if not isinstance(obj, dict):
+        raise ValueError(f"{path}: not a {what} (a JSON {type(obj).__name__}, not an object)")
+    return obj
 
 
 def sums_bytes(sums: dict) -> bytes:
@@ -281,8 +315,7 @@ def index_digests(directory: str) -> bool:
         return False
     with open(os.path.join(directory, DIGESTS_FILE), "rb") as f:
         digests = f.read()
-    with open(mpath, "rb") as f:
-        man = json.loads(f.read())
+    man = read_json(mpath, "manifest")
     man["float32_digests"] = digests_summary(digests)
     mb = json_bytes(man)
     sums = read_sums(spath)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from tabulate import tabulate
 
 from .fields import FLAGS_MASK, Field, describe, flag_diff, nan_mask
-from .sets import DIGESTS_FILE, MANIFEST, SUMS, Selection, read_sums, render, select
+from .sets import DIGESTS_FILE, MANIFEST, SUMS, Selection, read_json, read_sums, render, select
 from .writers import SCHEMA_MAJOR, parse_lines, sha256
 
 __all__ = ["Report", "verify", "diff", "check", "load_sidecar", "read_vectors"]
@@ -38,6 +38,12 @@ class Report:
 
 
 # ---- reading ------------------------------------------------------------------------------
+def _malformed(path, e) -> ValueError:
+    """The error for a JSON file of the right syntax but the wrong structure."""
+    what = f"no {e.args[0]!r} entry" if isinstance(e, KeyError) else f"{type(e).__name__}: {e}"
+    return ValueError(f"{path}: malformed ({what}); regenerate or restore it")
+
+
 def _schema_ok(obj, what):
     schema = obj.get("schema", "")
     if not isinstance(schema, str) or not schema.startswith("fp8ref-vectors/"):
@@ -60,9 +66,12 @@ def load_sidecar(path: str):
     side = stem + ".json"
     if not os.path.isfile(side):
         raise ValueError(f"no sidecar {side} next to {path}: the sidecar says what each field means")
-    with open(side, "rb") as f:
-        meta = json.loads(f.read())
+    meta = read_json(side, "sidecar")
     _schema_ok(meta, side)
+    try:
+        _fields(meta)
+    except (KeyError, TypeError, AttributeError, ValueError) as e:
+        raise _malformed(side, e) from None
     return meta, stem
 
 
@@ -82,13 +91,44 @@ def read_vectors(path: str, meta=None):
     """Parsed lines [(file line number, [ints], raw)] of a ``.tv`` or ``.memh`` file."""
     if meta is None:
         meta, _ = load_sidecar(path)
-    ncol = len(_columns_of(_fields(meta)))
     with open(path, "rb") as f:
-        rows = parse_lines(f.read(), ncol)
+        return _parse_vectors(path, f.read(), meta)
+
+
+def _parse_vectors(path, data: bytes, meta):
+    ncol = len(_columns_of(_fields(meta)))
+    try:
+        rows = parse_lines(data, ncol)
+    except ValueError as e:
+        raise ValueError(f"{path} {e}") from None
     for no, vals, raw in rows:
         if any(v is None for v in vals):
             raise ValueError(f"{path} line {no}: not hex: {raw!r}")
     return rows
+
+
+def _vector_file_identity(vectors: str, data: bytes, meta) -> str | None:
+    """Check that the sidecar describes ``vectors`` (its ``.tv`` or ``.memh`` bytes ``data``):
+    recorded name, size and SHA-256 (the line count is checked once parsed). Raises ValueError
+    with the reason; returns a note when the file was renamed (same bytes)."""
+    ext = os.path.splitext(vectors)[1].lstrip(".")
+    side = vectors[: -len(ext)] + "json"
+    rec = meta.get("files", {}).get(ext) if isinstance(meta.get("files"), dict) else None
+    if not isinstance(rec, dict) or not {"file", "bytes", "sha256"} <= set(rec):
+        raise ValueError(f"{side} records no .{ext} file, so it cannot vouch for {vectors}")
+    digest = sha256(data)
+    if rec["file"] != os.path.basename(vectors) and digest != rec["sha256"]:
+        raise ValueError(f"{vectors}: its sidecar {side} describes another file ({rec['file']}): "
+                         "refusing to decode the vectors with it")
+    if len(data) < rec["bytes"]:
+        raise ValueError(f"{vectors}: {len(data)} bytes where its sidecar {side} records {rec['bytes']} "
+                         "(truncated?): regenerate or restore it")
+    if len(data) != rec["bytes"] or digest != rec["sha256"]:
+        raise ValueError(f"{vectors}: SHA-256 differs from the one its sidecar {side} records (the file "
+                         "was edited or replaced): regenerate or restore it")
+    if rec["file"] != os.path.basename(vectors):
+        return f"note: {vectors} is recorded in its sidecar as {rec['file']} (renamed; its bytes match)"
+    return None
 
 
 def _show(f: Field, v) -> str:
@@ -158,17 +198,25 @@ def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Repo
     """Check a set against its manifest: every file present with its SHA-256, SHA256SUMS
     consistent, and (``recompute``) every file's bytes regenerated from the recorded selection."""
     rep = Report()
+    if not os.path.isdir(directory):
+        if os.path.exists(directory):
+            raise ValueError(f"{directory} is a file, not a directory: verify takes a vector set's directory "
+                             "(golden check or diff take files)")
+        raise ValueError(f"{directory}: no such directory")
     mpath = os.path.join(directory, MANIFEST)
     if not os.path.isfile(mpath):
         raise ValueError(f"{directory} is not a vector set: no {MANIFEST}")
     with open(mpath, "rb") as f:
         mbytes = f.read()
-    man = json.loads(mbytes)
+    man = read_json(mpath, "manifest")
     _schema_ok(man, mpath)
     listed = {}
-    for e in man["sets"]:
-        for ext, info in e["files"].items():
-            listed[f"{e['stem']}.{ext}"] = info
+    try:
+        for e in man["sets"]:
+            for ext, info in e["files"].items():
+                listed[f"{e['stem']}.{ext}"] = {**info, "sha256": info["sha256"]}  # (KeyError if absent)
+    except (KeyError, TypeError, AttributeError) as e:
+        raise _malformed(mpath, e) from None
     drec = man.get("float32_digests")
     if isinstance(drec, dict) and drec.get("sha256"):  # recorded digests file: checked like a set file
         listed[DIGESTS_FILE] = {"sha256": drec["sha256"]}
@@ -212,7 +260,10 @@ def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Repo
         rep.add(f"checked {len(listed)} files against the manifest")
         return rep
     # recompute
-    sel = Selection.from_dict(man["selection"])
+    try:
+        sel = Selection.from_dict(man["selection"])
+    except (KeyError, TypeError, AttributeError, ValueError) as e:
+        raise _malformed(mpath, e) from None
     specs, _ = select(sel)
     by_stem = {s.stem: s for s in specs}
     stems = [e["stem"] for e in man["sets"]]
@@ -314,7 +365,10 @@ def diff(a: str, b: str, *, max_rows=5) -> Report:
         rep.fail(f"differs: {a} {b}")
         _diff_files(a, b, rep, max_rows)
         return rep
-    raise ValueError("diff needs two directories or two files")
+    for p in (a, b):
+        if not os.path.exists(p):
+            raise ValueError(f"{p}: no such file or directory")
+    raise ValueError(f"diff compares two directories or two files, not a directory and a file ({a}, {b})")
 
 
 def _listing(d):
@@ -353,6 +407,8 @@ def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_
     NaN results match any NaN of the result's format unless ``check_nans``; flags are compared
     under ``flags_mask``.
     """
+    if not vectors.endswith((".tv", ".memh")):
+        raise ValueError(f"{vectors}: check reads a .tv or .memh vector file (with its .json sidecar beside it)")
     meta, _ = load_sidecar(vectors)
     fields = _fields(meta)
     cols = _columns_of(fields)
@@ -360,13 +416,22 @@ def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_
     n_res = sum(1 for f, _ in cols if f.role == "result")
     n_fl = sum(1 for f, _ in cols if f.role == "flags")
     shapes = {len(cols): "full", n_res + n_fl: "results+flags", n_res: "results"}
-    exp_rows = read_vectors(vectors, meta)
-    with open(dut_output, "rb") as f:
-        try:
-            dut_rows = parse_lines(f.read(), strict=True)
-        except ValueError as e:
-            raise ValueError(f"{dut_output} {e}") from None
+    with open(vectors, "rb") as f:
+        vbytes = f.read()
     rep = Report()
+    note = _vector_file_identity(vectors, vbytes, meta)
+    if note:
+        rep.add(note)
+    exp_rows = _parse_vectors(vectors, vbytes, meta)
+    if len(exp_rows) != meta.get("lines"):
+        raise ValueError(f"{vectors}: {len(exp_rows)} vector lines where its sidecar records {meta.get('lines')}")
+    with open(dut_output, "rb") as f:
+        dut_bytes = f.read()
+    try:
+        dut_rows = parse_lines(dut_bytes, strict=True)
+    except ValueError as e:
+        raise ValueError(f"{dut_output} {e}") from None
+    _dut_rows_whole(dut_output, dut_bytes, dut_rows, cols, n_in, n_res, n_fl)
     if len(dut_rows) > len(exp_rows):
         raise ValueError(f"{dut_output} has {len(dut_rows)} result lines but {vectors} has only {len(exp_rows)} vectors")
     res_cols = [c for c in cols if c[0].role == "result"]
@@ -426,7 +491,7 @@ def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_
     flags_checked = check_flags and n_fl and shapes_seen & {"full", "results+flags"}
     checked = "results" + (f" and flags (mask 0x{flags_mask:02X})" if flags_checked else "")
     if "results" in shapes_seen and check_flags and n_fl:
-        rep.add("note: some DUT lines carry no flags; flags were not checked on those lines")
+        rep.add("note: the DUT lines carry no flags; flags were not checked")
     if n_bad:
         rep.fail(f"{n_bad} of {len(exp_rows)} vectors mismatch"
                  + (f" ({n_missing} missing from the DUT output)" if n_missing else "")
@@ -435,3 +500,29 @@ def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_
     else:
         rep.add(f"all {len(exp_rows)} vectors match ({checked}; NaN {'exact' if check_nans else 'any NaN matches'})")
     return rep
+
+
+def _dut_rows_whole(path, data: bytes, rows, cols, n_in, n_res, n_fl):
+    """A DUT line cut short is malformed, not a shorter line shape: every line has the first
+    line's field count, and a file that ends inside its last line must not end inside a field
+    (its last field as many hex digits as the field has)."""
+    if not rows:
+        return
+    no0, g0, _ = rows[0]
+    counts = (len(cols), n_res + n_fl, n_res)  # the three shapes (wrong counts: check's own error)
+    for no, g, raw in rows:
+        if len(g) != len(g0) and len(g) in counts and len(g0) in counts:
+            raise ValueError(f"{path} line {no}: {len(g)} fields where line {no0} has {len(g0)}: a cut or "
+                             f"garbled line? (every line has one shape): {raw!r}")
+    no, g, raw = rows[-1]
+    if data.endswith(b"\n") or no != data.count(b"\n") + 1:
+        return
+    shape_cols = cols if len(g) == len(cols) else cols[n_in:] if len(g) == n_res + n_fl else cols[n_in:n_in + n_res]
+    if len(shape_cols) != len(g):
+        return  # a wrong field count: reported with the expected shapes
+    tok = raw.split("//", 1)[0].split("#", 1)[0].replace("_", " ").split()[-1]
+    digits = len(tok) - 2 if tok[:2].lower() == "0x" else len(tok)
+    f = shape_cols[-1][0]
+    if digits < f.digits:
+        raise ValueError(f"{path} line {no}: the file ends inside this line, in field {f.name} ({tok!r}, "
+                         f"{f.digits} hex digits): cut mid-field? (end the file with a newline if the line is whole)")

@@ -9,7 +9,9 @@ import pytest
 import fp8ref
 from fp8ref.testing import boundary_cases
 
-torch = pytest.importorskip("torch")
+from .._deps import TORCH_REASON
+
+torch = pytest.importorskip("torch", reason=TORCH_REASON)
 
 DTYPES = {"e4m3fn": "float8_e4m3fn", "e5m2": "float8_e5m2", "e4m3fnuz": "float8_e4m3fnuz",
           "e5m2fnuz": "float8_e5m2fnuz", "ue8m0": "float8_e8m0fnu"}

@@ -287,3 +287,183 @@ def test_check_block_file_names_the_differing_element(capsys, tmp_path):
     assert rc == 1 and "1 of %d vectors mismatch" % len(lines) in text
     row = [ln for ln in text.splitlines() if ln.strip().startswith("4 ")][0]
     assert "z17=" in row and "z16=" not in row and "note:" not in text
+
+
+# ---- check verifies the vector file against its sidecar first (issue 15 §5.3) -------------------
+def _copy_pair(cli_set, tmp_path, stem=STEM, exts=("tv", "memh", "json")):
+    """The vector file(s) and sidecar of ``stem`` copied under tmp_path (same names)."""
+    for ext in exts:
+        shutil.copy(cli_set / f"{stem}.{ext}", tmp_path / f"{os.path.basename(stem)}.{ext}")
+    return tmp_path / os.path.basename(stem)
+
+
+def _ext(base, ext):
+    return base.parent / f"{base.name}.{ext}"  # (stems hold dots: no with_suffix)
+
+
+def _one_line_error(rc, out, err):
+    assert rc == 2 and out == "", out
+    assert err.startswith("fp8ref: error: ") and err.count("\n") == 1, err
+    return err
+
+
+def test_check_refuses_an_edited_vector_file(capsys, cli_set, tmp_path):
+    """An edited expected result matched by an equally wrong DUT line is not 'all match'."""
+    base = _copy_pair(cli_set, tmp_path)
+    lines = (_ext(base, "tv")).read_text().splitlines()
+    i = next(i for i, ln in enumerate(lines) if ln.endswith(" 7E 05"))
+    a, _, fl = lines[i].split()
+    lines[i] = f"{a} 7F {fl}"  # the vector now expects NaN where 448 is right
+    (_ext(base, "tv")).write_text("\n".join(lines) + "\n")
+    dut = tmp_path / "dut.txt"
+    dut.write_text("\n".join(lines) + "\n")  # a DUT with the same bug
+    err = _one_line_error(*run(capsys, "golden", "check", str(base) + ".tv", str(dut)))
+    assert f"{base}.tv" in err and "SHA-256" in err and f"{base}.json" in err
+    # the memh beside it is intact and still checks (the sidecar records both files)
+    rc, out, _ = run(capsys, "golden", "check", str(base) + ".memh", str(cli_set / (STEM + ".tv")))
+    assert rc == 0 and "all" in out
+
+
+def test_check_refuses_a_sidecar_of_another_file(capsys, cli_set, tmp_path):
+    """A sidecar of another format beside the file would decode the codes wrongly: refused."""
+    base = _copy_pair(cli_set, tmp_path, exts=("tv", "memh"))
+    other = "convert_f64/f64_to_e5m2.rne.sat_finite.tafter"
+    shutil.copy(cli_set / f"{other}.json", _ext(base, "json"))
+    for ext in ("tv", "memh"):
+        err = _one_line_error(*run(capsys, "golden", "check", f"{base}.{ext}", str(cli_set / (STEM + ".tv"))))
+        assert f"{base}.{ext}" in err and f"f64_to_e5m2.rne.sat_finite.tafter.{ext}" in err, err
+
+
+def test_check_refuses_a_truncated_vector_file_naming_it(capsys, cli_set, tmp_path):
+    base = _copy_pair(cli_set, tmp_path)
+    tv = _ext(base, "tv")
+    data = tv.read_bytes()
+    tv.write_bytes(data[: len(data) // 2 + 5])  # cut in the middle of a line
+    err = _one_line_error(*run(capsys, "golden", "check", str(tv), str(cli_set / (STEM + ".tv"))))
+    assert str(tv) in err and "truncated" in err and str(len(data)) in err, err
+
+
+def test_check_refuses_a_sidecar_whose_line_count_disagrees(capsys, cli_set, tmp_path):
+    base = _copy_pair(cli_set, tmp_path)
+    side = json.loads(_ext(base, "json").read_text())
+    n = side["lines"]
+    side["lines"] = n + 1
+    _ext(base, "json").write_text(json.dumps(side))
+    err = _one_line_error(*run(capsys, "golden", "check", f"{base}.tv", str(cli_set / (STEM + ".tv"))))
+    assert f"{base}.tv" in err and f"{n} vector lines" in err and f"{n + 1}" in err, err
+
+
+def test_check_accepts_a_renamed_intact_pair_with_a_note(capsys, cli_set, tmp_path):
+    """Renamed together, unchanged: the hash proves the sidecar describes the file."""
+    for ext in ("tv", "json"):
+        shutil.copy(cli_set / f"{STEM}.{ext}", tmp_path / f"mine.{ext}")
+    rc, out, _ = run(capsys, "golden", "check", str(tmp_path / "mine.tv"), str(cli_set / (STEM + ".tv")))
+    assert rc == 0 and "all" in out
+    assert "note: " in out and "f64_to_e4m3fn.rne.sat_finite.tafter.tv" in out
+
+
+def test_check_takes_tv_or_memh_only(capsys, cli_set):
+    err = _one_line_error(*run(capsys, "golden", "check", str(cli_set / (STEM + ".json")),
+                               str(cli_set / (STEM + ".tv"))))
+    assert ".tv or .memh" in err
+
+
+# ---- errors name the file and line (issue 15 §5.10) ---------------------------------------------
+def test_verify_corrupt_manifest_names_the_file(capsys, cli_set, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(cli_set, bad)
+    m = bad / "MANIFEST.json"
+    text = m.read_text()
+    m.write_text(text[: len(text) // 2])
+    err = _one_line_error(*run(capsys, "golden", "verify", str(bad)))
+    assert str(m) in err and "not valid JSON" in err and "line " in err
+    man = json.loads(text)
+    del man["sets"]
+    m.write_text(json.dumps(man))
+    err = _one_line_error(*run(capsys, "golden", "verify", str(bad)))
+    assert str(m) in err and "'sets'" in err
+
+
+def test_verify_corrupt_sums_names_the_file_and_line(capsys, cli_set, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(cli_set, bad)
+    s = bad / "SHA256SUMS"
+    lines = s.read_text().splitlines()
+    lines[2] = lines[2].replace("  ", " ")
+    s.write_text("\n".join(lines) + "\n")
+    err = _one_line_error(*run(capsys, "golden", "verify", str(bad)))
+    assert f"{s} line 3" in err
+
+
+def test_check_corrupt_sidecar_names_the_file(capsys, cli_set, tmp_path):
+    base = _copy_pair(cli_set, tmp_path)
+    side = _ext(base, "json")
+    side.write_text(side.read_text()[:100])
+    err = _one_line_error(*run(capsys, "golden", "check", f"{base}.tv", str(cli_set / (STEM + ".tv"))))
+    assert str(side) in err and "not valid JSON" in err
+    side.write_text(json.dumps({"schema": "fp8ref-vectors/1.0", "files": {}}))
+    err = _one_line_error(*run(capsys, "golden", "check", f"{base}.tv", str(cli_set / (STEM + ".tv"))))
+    assert str(side) in err
+
+
+def test_read_vectors_names_the_file_and_line(tmp_path, cli_set):
+    from fp8ref.golden import load_sidecar, read_vectors
+
+    meta, _ = load_sidecar(str(cli_set / (STEM + ".tv")))
+    p = tmp_path / "v.tv"
+    p.write_text("3FF0000000000000 38 00\n3FF0000000000000 38\n")
+    with pytest.raises(ValueError, match=rf"{p} line 2: expected 3 fields, got 2"):
+        read_vectors(str(p), meta)
+
+
+@pytest.mark.parametrize("shape", ["full", "results+flags"])
+def test_check_dut_line_cut_mid_field_is_malformed(capsys, cli_set, tmp_path, shape):
+    """A cut line is not read as a shorter shape (results only) nor as a matching value."""
+    lines = _expected(cli_set)
+    vec = str(cli_set / (STEM + ".tv"))
+    dut = lines if shape == "full" else [" ".join(ln.split()[1:]) for ln in lines]
+    p = tmp_path / "dut.txt"
+    cut = list(dut)
+    cut[6] = dut[6][: len(dut[6]) - 4]  # mid-line: one field fewer, the one before it cut
+    p.write_text("\n".join(cut) + "\n")
+    err = _one_line_error(*run(capsys, "golden", "check", vec, str(p)))
+    assert f"{p} line 7" in err and "line 1" in err and "cut" in err, err
+    # the file ends inside its last line, in the flags field: "7E 0" would read as a match
+    last = len(dut) - 1
+    text = "\n".join(dut)
+    p.write_text(text[:-1])
+    assert text[-2:] in ("00", "01", "02", "03", "04", "05", "10", "11")
+    err = _one_line_error(*run(capsys, "golden", "check", vec, str(p)))
+    assert f"{p} line {last + 1}" in err and "cut" in err, err
+    p.write_text(text)  # the last line complete, without a newline: fine
+    rc, out, _ = run(capsys, "golden", "check", vec, str(p))
+    assert rc == 0, out
+
+
+# ---- texts that say what is wrong (issue 15 §5.11) ----------------------------------------------
+def test_verify_missing_or_file_dir_says_so(capsys, cli_set, tmp_path):
+    err = _one_line_error(*run(capsys, "golden", "verify", str(tmp_path / "nodir")))
+    assert f"{tmp_path / 'nodir'}: no such directory" in err and "vector set" not in err
+    f = tmp_path / "afile"
+    f.write_text("x")
+    err = _one_line_error(*run(capsys, "golden", "verify", str(f)))
+    assert f"{f} is a file, not a directory" in err
+    err = _one_line_error(*run(capsys, "golden", "verify", str(tmp_path)))
+    assert "is not a vector set: no MANIFEST.json" in err  # an existing directory without a set
+
+
+def test_generate_out_under_a_file_says_so(capsys, tmp_path):
+    f = tmp_path / "afile"
+    f.write_text("x")
+    err = _one_line_error(*run(capsys, "golden", "generate", "--suite", "decode", "--out", str(f / "sub")))
+    assert f"{f} is a file, not a directory" in err and "does not exist" not in err
+    err = _one_line_error(*run(capsys, "golden", "generate", "--suite", "decode", "--out", str(f / "a" / "b")))
+    assert f"{f} is a file, not a directory" in err
+    assert f.read_text() == "x"
+
+
+def test_diff_missing_path_says_so(capsys, cli_set, tmp_path):
+    err = _one_line_error(*run(capsys, "golden", "diff", str(cli_set), str(tmp_path / "none")))
+    assert f"{tmp_path / 'none'}: no such file or directory" in err
+    err = _one_line_error(*run(capsys, "golden", "diff", str(cli_set), str(cli_set / (STEM + ".tv"))))
+    assert "a directory and a file" in err

@@ -330,3 +330,66 @@ def test_convert_from_exact_rounds_once(capsys):
     assert Fraction(d["error"]).limit_denominator(1 << 70) != 0
     d = run_json(capsys, "convert", text, "--to", "e4m3fn")
     assert d["value"] == 1.0 and d["source_inexact"] is True
+
+
+# ---- a decimal beyond the source type's range (issue 15 §5.2) ----------------------------------
+@pytest.mark.parametrize("argv, src_dtype, fmt, text", [
+    (("1e400", "--to", "e4m3fn"), np.float64, "e4m3fn", "1e400"),
+    (("70000", "--from", "f16", "--to", "e5m2"), np.float16, "e5m2", "70000"),
+    (("--to", "e5m2", "--from", "f32", "-1e39"), np.float32, "e5m2", "-1e39"),
+    (("65520", "--from", "f16", "--to", "e5m2", "--overflow", "sat_finite"), np.float16, "e5m2", "65520"),
+])
+def test_convert_decimal_beyond_the_source_range_is_inf_of_that_type(capsys, argv, src_dtype, fmt, text):
+    """A literal that overflows the --from type is ±Inf in that type (RNE, as strtod and numpy
+    read it); it is then converted as that Inf would be, with the overflow said on the 'as' line."""
+    with np.errstate(over="ignore"):
+        src = np.array([float(text)], dtype=src_dtype)  # numpy's own RNE read of the literal
+    assert np.isinf(src[0])
+    want = int(ml_cast(src.astype(np.float64), fmt)[0]) if "--overflow" not in argv else None
+    d = run_json(capsys, "convert", *argv)
+    sign = "-" if text.startswith("-") else ""
+    assert d["source_value"] == f"{sign}inf" and d["source_overflow"] is True and d["source_inexact"] is True
+    assert d["source_bits"] == f"0x{int(src.view(f'u{src.itemsize}')[0]):0{2 * src.itemsize}x}"
+    if want is not None:
+        assert d["code"] == want  # ml_dtypes' cast of that Inf
+    else:
+        assert d["value"] == 57344.0  # E5M2 max under SatFinite
+    rc, out, err = run(capsys, "convert", *argv)
+    assert rc == 0 and err == "" and "Traceback" not in out
+    as_line = next(ln for ln in out.splitlines() if ln.startswith("as "))
+    assert f"= {sign}inf" in as_line and "overflow" in as_line and "range" in as_line
+
+
+def test_convert_in_range_decimal_has_no_source_overflow(capsys):
+    d = run_json(capsys, "convert", "65519", "--from", "f16", "--to", "e5m2")  # rounds down to 65504
+    assert d["source_value"] == 65504.0 and d["source_overflow"] is False
+    d = run_json(capsys, "convert", "1e400", "--from", "exact", "--to", "e4m3fn")  # no source type
+    assert d["source_overflow"] is False and d["value"] == "nan" and "overflow" in d["flags"]
+    rc, out, _ = run(capsys, "convert", "1e400", "-1e400", "--to", "e5m2")
+    assert rc == 0 and out.count("(overflow)") == 2
+
+
+# ---- a hex integer is an integer; hint at --bits (issue 15 §5.12) --------------------------------
+@pytest.mark.parametrize("text, hint", [
+    ("0x3f800000", "--bits --from f32"),
+    ("0x3c00", "--bits --from f16 (or bf16)"),
+    ("0x3ff0000000000000", "--bits --from f64"),
+    ("-0x7f", "--bits --from TYPE"),
+])
+def test_convert_hex_integer_hints_at_bits(capsys, text, hint):
+    rc, out, err = run(capsys, "convert", "--to", "e4m3fn", "--overflow", "sat_finite", text)
+    assert rc == 0
+    assert f"input   {text}" in out  # still converted, as the integer it spells
+    value = int(text, 16)
+    assert f"= {value}" in out
+    assert err.count("\n") == 1 and err.startswith("fp8ref: note: ") and hint in err
+    assert f"{text} is read as the integer {value}" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ("0x1.8p3", "--to", "e4m3fn"), ("0x1p0", "--to", "e4m3fn"), ("0x.8", "--to", "e4m3fn"),
+    ("12", "--to", "e4m3fn"), ("0x3f80", "--bits", "--from", "bf16", "--to", "e4m3fn"),
+])
+def test_convert_no_hint_for_hex_floats_decimals_and_bits(capsys, argv):
+    rc, _, err = run(capsys, "convert", *argv)
+    assert rc == 0 and err == ""

@@ -26,3 +26,23 @@ def test_inspection_commands_run():
         args = cmd.split()[1:]
         r = subprocess.run([sys.executable, "-m", "fp8ref", *args], capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, (cmd, r.stderr)
+
+
+def _setup_section():
+    with open(README, encoding="utf-8") as f:
+        return f.read().split("## Set-up\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_ci_runs_exactly_the_readme_setup_commands():
+    """.ci/run: the README's two set-up commands, in order, plus the one torch-extra line the
+    README's Set-up documents; nothing else installs or runs tests."""
+    setup = _setup_section()
+    blocks = re.findall(r"```bash\n(.*?)```", setup, flags=re.S)
+    steps = [ln.strip() for ln in blocks[0].splitlines() if ln.strip()]
+    assert steps == ['pip install -e ".[dev]"', "python -m pytest -q"]
+    torch_line = 'pip install -e ".[torch]"'
+    assert torch_line in blocks[1] and f"`{torch_line}` in `.ci/run`" in setup
+    with open(os.path.join(os.path.dirname(README), ".ci", "run"), encoding="utf-8") as f:
+        ci = [ln.strip() for ln in f if ln.strip() and not ln.lstrip().startswith("#")]
+    runs = [ln for ln in ci if re.match(r"(pip|python -m pip|python -m pytest|pytest)\b", ln)]
+    assert runs == ["python -m pip install -q --upgrade pip", steps[0], torch_line, steps[1]], runs

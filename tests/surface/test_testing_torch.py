@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from .._deps import TORCH_REASON
+
+torch = pytest.importorskip("torch", reason=TORCH_REASON)
 
 from fp8ref.testing import as_codes_or_values, assert_codes_equal, assert_quantize_matches  # noqa: E402
 
