@@ -64,7 +64,7 @@ NAN_TO_MODES = (
     "error",  # raise ValueError
     "zero",  # +0
     "max",  # +max finite (TE's satfinite fallback)
-    "ml_dtypes",  # +NaN -> -0, -NaN -> +0 (what ml_dtypes 0.6 does)
+    "ml_dtypes",  # +NaN -> -0, -NaN -> +0 (what ml_dtypes 0.6.0 and 0.7.0 do)
 )
 
 TININESS_MODES = ("after", "before")
@@ -72,7 +72,7 @@ TININESS_MODES = ("after", "before")
 #: How inputs wider than float32 (float64, 64/32-bit integers) reach the rounding.
 INPUT_PATHS = (
     "direct",  # rounded once, from the input's own precision (the fp8ref default)
-    "via_float32",  # first rounded RNE to float32, then converted: what ml_dtypes 0.6 does (double rounding)
+    "via_float32",  # first rounded RNE to float32, then converted (double rounding): ml_dtypes 0.6.0, torch 2.13.0
 )
 
 #: Formats without zero or sign (UE8M0): what zero, negative and too-small inputs become.
@@ -80,8 +80,8 @@ BELOW_RANGE_MODES = (
     "nan",  # NaN code (ml_dtypes for zero and negatives)
     "min",  # the smallest value, 2^-127 (torch / TransformerEngine for zero)
     "error",  # raise ValueError
-    "ml_dtypes",  # ml_dtypes 0.6 float8_e8m0fnu exactly: "nan", and (2^-127, 2^-126) -> 2^-126
-    "torch",  # torch 2.13 float8_e8m0fnu exactly: 0 -> 2^-127, negative x -> |x|, (2^-127, 2^-126) -> 2^-126
+    "ml_dtypes_0.6",  # ml_dtypes 0.6.0 float8_e8m0fnu exactly: "nan", and (2^-127, 2^-126) -> 2^-126 (0.7.0 is "nan")
+    "torch",  # torch 2.13.0 float8_e8m0fnu exactly: 0 -> 2^-127, negative x -> |x|, (2^-127, 2^-126) -> 2^-126
 )
 
 # Flags, per element, in Berkeley TestFloat / RISC-V fflags order.
@@ -148,11 +148,17 @@ class Policy:
 
 @dataclass(frozen=True)
 class Preset:
-    """A named stack behaviour: a base policy plus per-format overrides."""
+    """A named stack behaviour: a base policy plus per-format overrides.
+
+    ``reproduces`` names the peer and the exact version the preset is tested against (or the
+    specification it follows). A peer's plain name (``ml_dtypes``, ``torch``) follows its newest
+    release measured; an older behaviour keeps a versioned name (``ml_dtypes_0.6``).
+    """
 
     name: str
     base: Policy
     per_format: tuple = ()  # ((format name, {field: value}), ...)
+    reproduces: str = ""
     source: str = ""
 
     def policy_for(self, fmt_name: str) -> Policy:
@@ -162,45 +168,67 @@ class Preset:
         return self.base
 
 
+_ML_DTYPES_COMMON = (
+    "numpy astype casts: RNE; non-saturating (E4M3FN/FNUZ -> NaN, E5M2/E4M3/E3M4 -> Inf, FP6/FP4 "
+    "-> ±max); NaN -> the quiet NaN with the input's sign (nan='ml_dtypes'; FNUZ: 0x80); FP6/FP4 "
+    "+NaN -> -0, -NaN -> +0 (nan_to='ml_dtypes'); float8_e8m0fnu rounds ties up (rna), "
+    "zero/negative -> NaN"
+)
+
 PRESETS = {
     p.name: p
     for p in (
         Preset(
             "ml_dtypes",
+            Policy("rne", "ovf_inf", "ml_dtypes", "ml_dtypes"),
+            per_format=(("ue8m0", {"rounding": "rna"}),),
+            reproduces="ml_dtypes 0.7.0",
+            source=f"ml_dtypes 0.7.0 {_ML_DTYPES_COMMON}, (2^-127, 2^-126) rounded like any other "
+            "input; float64 and integer inputs rounded once, from their own precision (measured "
+            "against 0.7.0: every float16/bfloat16 input, float32/float64 boundary cases and random "
+            "bits, NaN payloads, integers up to 64 bits, casts between its 8-bit types)",
+        ),
+        Preset(
+            "ml_dtypes_0.6",
             Policy("rne", "ovf_inf", "ml_dtypes", "ml_dtypes", input_path="via_float32"),
-            per_format=(("ue8m0", {"rounding": "rna", "below_range": "ml_dtypes"}),),
-            source="ml_dtypes 0.6 numpy casts: RNE, non-saturating (E4M3FN -> NaN, E5M2 -> Inf, "
-            "FP6/FP4 -> ±max), sign-preserving quiet NaN, FP4/FP6 NaN -> -0/+0; float64 and "
-            "integer inputs are first rounded to float32 (double rounding, measured); "
-            "float8_e8m0fnu rounds ties up (rna), zero/negative -> NaN, inputs between 2^-127 and "
-            "2^-126 -> 0x01 (below_range='ml_dtypes', docs/formats_ue8m0_posit.md)",
+            per_format=(("ue8m0", {"rounding": "rna", "below_range": "ml_dtypes_0.6"}),),
+            reproduces="ml_dtypes 0.6.0",
+            source=f"ml_dtypes 0.6.0 {_ML_DTYPES_COMMON}, (2^-127, 2^-126) -> 0x01 "
+            "(below_range='ml_dtypes_0.6'); float64 and 32/64-bit integer inputs first rounded to "
+            "float32 (input_path='via_float32', double rounding). Its Python-scalar constructors "
+            "(float8_e4m3fn(x)) round float64 directly; the preset follows its array casts",
         ),
         Preset(
             "torch",
             Policy("rne", "ovf_inf", "keep_sign", "error", input_path="via_float32"),
             per_format=(("e4m3fn", {"overflow": "sat_finite"}),
                         ("ue8m0", {"rounding": "rna", "below_range": "torch"})),
-            source="PyTorch >= 2.13 CPU casts: E4M3FN saturates (Inf -> 448, pytorch #178817), "
-            "E5M2 and FNUZ non-saturating; NaN 0x7F with the input's sign; float64 inputs go "
-            "through float32 (double rounding, measured on torch 2.13.0+cpu); float8_e8m0fnu "
-            "rounds ties up, sends 0 to 2^-127, a negative x to |x| and (2^-127, 2^-126) to 2^-126 "
-            "(below_range='torch', measured on torch 2.13.0+cpu)",
+            reproduces="torch 2.13.0",
+            source="PyTorch 2.13.0 CPU casts (measured on 2.13.0+cpu): E4M3FN saturates (Inf -> "
+            "448, pytorch #178817), E5M2 and FNUZ non-saturating; NaN 0x7F with the input's sign; "
+            "float64 and 32/64-bit integer inputs go through float32 (double rounding); "
+            "float8_e8m0fnu rounds ties up, "
+            "sends 0 to 2^-127, a negative x to |x| and (2^-127, 2^-126) to 2^-126 "
+            "(below_range='torch')",
         ),
         Preset(
             "ptx_satfinite",
             Policy("rne", "sat_finite", "canonical", "max"),
+            reproduces="PTX ISA 8.6 cvt (specification)",
             source="PTX cvt.rn.satfinite.{e4m3x2,e5m2x2,e2m1x2,...}.f32: finite overflow and Inf "
             "clamp to ±max, NaN -> canonical NaN (0x7F) or +max for FP4/FP6",
         ),
         Preset(
             "ocp_sat",
             Policy("rne", "sat_finite", "keep_sign", "error"),
+            reproduces="OCP OFP8 rev 1.0 / OCP MX v1.0 (specification)",
             source="OCP OFP8 spec rev 1.0 saturating conversion mode / OCP MX v1.0 §6.3: RNE, "
             "overflow clamps to ±max normal; NaN stays NaN",
         ),
         Preset(
             "ieee",
             Policy("rne", "ovf_inf", "canonical", "error"),
+            reproduces="IEEE 754-2019 (specification)",
             source="IEEE 754 default: RNE, overflow to Inf (NaN where there is none), tininess after",
         ),
     )

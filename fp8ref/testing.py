@@ -587,7 +587,7 @@ def assert_quantize_matches(fn, fmt, policy=None, *, dtype=np.float32, input="nu
     fn: your quantizer; it receives a 1-D array of ``dtype`` (see :func:`boundary_cases`) and
         returns codes, an ml_dtypes/torch array of ``fmt``, or float values (see module doc).
     policy: what fp8ref does: ``None`` (IEEE defaults: RNE, overflow to Inf/NaN), a preset name
-        (``"ml_dtypes"``, ``"torch"``, ``"ptx_satfinite"``, ``"ocp_sat"``, ``"ieee"``), a dict of
+        (``fp8ref.PRESETS``: ``"ml_dtypes"``, ``"ml_dtypes_0.6"``, ``"torch"``, ...), a dict of
         policy fields (optionally with ``"preset"``), or an :class:`fp8ref.Policy`.
         Deterministic roundings only.
     dtype: input precision: float16, bfloat16, float32 (default) or float64.

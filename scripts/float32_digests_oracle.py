@@ -4,20 +4,19 @@
     python scripts/float32_digests_oracle.py golden_vectors/float32_digests.json [--jobs N] [KEY ...]
 
 For each entry whose format has an oracle, every float32 input 0x00000000 .. 0xFFFFFFFF is cast
-by the oracle (ml_dtypes for the OCP/IEEE-like types and bfloat16, numpy for binary16,
-en_dtypes for HiF8: all round to nearest, ties to even except HiF8's TA, ties away; none
-saturates), the code stream is
+by the oracle (ml_dtypes 0.7 for the OCP/IEEE-like types, bfloat16 and UE8M0, numpy for binary16,
+en_dtypes for HiF8: all round to nearest, ties to even except HiF8's TA and UE8M0's, ties away;
+none saturates), the code stream is
 hashed, and the result is compared with the recorded ``codes_sha256``. The oracle's results are
 adjusted to the recorded policy by rules stated here, not by fp8ref:
 
 * NaN results become the format's canonical NaN code (fp8ref's ``nan="canonical"``);
 * ``sat_finite``: a non-NaN input whose oracle result is ±Inf or NaN (overflow, or an Inf input)
-  becomes ±max finite;
+  becomes ±max finite (UE8M0: positive inputs only; zero and negatives stay NaN);
 * formats without NaN (FP4/FP6, policy ``nan_to="max"``): NaN inputs give +max finite.
 
 Flag streams are not checked (neither oracle raises flags). Entries without an oracle (P3109,
-posits, UE8M0 where ml_dtypes' known gap differs) are listed as skipped. Exit status 1 on any
-mismatch.
+posits, UE8M0 under rne) are listed as skipped. Exit status 1 on any mismatch.
 """
 
 from __future__ import annotations
@@ -36,8 +35,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-#: fp8ref format name -> (module, type name). UE8M0 is absent: ml_dtypes sends (2^-127, 2^-126)
-#: to 2^-126 (docs/formats_ue8m0_posit.md), so its full-range stream differs by design.
+#: fp8ref format name -> (module, type name). UE8M0 needs ml_dtypes >= 0.7 (0.6 sent every input
+#: in (2^-127, 2^-126) to 2^-126; docs/formats_ue8m0_posit.md).
 ORACLES = {
     "e4m3fn": ("ml_dtypes", "float8_e4m3fn"), "e5m2": ("ml_dtypes", "float8_e5m2"),
     "e4m3": ("ml_dtypes", "float8_e4m3"), "e3m4": ("ml_dtypes", "float8_e3m4"),
@@ -45,7 +44,10 @@ ORACLES = {
     "e4m3b11fnuz": ("ml_dtypes", "float8_e4m3b11fnuz"), "e3m2fn": ("ml_dtypes", "float6_e3m2fn"),
     "e2m3fn": ("ml_dtypes", "float6_e2m3fn"), "e2m1fn": ("ml_dtypes", "float4_e2m1fn"),
     "bf16": ("ml_dtypes", "bfloat16"), "fp16": ("numpy", "float16"), "hif8": ("en_dtypes", "hifloat8"),
+    "ue8m0": ("ml_dtypes", "float8_e8m0fnu"),
 }
+#: the oracle's rounding (every other format: rne); UE8M0 zero and negatives -> NaN (below_range="nan")
+ROUNDING = {"hif8": "rna", "ue8m0": "rna"}
 
 
 def _type(fmt_name):
@@ -66,7 +68,8 @@ def _facts(fmt_name):
     nan_codes = np.flatnonzero(np.isnan(vals))
     with np.errstate(invalid="ignore"):
         nan = int(np.array([np.nan], np.float32).astype(t).view(uint)[0]) if nan_codes.size else None
-    sign = int(np.flatnonzero(fin & (vals == -vals[max_code]))[0]) ^ max_code
+    neg_max = np.flatnonzero(fin & (vals == -vals[max_code]))
+    sign = int(neg_max[0]) ^ max_code if neg_max.size else 0  # 0: no sign bit (UE8M0)
     return bits, max_code, nan, sign
 
 
@@ -87,7 +90,7 @@ def _chunk(args):
     else:
         c[np.isnan(r)] = canonical_nan
     if overflow == "sat_finite":
-        big = ~xnan & ~np.isfinite(r)
+        big = ~xnan & ~np.isfinite(r) & ((x > 0) if sign == 0 else True)  # UE8M0: zero/negatives stay NaN
         c[big] = np.where(neg[big], max_code | sign, max_code).astype(uint)
     if bits == 16:
         c = c.astype("<u2")
@@ -121,8 +124,8 @@ def main(argv=None):
         if args.keys and key not in args.keys:
             continue
         pol = e["policy"]
-        if e["format"] not in ORACLES or pol["rounding"] != ("rna" if e["format"] == "hif8" else "rne") \
-                or pol["overflow"] not in ("ovf_inf", "sat_finite"):
+        if e["format"] not in ORACLES or pol["rounding"] != ROUNDING.get(e["format"], "rne") \
+                or pol["overflow"] not in ("ovf_inf", "sat_finite") or pol["below_range"] != "nan":
             print(f"{key}: skipped (no oracle for this format and policy)", flush=True)
             continue
         t = time.perf_counter()

@@ -357,7 +357,9 @@ def _configure_convert(p):
                    help="the input type VALUE is first rounded to (RNE), as a program reading it would "
                         "(default f64, like a Python float; 'exact' rounds the decimal once, into FMT)")
     p.add_argument("--bits", action="store_true", help="VALUE is the bit pattern of the --from type (hex, 0b.., decimal)")
-    p.add_argument("--preset", choices=tuple(PRESETS), help="a named stack behaviour (fields below override it)")
+    p.add_argument("--preset", choices=tuple(PRESETS), metavar="PRESET",
+                   help="a named stack behaviour (fields below override it): "
+                        + "; ".join(f"{n} = {p.reproduces}" for n, p in PRESETS.items()))
     p.add_argument("--rounding", choices=ROUNDING_MODES)
     p.add_argument("--overflow", choices=OVERFLOW_MODES)
     p.add_argument("--nan", choices=NAN_MODES, help="which NaN code a NaN result gets")
@@ -414,6 +416,7 @@ def _convert_one(text, args, fmt, policy):
         "source_inexact": bool(isinstance(value, Fraction) and src_v is not None
                                and (math.isinf(src_v) or Fraction(src_v) != value)),
         "format": fmt.name,
+        "preset": ({"name": args.preset, "reproduces": PRESETS[args.preset].reproduces} if args.preset else None),
         "policy": policy.as_dict(),
         "code": code,
         "hex": _hexcode(code, fmt),
@@ -444,6 +447,8 @@ def _run_convert(args):
         print_json(results[0] if len(results) == 1 else results)
         return 0
     pol = " ".join(f"{k}={v}" for k, v in policy.as_dict().items())
+    if args.preset:
+        pol = f"preset={args.preset} ({PRESETS[args.preset].reproduces}): {pol}"
     if len(results) == 1:
         d = results[0]
         src = d["source"]

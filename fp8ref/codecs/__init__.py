@@ -183,8 +183,9 @@ def _generic(fmt, codec, policy, arr, src, rbits=None, srbits=0):
 
 @lru_cache(maxsize=256)
 def _full_table(fmt, policy, src):
-    """Codes and flags for every bit pattern of an 8/16-bit source."""
-    n = 1 << src.bits
+    """Codes and flags for every bit pattern of an 8/16-bit source (every code of a codes source:
+    64 for an ml_dtypes float6 array, 16 for float4, though each takes a byte)."""
+    n = src.fmt.num_codes if src.kind == "codes" else 1 << src.bits
     arr = np.arange(n, dtype=np.uint64).astype(src.uint)
     if src.kind == "int" and src.signed:
         arr = arr.view(np.dtype(f"i{src.bits // 8}"))

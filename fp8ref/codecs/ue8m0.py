@@ -14,9 +14,10 @@ and the value above are both ``2^-127``: ``rne``, ``rna`` and ``rup`` deliver co
 the set is a valid result does ``policy.below_range`` decide: zero (either sign), negative
 numbers (-Inf included) and, under ``rdn``/``rtz``, positive ``x < 2^-127``. ``nan``: 0xFF
 (ml_dtypes); ``min``: 0x00 = 2^-127 (torch / TransformerEngine for 0); ``error``: raise
-ValueError. Two peers' own rules, exactly: ``ml_dtypes`` is ``nan`` and sends every x in
-``(2^-127, 2^-126)`` to 2^-126 (0x01) whatever the rounding; ``torch`` sends 0 to 2^-127, a
-negative x to the code of ``|x|`` (-Inf to NaN) and ``(2^-127, 2^-126)`` to 0x01.
+ValueError. Two peers' own rules, exactly: ``ml_dtypes_0.6`` (ml_dtypes 0.6.0; 0.7.0 is plain
+``nan``) is ``nan`` and sends every x in ``(2^-127, 2^-126)`` to 2^-126 (0x01) whatever the
+rounding; ``torch`` sends 0 to 2^-127, a negative x to the code of ``|x|`` (-Inf to NaN) and
+``(2^-127, 2^-126)`` to 0x01.
 
 Overflow (the result rounded with an unbounded exponent is above 2^127): 0xFF under
 ``ovf_inf`` / ``sat_propagate`` (there is no Inf), 0xFE under ``sat_finite`` and for the
@@ -119,7 +120,7 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
     codes[nan] = fmt.canonical_nan
     flags[cls == SNAN] |= FLAG_INVALID
 
-    if policy.below_range in ("ml_dtypes", "torch"):  # the peers' rule for (2^-127, 2^-126)
+    if policy.below_range in ("ml_dtypes_0.6", "torch"):  # the peers' rule for (2^-127, 2^-126)
         gap = pos & (ev == fmt.emin) & (M != (M & -M))  # floor(log2 x) = -127, x not a power of two
         codes[gap] = fmt.min_code + 1
     flags[(cls != ZERO) & neg_in & ~neg] |= FLAG_INVALID  # torch: a negative input delivered as |x|
@@ -132,7 +133,7 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
                 f"input {_describe(neg[i], cls[i], M[i], E[i])} has no UE8M0 value under rounding "
                 f"{mode!r} (UE8M0 has no zero and no sign); choose below_range='nan' or 'min'"
             )
-        codes[below] = fmt.canonical_nan if policy.below_range in ("nan", "ml_dtypes") else fmt.min_code
+        codes[below] = fmt.canonical_nan if policy.below_range in ("nan", "ml_dtypes_0.6") else fmt.min_code
         flags[below & ~pos] |= FLAG_INVALID  # zero and negatives; tiny positives keep their flags
     return codes, flags
 

@@ -1,5 +1,5 @@
 """Input handling, bad input, fast paths vs the generic path, and presets vs the peers'
-measured behaviour (peers.md §3 divergence catalogue: ml_dtypes 0.6, torch 2.13, PTX)."""
+measured behaviour (peers.md §3 divergence catalogue: ml_dtypes 0.7.0 / 0.6.0, torch 2.13.0, PTX)."""
 
 import ml_dtypes
 import numpy as np
@@ -100,12 +100,37 @@ def test_wide_key_table_equals_generic_path(name, mode):
         assert np.array_equal(c[ok], ref.view(np.uint16)[ok])
 
 
-def test_preset_ml_dtypes_divergences():
-    # peers.md §3, measured on ml_dtypes 0.6.0
+@pytest.mark.parametrize("preset", ["ml_dtypes", "ml_dtypes_0.6"])
+def test_preset_ml_dtypes_divergences(preset):
+    # peers.md §3, the same in ml_dtypes 0.6.0 and 0.7.0 (measured)
     x = np.array([465.0, np.inf, -np.nan], np.float32)
-    assert encode(x, "e4m3fn", preset="ml_dtypes").tolist() == [0x7F, 0x7F, 0xFF]
-    assert encode(np.array([np.nan, -np.nan], np.float32), "e5m2", preset="ml_dtypes").tolist() == [0x7E, 0xFE]
-    assert encode(np.array([np.nan, -np.nan, np.inf]), "e2m1fn", preset="ml_dtypes").tolist() == [0x8, 0x0, 0x7]
+    assert encode(x, "e4m3fn", preset=preset).tolist() == [0x7F, 0x7F, 0xFF]
+    assert encode(np.array([np.nan, -np.nan], np.float32), "e5m2", preset=preset).tolist() == [0x7E, 0xFE]
+    assert encode(np.array([np.nan, -np.nan, np.inf]), "e2m1fn", preset=preset).tolist() == [0x8, 0x0, 0x7]
+
+
+def test_every_preset_names_what_it_reproduces():
+    for name, p in fp8ref.PRESETS.items():
+        assert p.name == name and p.reproduces and p.source, name
+        fp8ref.make_policy("e4m3fn", name)  # valid for every format
+        fp8ref.make_policy("ue8m0", name)
+    # the plain peer name follows the peer's newest measured release, older ones keep a version
+    assert fp8ref.PRESETS["ml_dtypes"].reproduces == "ml_dtypes 0.7.0"
+    assert fp8ref.PRESETS["ml_dtypes_0.6"].reproduces == "ml_dtypes 0.6.0"
+    # 0.6's UE8M0 gap rule has a versioned name; the unversioned one is gone, not silently renamed
+    with pytest.raises(ValueError, match="ml_dtypes_0.6"):
+        encode(1.0, "ue8m0", below_range="ml_dtypes")
+
+
+def test_docs_table_every_preset():
+    """README's Presets bullet and docs/presets.md: one row per preset, its version as in PRESETS."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    for doc in ("README.md", "docs/presets.md"):
+        text = (root / doc).read_text(encoding="utf-8")
+        for name, p in fp8ref.PRESETS.items():
+            assert f"| `{name}` | {p.reproduces} |" in text, (doc, name)
 
 
 def test_preset_torch_divergences():

@@ -1,6 +1,6 @@
 """The ``torch`` preset against torch's own casts (torch 2.13.0+cpu, a test dependency):
 every float16 and bfloat16 input, fp8ref's float32 boundary cases, random float32 bit patterns
-and the same as float64, for every float8 dtype torch has."""
+and the same as float64, integers, for every float8 dtype torch has."""
 
 import ml_dtypes
 import numpy as np
@@ -42,6 +42,32 @@ def test_torch_preset_is_torch(name):
         bad = np.flatnonzero(got != want)
         assert bad.size == 0, (f"{name} {what}: {bad.size} differ, first x={x[bad[0]]!r} "
                                f"fp8ref {int(got[bad[0]]):#x} torch {int(want[bad[0]]):#x}")
+
+
+def test_preset_names_the_installed_torch():
+    # the plain name reproduces the torch these tests run against (a newer one: re-measure it,
+    # and keep a changed behaviour under a versioned name, as ml_dtypes_0.6)
+    version = torch.__version__.split("+")[0]
+    assert fp8ref.PRESETS["torch"].reproduces == f"torch {version}", (
+        f"tests run torch {torch.__version__}, the preset claims {fp8ref.PRESETS['torch'].reproduces!r}")
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint8, np.int16])
+def test_torch_preset_integers(dtype):
+    """Integer tensors: torch rounds 32/64-bit integers to float32 first (input_path='via_float32';
+    visible for UE8M0, whose ties 1.5 * 2^k +- 1 float32 cannot hold above 2^24)."""
+    info = np.iinfo(dtype)
+    if info.bits <= 16:
+        x = np.arange(info.min, info.max + 1).astype(dtype)
+    else:
+        k = np.arange(2, info.bits - 1, dtype=np.int64)
+        mid = (np.int64(3) << (k - 1)).astype(dtype)
+        x = np.concatenate([mid - 1, mid, mid + 1, -(mid + 1), np.array([info.min, info.max], dtype)])
+    for name in sorted(DTYPES):
+        want = torch.from_numpy(x.copy()).to(getattr(torch, DTYPES[name])).view(torch.uint8).numpy()
+        assert np.array_equal(fp8ref.encode(x, name, preset="torch"), want), name
+    if info.bits >= 32:  # the float32 path matters there
+        assert np.any(fp8ref.encode(x, "ue8m0", preset="torch", input_path="direct") != fp8ref.encode(x, "ue8m0", preset="torch"))
 
 
 def test_torch_decodes_like_fp8ref():

@@ -135,18 +135,19 @@ _ospec.loader.exec_module(O)
 #: float32 patterns where the oracle adjustments matter: zero/subnormals, 1.0, the E4M3/E5M2/HiF8
 #: overflow thresholds, float32 max, Inf and NaNs, negatives, the narrow formats' subnormal ranges
 _EDGE_STARTS = (0x00000000, 0x3F800000, 0x43600000, 0x43E00000, 0x47600000, 0x7F7F0000, 0x7F800000,
-                0x7FFF0000, 0x80000000, 0xC3E00000, 0xFF800000, 0x33000000, 0x3B000000)
+                0x7FFF0000, 0x80000000, 0xC3E00000, 0xFF800000, 0x33000000, 0x3B000000,
+                0x003FE000, 0x005FE000)  # UE8M0: 2^-127 and 1.5 * 2^-127 (float32 subnormals)
 
 
 @pytest.mark.parametrize("overflow", ["ovf_inf", "sat_finite"])
 @pytest.mark.parametrize("fmt", sorted(O.ORACLES))
 def test_oracle_script_agrees_with_the_digest_stream_on_edge_ranges(fmt, overflow):
-    """scripts/float32_digests_oracle.py (ml_dtypes / en_dtypes casts, adjusted by its stated
+    """scripts/float32_digests_oracle.py (ml_dtypes / numpy / en_dtypes casts, adjusted by its stated
     rules) gives the same code bytes as the digest script on 2^14-input slices at the edges;
     the full 2^32 comparison is the script's own job (docs/golden-vectors.md §6)."""
     import fp8ref
 
-    pol = F.parse_policy(f"{'rna' if fmt == 'hif8' else 'rne'}:{overflow}")
+    pol = F.parse_policy(f"{O.ROUNDING.get(fmt, 'rne')}:{overflow}")
     nan = fp8ref.get_format(fmt).canonical_nan
     for lo in _EDGE_STARTS:
         hi = lo + (1 << 14)
@@ -154,8 +155,8 @@ def test_oracle_script_agrees_with_the_digest_stream_on_edge_ranges(fmt, overflo
 
 
 #: 0.5..2 (ordinary rounding), the top binades with +Inf and NaNs, negatives around 448,
-#: negative zero and float32 subnormals (underflow)
-_CHUNKS = (0x3F, 0x7F, 0xC3, 0x80)
+#: negative zero and float32 subnormals (underflow), positive zero and subnormals (UE8M0's bottom)
+_CHUNKS = (0x3F, 0x7F, 0xC3, 0x80, 0x00)
 
 
 @pytest.mark.skipif(not os.path.isfile(COMMITTED_DIGESTS), reason="no committed float32_digests.json")
@@ -169,10 +170,10 @@ def test_committed_digest_chunks_match_the_oracles():
     checked = set()
     for key, e in data["digests"].items():
         name, pol = e["format"], e["policy"]
-        if name not in O.ORACLES or pol["rounding"] != ("rna" if name == "hif8" else "rne"):
+        if name not in O.ORACLES or pol["rounding"] != O.ROUNDING.get(name, "rne") or pol["below_range"] != "nan":
             continue
         for chunk in _CHUNKS:
             b = O._chunk((name, pol["overflow"], chunk << 24, (chunk + 1) << 24, fp8ref.get_format(name).canonical_nan))
             assert hashlib.sha256(b).hexdigest() == e["chunks"]["codes"][chunk], (key, hex(chunk))
         checked.add(key)
-    assert len(checked) >= 17, sorted(checked)
+    assert len(checked) >= 18 and "ue8m0.rna.ovf_inf.tafter" in checked, sorted(checked)

@@ -191,6 +191,23 @@ def test_convert_policy_options(capsys):
     assert d["hex"] == "0xfe"  # torch saturates E4M3FN, Inf included
 
 
+def test_convert_names_the_preset_and_its_peer_version(capsys):
+    # ml_dtypes 0.7.0 rounds float64 once, 0.6.0 went through float32 (1.0625 + 2^-26: 1.125 vs 1.0)
+    x = "0x1.1000004p+0"
+    d = run_json(capsys, "convert", x, "--to", "e4m3fn", "--preset", "ml_dtypes")
+    assert d["preset"] == {"name": "ml_dtypes", "reproduces": "ml_dtypes 0.7.0"} and d["value"] == 1.125
+    d = run_json(capsys, "convert", x, "--to", "e4m3fn", "--preset", "ml_dtypes_0.6")
+    assert d["preset"] == {"name": "ml_dtypes_0.6", "reproduces": "ml_dtypes 0.6.0"} and d["value"] == 1.0
+    assert run_json(capsys, "convert", x, "--to", "e4m3fn")["preset"] is None
+    rc, out, _ = run(capsys, "convert", x, "--to", "e4m3fn", "--preset", "torch")
+    assert rc == 0 and "preset=torch (torch 2.13.0)" in out
+    with pytest.raises(SystemExit):
+        run(capsys, "convert", "--help")
+    helptext = " ".join(capsys.readouterr().out.split())
+    for name, p in fp8ref.PRESETS.items():
+        assert f"{name} = {p.reproduces}" in helptext
+
+
 @pytest.mark.parametrize("argv, value", [
     (("convert", "-1e-9", "--to", "e4m3fn"), -0.0),
     (("convert", "--to", "e4m3fn", "-0x1p-3"), -0.125),

@@ -1,4 +1,4 @@
-"""UE8M0: decode and encode against ml_dtypes, gfloat and an exact ``fractions`` reference.
+"""UE8M0: decode and encode against ml_dtypes (0.7.0; 0.6.0 restated), gfloat and an exact ``fractions`` reference.
 
 The codec is imported by the ``codec`` fixture (conftest.py), which registers ``ue8m0`` for
 this module only. The reference below restates the rules of ``fp8ref.codecs.ue8m0``
@@ -17,6 +17,8 @@ import fp8ref
 from fp8ref import decode, encode, get_format
 from fp8ref.core.unpack import as_source_array, unpack
 from fp8ref.policy import Policy
+
+from ..core.oracles import ml_dtypes_06_codes
 
 E8 = ml_dtypes.float8_e8m0fnu
 MODES = ("rdn", "rup", "rne", "rna", "rtz")
@@ -148,44 +150,38 @@ def _assert_same(x, got, ref, what):
     )
 
 
-def ml_dtypes_quirk(x):
-    """Where ml_dtypes 0.6 is not a nearest rounding: inputs in (2^-127, 1.5 * 2^-127) (float32
-    subnormals, and wider inputs it first rounds to one) go to 2^-126 (0x01) although 2^-127
-    (0x00) is nearer. fp8ref follows the exact rule there (checked against fractions below)."""
-    v = np.asarray(x).astype(np.float64)
-    return (v > 2.0**-127) & (v < 1.5 * 2.0**-127)
-
-
-def assert_vs_ml_dtypes(x, got):
-    ref = np.asarray(x).astype(E8).view(np.uint8)
-    quirk = ml_dtypes_quirk(x)
-    assert (ref[quirk] == 0x01).all() and (got[quirk] == 0x00).all()
-    _assert_same(x[~quirk], got[~quirk], ref[~quirk], "rna vs ml_dtypes")
-    return int(quirk.sum())
+def in_gap(x):
+    """Inputs in (2^-127, 2^-126): where ml_dtypes 0.6.0 delivered 0x01 (2^-126) whatever the
+    nearest value (below_range='ml_dtypes_0.6'); 0.7.0 rounds them like any other input."""
+    with np.errstate(invalid="ignore"):
+        v = np.asarray(x).astype(np.float64)
+    return (v > 2.0**-127) & (v < 2.0**-126)
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
 @pytest.mark.parametrize("x", [f32_edges(), every16(np.float16), every16(ml_dtypes.bfloat16)],
                          ids=["float32_edges", "every_float16", "every_bfloat16"])
 def test_rna_vs_ml_dtypes(x):
-    n = assert_vs_ml_dtypes(x, encode(x, "ue8m0", rounding="rna", below_range="nan"))
-    assert (n == 0) if x.dtype == np.float16 else (n > 0)  # the quirk region is exercised
+    _assert_same(x, encode(x, "ue8m0", rounding="rna", below_range="nan"), x.astype(E8).view(np.uint8), "rna vs ml_dtypes")
+    below_mid = in_gap(x) & (np.asarray(x).astype(np.float64) < 1.5 * 2.0**-127)
+    assert (int(below_mid.sum()) == 0) if x.dtype == np.float16 else (below_mid.sum() > 0)  # gap exercised
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
 def test_rna_vs_ml_dtypes_random_float32():
     rng = np.random.default_rng(20261203)
     x = rng.integers(0, 1 << 32, size=200_000, dtype=np.uint64).astype(np.uint32).view(np.float32)
-    assert_vs_ml_dtypes(x, encode(x, "ue8m0", rounding="rna"))
+    _assert_same(x, encode(x, "ue8m0", rounding="rna"), x.astype(E8).view(np.uint8), "rna vs ml_dtypes")
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
-def test_ml_dtypes_preset_float64_goes_through_float32():
-    # 1.5*2^127*(1-2^-30) rounds to the tie 1.5*2^127 in float32, then up to NaN
+def test_ml_dtypes_presets_float64():
+    # 1.5*2^127*(1-2^-30) rounds to the tie 1.5*2^127 in float32, then up to NaN: ml_dtypes 0.6.0
+    # (via float32); 0.7.0 rounds it once, below the tie
     x = np.array([1.5 * 2.0**127 * (1 - 2.0**-30), 2.0**-128 * (1 - 2.0**-40), 3.0, 1e-300])
-    ref = x.astype(E8).view(np.uint8)
-    _assert_same(x, encode(x, "ue8m0", preset="ml_dtypes", rounding="rna"), ref, "ml_dtypes preset")
-    assert list(encode(x[:1], "ue8m0", rounding="rna")) == [0xFE]  # direct: below the tie
+    _assert_same(x, encode(x, "ue8m0", preset="ml_dtypes"), x.astype(E8).view(np.uint8), "ml_dtypes preset")
+    assert list(encode(x, "ue8m0", preset="ml_dtypes")) == [0xFE, 0x00, 0x81, 0x00]
+    assert list(encode(x, "ue8m0", preset="ml_dtypes_0.6")) == [0xFF, 0x00, 0x81, 0xFF]  # 1e-300 -> 0.0f -> NaN
 
 
 GF_MODES = {
@@ -335,10 +331,11 @@ def test_below_range_error_names_the_element(x, rounding, dtype):
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
-def test_ml_dtypes_preset_matches_ml_dtypes_cast():
-    """preset='ml_dtypes' (rna, below_range='ml_dtypes', float64 via float32) is ml_dtypes'
-    float8_e8m0fnu cast exactly, the (2^-127, 2^-126) gap included: every float16 and bfloat16,
-    the float32 edges, 200,000 random float32 bit patterns and the same as float64."""
+def test_ml_dtypes_presets_match_ml_dtypes_casts():
+    """preset='ml_dtypes' (rna, below_range='nan') is ml_dtypes 0.7.0's float8_e8m0fnu cast
+    exactly, and preset='ml_dtypes_0.6' (below_range='ml_dtypes_0.6', float64 via float32) is
+    0.6.0's, restated (tests/core/oracles.ml_dtypes_06_codes): every float16 and bfloat16, the
+    float32 edges, 200,000 random float32 bit patterns and the same as float64."""
     rng = np.random.default_rng(20261204)
     bits = rng.integers(0, 1 << 32, size=200_000, dtype=np.uint64).astype(np.uint32).view(np.float32)
     xs = [every16(np.float16), every16(ml_dtypes.bfloat16), f32_edges(), bits, bits.astype(np.float64),
@@ -346,16 +343,17 @@ def test_ml_dtypes_preset_matches_ml_dtypes_cast():
     gap = 0
     for x in xs:
         _assert_same(x, encode(x, "ue8m0", preset="ml_dtypes"), x.astype(E8).view(np.uint8), "ml_dtypes preset")
-        gap += int(ml_dtypes_quirk(x).sum())
+        _assert_same(x, encode(x, "ue8m0", preset="ml_dtypes_0.6"), ml_dtypes_06_codes(x, "ue8m0"), "ml_dtypes_0.6")
+        gap += int(in_gap(x).sum())
     assert gap > 0  # the gap is exercised
 
 
 def test_peer_below_range_rules():
-    """below_range='ml_dtypes' / 'torch' under every rounding: the gap (2^-127, 2^-126) -> 0x01
+    """below_range='ml_dtypes_0.6' / 'torch' under every rounding: the gap (2^-127, 2^-126) -> 0x01
     (inexact); 'torch': 0 -> 0x00 (invalid), a negative x -> the code of |x| (invalid added)."""
     g = np.array([2.0**-127 * (1 + 2.0**-20), 1.25 * 2.0**-127, 2.0**-126 * (1 - 2.0**-23)], np.float32)
     for mode in MODES:
-        for br in ("ml_dtypes", "torch"):
+        for br in ("ml_dtypes_0.6", "torch"):
             c, f = encode(g, "ue8m0", rounding=mode, below_range=br, return_flags=True)
             assert list(c) == [1, 1, 1] and list(f) == [INEXACT] * 3
         x = np.array([-3.0, -0.0, 0.0, -np.inf, -2.0**-130, 2.0**-127], np.float32)
@@ -364,5 +362,5 @@ def test_peer_below_range_rules():
         assert list(c) == [ref[0], 0x00, 0x00, 0xFF, ref[1], 0x00]
         assert (f[[0, 3, 4]] & INVALID).all() and list(f[[1, 2]]) == [INVALID, INVALID] and f[5] == 0
         assert list(f[[0, 4]]) == list(rf | INVALID)
-        c = encode(x, "ue8m0", rounding=mode, below_range="ml_dtypes")
+        c = encode(x, "ue8m0", rounding=mode, below_range="ml_dtypes_0.6")
         assert list(c[:5]) == [0xFF] * 5
