@@ -27,9 +27,9 @@ rule          E                                                 who
               (``p <= 2^-127`` gives 2^-127); float32 amax
 ============  ================================================  =====================================
 
-``rceil`` and ``rceil_hw`` give the same code for every float32 amax except where ``p`` falls
-below 2^-126 (docs/blocks.md gives the exhaustive counts): there the float32 product has lost
-bits and can land on the other side of 2^-127.
+``rceil`` and ``rceil_hw`` give the same code for every float32 amax of the FP elements but one
+each, where ``p`` rounds onto 2^-127 (docs/blocks.md, exhaustive counts); for MXINT8 (``1/max =
+64/127`` inexact, a 7-bit max) at 254, one per binade, and at its top (0xFE vs overflow).
 
 E8M0 codes (:func:`e8m0_codes`): ``E + 127`` after clamping E below at -127 (every rule and peer
 agrees; elements may then underflow). amax = 0 (all-zero block) gives code 0x00 (2^-127); a NaN
