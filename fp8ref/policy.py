@@ -33,6 +33,7 @@ __all__ = [
 ROUNDING_MODES = (
     "rne",  # nearest, ties to the even code
     "rna",  # nearest, ties away from zero
+    "rnz",  # nearest, ties toward zero (IEEE 754-2019 roundTiesTowardZero; DeepGEMM's FP4 cast)
     "rtz",  # toward zero (truncate)
     "rup",  # toward +inf
     "rdn",  # toward -inf

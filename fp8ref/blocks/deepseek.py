@@ -14,6 +14,28 @@
 ``q = e4m3(x / sf)`` -- one division. With UE8M0 scales both variants are identical (scaling by
 a power of two is exact); with FP32 scales they can differ by one rounding.
 
+``variant="deepgemm_kernel"``: DeepGEMM's GPU kernel order (``common/math.cuh``
+``get_e4m3_sf_and_sf_inv``, used by the SM100 mega-MoE epilogue, 1x32 tiles there), UE8M0
+only (the kernel asserts it)::
+
+    amax = max |x| over the tile                        no 1e-4 floor
+    e    = exponent(fp32(amax * fp32(1/448))) + (mantissa != 0)      fast_log2_ceil, no clamp
+    sf   = bits((e + 127) << 23), sf_inv = bits((127 - e) << 23)      fast_pow2
+    q    = e4m3_rn_satfinite(x * sf_inv)
+
+An all-zero tile gets ``sf = 0.0`` (byte 0) instead of 2^-22; a float32-subnormal product gives
+2^-126; an Inf tile gives ``sf = Inf`` (byte 0xFF) and ``sf_inv = -Inf`` (the kernel's bit
+pattern), which flips the elements' signs: reproduced. A NaN tile is refused (the kernel's
+max-reduction order decides what it does). The host functions divide (``amax / 448``): the
+float32 quotient and the kernel's product differ in the last bit for 52.9 % of all float32 amax
+values, but after the round-up to a power of two only for one amax below 1e-4 (docs/blocks.md).
+
+``elem="e2m1fn"``: DeepGEMM ``per_token_cast_to_fp4`` (``variant="deepgemm"``): ``sf =
+max(amax, 1e-4) / 6`` (then ``ceil_to_ue8m0`` for UE8M0), ``x * (1 / sf)`` in FP32, and the
+element code = how many of the boundaries 0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5 lie strictly
+below ``|x|`` -- round to nearest with **ties toward zero** (fp8ref rounding ``rnz``), saturating
+at 6 -- with the sign bit only for a non-zero code: -0 and NaN give +0 (code 0).
+
 Tiles at the right/bottom edge may be partial: DeepGEMM pads with zeros, which never changes
 an amax. E4M3 conversion: RNE with saturation (±448; a NaN stays NaN 0x7F). UE8M0 scale bytes
 pack four per int32 little-endian (:func:`fp8ref.blocks.packing.pack_ue8m0`, DeepGEMM
@@ -30,15 +52,25 @@ from ..codecs import decode, encode
 from . import packing
 from ._util import check_positive_int, float_input, html_table
 
-__all__ = ["DeepSeekTensor", "quantize", "tile_scales", "ceil_to_ue8m0", "TILES", "VARIANTS", "SCALE_FMTS"]
+__all__ = ["DeepSeekTensor", "quantize", "tile_scales", "ceil_to_ue8m0", "TILES", "VARIANTS", "SCALE_FMTS",
+           "ELEMENTS"]
 
 #: named tiles: (rows, columns) sharing one scale
 TILES = {"per_token": (1, 128), "per_block": (128, 128), "per_channel": (128, 1)}
-VARIANTS = ("deepgemm", "deepseek_v3")
+VARIANTS = ("deepgemm", "deepseek_v3", "deepgemm_kernel")
+#: element formats: DeepGEMM's FP8 casts (E4M3) and its FP4 cast (E2M1, per_token_cast_to_fp4)
+ELEMENTS = ("e4m3fn", "e2m1fn")
 SCALE_FMTS = ("ue8m0", "fp32")
 _F32 = np.float32
 _AMAX_FLOOR = _F32(1e-4)
-_E4M3_MAX = _F32(448.0)
+_MAX = {"e4m3fn": _F32(448.0), "e2m1fn": _F32(6.0)}
+_RCP448 = _F32(1.0 / 448.0)  # const float2 finfo_factor = {1.0 / 448.0, ...}
+
+
+def _check_elem(elem):
+    if elem not in ELEMENTS:
+        raise ValueError(f"unknown DeepSeek/DeepGEMM element {elem!r}; valid: {', '.join(ELEMENTS)}")
+    return elem
 
 
 def ceil_to_ue8m0(sf):
@@ -50,14 +82,15 @@ def ceil_to_ue8m0(sf):
     return (e.astype(np.uint32) << np.uint32(23)).view(_F32), e.astype(np.uint8)
 
 
-def tile_scales(amax, *, scale_fmt="ue8m0"):
-    """Scale factors ``sf`` (float32) for tile maxima ``amax``: clamp at 1e-4, / 448, then
-    UE8M0 round-up if asked. Returns ``(sf, ue8m0 bytes or None)``."""
+def tile_scales(amax, *, scale_fmt="ue8m0", elem="e4m3fn"):
+    """Scale factors ``sf`` (float32) for tile maxima ``amax`` (DeepGEMM's host functions):
+    clamp at 1e-4, / 448 (E4M3) or / 6 (E2M1), then UE8M0 round-up if asked. Returns
+    ``(sf, ue8m0 bytes or None)``."""
     if scale_fmt not in SCALE_FMTS:
         raise ValueError(f"unknown scale_fmt {scale_fmt!r}; valid: {', '.join(SCALE_FMTS)}")
     a = np.abs(float_input(amax, allow_float64=False, who="tile_scales"))
     with np.errstate(invalid="ignore"):
-        sf = np.maximum(a, _AMAX_FLOOR) / _E4M3_MAX
+        sf = np.maximum(a, _AMAX_FLOOR) / _MAX[_check_elem(elem)]
     if scale_fmt == "ue8m0":
         return ceil_to_ue8m0(sf)
     return sf, None
@@ -75,29 +108,58 @@ def _tile(tile):
     return check_positive_int(r, "tile rows"), check_positive_int(c, "tile cols")
 
 
+def _kernel_scales(amax):
+    """DeepGEMM ``get_e4m3_sf_and_sf_inv``: ``(sf, sf_inv)`` float32 from the bits of
+    ``fp32(amax * fp32(1/448))`` (``fast_log2_ceil``, ``fast_pow2``: no clamp, uint32 wrap)."""
+    if np.isnan(amax).any():
+        raise ValueError("variant 'deepgemm_kernel': a NaN in a tile is not modelled (the kernel's "
+                         "max-reduction order decides what its amax becomes)")
+    with np.errstate(over="ignore"):
+        scaled = amax * _RCP448
+    bits = scaled.view(np.uint32).astype(np.int64)
+    e = (bits >> 23) - 127 + ((bits & 0x7FFFFF) != 0)
+
+    def pow2(k):  # fast_pow2: the bits (k + 127) << 23 as uint32 (wrapping as the C++ does)
+        return (((k + 127) << 23) & 0xFFFFFFFF).astype(np.uint32).view(_F32)
+
+    return pow2(e), pow2(-e)
+
+
+def _elements(y, elem):
+    """Element codes of the scaled values: E4M3 RNE saturating (cvt.rn.satfinite / torch cast);
+    E2M1 DeepGEMM ``_quantize_to_fp4_e2m1``: nearest, ties toward zero, saturating, no -0."""
+    if elem == "e4m3fn":
+        return encode(y, "e4m3fn", rounding="rne", overflow="sat_finite")
+    codes = encode(y, "e2m1fn", rounding="rnz", overflow="sat_finite", nan_to="zero")
+    codes[codes == 8] = 0  # sign = (x < 0) & (code != 0): -0, tiny negatives and NaN give +0
+    return codes
+
+
 def _expand(s, tr, tc, m, n):
     return np.repeat(np.repeat(s, tr, axis=0), tc, axis=1)[:m, :n]
 
 
 @dataclass(frozen=True, eq=False)
 class DeepSeekTensor:
-    """Tile-quantized FP8 (immutable). codes: uint8 E4M3 codes, the original (m, n) shape.
-    scales: float32 ``sf`` per tile, shape ``(ceil(m / tile_rows), ceil(n / tile_cols))``;
-    a value is ``e4m3(code) * sf``."""
+    """Tile-quantized FP8 / FP4 (immutable). codes: uint8 element codes (E4M3, or E2M1 unpacked),
+    the original (m, n) shape. scales: float32 ``sf`` per tile, shape ``(ceil(m / tile_rows),
+    ceil(n / tile_cols))``; a value is ``elem(code) * sf``."""
 
     codes: np.ndarray
     scales: np.ndarray
     tile: tuple = (1, 128)
     scale_fmt: str = "ue8m0"
     variant: str = "deepgemm"
+    elem: str = "e4m3fn"
 
     def __post_init__(self):
         codes = np.array(self.codes, copy=True)
         scales = np.array(self.scales, dtype=_F32, copy=True)
         if codes.dtype.kind not in "iu" or codes.ndim != 2:
             raise ValueError("DeepSeekTensor codes must be a 2-D integer array")
-        if codes.size and (codes.min() < 0 or codes.max() > 255):
-            raise ValueError("E4M3 codes must lie in 0..255")
+        top = 255 if _check_elem(self.elem) == "e4m3fn" else 15
+        if codes.size and (codes.min() < 0 or codes.max() > top):
+            raise ValueError(f"{self.elem} codes must lie in 0..{top}")
         tr, tc = _tile(self.tile)
         m, n = codes.shape
         want = (-(-m // tr), -(-n // tc))
@@ -109,7 +171,7 @@ class DeepSeekTensor:
             raise ValueError(f"unknown variant {self.variant!r}")
         if self.scale_fmt == "ue8m0" and scales.size:
             b = scales.view(np.uint32)
-            if (b & np.uint32(0x807FFFFF)).any():
+            if (b & np.uint32(0x807FFFFF)).any():  # (the kernel variant's 0.0 and Inf pass: byte 0 / 0xFF)
                 raise ValueError("UE8M0 scales must be positive powers of two")
         codes = codes.astype(np.uint8)
         codes.setflags(write=False)
@@ -134,14 +196,21 @@ class DeepSeekTensor:
         return packing.pack_ue8m0(self.scale_bytes, pad=pad)
 
     def element_values(self, dtype=np.float32):
-        return decode(self.codes, "e4m3fn", dtype=dtype)
+        return decode(self.codes, self.elem, dtype=dtype)
+
+    def packed(self, *, pad=None) -> np.ndarray:
+        """E2M1 codes two per byte along the last axis, element 2j in the low nibble (DeepGEMM
+        ``per_token_cast_to_fp4``); E4M3 codes are already one per byte."""
+        if self.elem != "e2m1fn":
+            raise ValueError("packed() is for E2M1 elements; E4M3 codes are bytes already")
+        return packing.pack_fp4(self.codes, pad=pad)
 
     def expanded_scales(self):
         tr, tc = self.tile
         return _expand(self.scales, tr, tc, *self.shape)
 
     def dequantize(self, dtype=np.float32):
-        """``e4m3(code) * sf``: one FP32 multiply (DeepSeek ``weight_dequant`` / DeepGEMM
+        """``elem(code) * sf``: one FP32 multiply (DeepSeek ``weight_dequant`` / DeepGEMM
         ``cast_back``; exact for UE8M0 scales) for float32, the exact product for float64."""
         name = np.dtype(dtype).name
         if name == "float64":
@@ -153,7 +222,7 @@ class DeepSeekTensor:
 
     def __repr__(self):
         return (f"DeepSeekTensor(shape={self.shape}, tile={self.tile}, scale_fmt={self.scale_fmt!r}, "
-                f"variant={self.variant!r})")
+                f"variant={self.variant!r}, elem={self.elem!r})")
 
     def _repr_html_(self):
         rows = []
@@ -163,23 +232,30 @@ class DeepSeekTensor:
                 b = f"0x{int(np.float32(sf).view(np.uint32) >> 23):02X}" if self.scale_fmt == "ue8m0" else ""
                 rows.append((f"tile ({i}, {j})", repr(sf), b))
         summary = [("shape", self.shape), ("tile", self.tile), ("scale format", self.scale_fmt),
-                   ("variant", self.variant), ("tiles", self.scales.shape)]
+                   ("variant", self.variant), ("element", self.elem), ("tiles", self.scales.shape)]
         return html_table("fp8ref DeepSeekTensor", summary, rows, ("tile", "sf", "UE8M0 byte"))
 
 
-def quantize(x, *, tile="per_token", scale_fmt="ue8m0", variant="deepgemm") -> DeepSeekTensor:
-    """Quantize a 2-D float32 (or bf16/fp16) array to E4M3 with one scale per tile.
+def quantize(x, *, tile="per_token", scale_fmt="ue8m0", variant="deepgemm", elem="e4m3fn") -> DeepSeekTensor:
+    """Quantize a 2-D float32 (or bf16/fp16) array with one scale per tile.
 
     tile: ``"per_token"`` (1x128, activations), ``"per_block"`` (128x128, weights),
     ``"per_channel"`` (128x1) or any ``(rows, cols)``. scale_fmt: ``"ue8m0"`` (power-of-two
-    scales, DeepSeek-V3.1 / DeepGEMM SM100) or ``"fp32"``. variant: ``"deepgemm"`` (multiply by
-    the FP32 reciprocal) or ``"deepseek_v3"`` (divide).
+    scales, DeepSeek-V3.1 / DeepGEMM SM100) or ``"fp32"``. variant: ``"deepgemm"`` (host code:
+    multiply by the FP32 reciprocal), ``"deepseek_v3"`` (divide) or ``"deepgemm_kernel"`` (the
+    GPU kernel's order; UE8M0, E4M3). elem: ``"e4m3fn"`` or ``"e2m1fn"`` (DeepGEMM
+    ``per_token_cast_to_fp4``; variant ``deepgemm``).
     """
     tr, tc = _tile(tile)
     if scale_fmt not in SCALE_FMTS:
         raise ValueError(f"unknown scale_fmt {scale_fmt!r}; valid: {', '.join(SCALE_FMTS)}")
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; valid: {', '.join(VARIANTS)}")
+    _check_elem(elem)
+    if elem == "e2m1fn" and variant != "deepgemm":
+        raise ValueError(f"E2M1 elements are DeepGEMM's per_token_cast_to_fp4 (variant 'deepgemm'), not {variant!r}")
+    if variant == "deepgemm_kernel" and scale_fmt != "ue8m0":
+        raise ValueError("variant 'deepgemm_kernel' has UE8M0 scales only (get_e4m3_sf_and_sf_inv asserts kUseUE8M0)")
     arr = float_input(x, allow_float64=False, who="deepseek.quantize")
     if arr.ndim != 2:
         raise ValueError(f"deepseek.quantize needs a 2-D array (DeepGEMM asserts it), got shape {arr.shape}")
@@ -190,9 +266,12 @@ def quantize(x, *, tile="per_token", scale_fmt="ue8m0", variant="deepgemm") -> D
     if pr or pc:
         a = np.pad(a, ((0, pr), (0, pc)))
     amax = a.reshape(gm, tr, gn, tc).max(axis=(1, 3)) if a.size else np.zeros((gm, gn), _F32)
-    sf, _ = tile_scales(amax, scale_fmt=scale_fmt)
-    full = _expand(sf, tr, tc, m, n)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        y = arr / full if variant == "deepseek_v3" else arr * (_F32(1.0) / full)
-    codes = encode(y, "e4m3fn", rounding="rne", overflow="sat_finite")
-    return DeepSeekTensor(codes, sf, (tr, tc), scale_fmt, variant)
+        if variant == "deepgemm_kernel":
+            sf, sf_inv = _kernel_scales(amax)
+            y = arr * _expand(sf_inv, tr, tc, m, n)  # __fmul2_rn(activation, sf_inv)
+        else:
+            sf, _ = tile_scales(amax, scale_fmt=scale_fmt, elem=elem)
+            full = _expand(sf, tr, tc, m, n)
+            y = arr / full if variant == "deepseek_v3" else arr * (_F32(1.0) / full)
+    return DeepSeekTensor(_elements(y, elem), sf, (tr, tc), scale_fmt, variant, elem)

@@ -36,6 +36,7 @@ of two) and round once at the end (``dtype``: float32 or float64, RNE; ``"exact"
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -49,8 +50,21 @@ from .scale_rules import E8M0_BIAS, E8M0_NAN, SCALE_OVERFLOW, check_rule, e8m0_c
 
 __all__ = ["MXTensor", "quantize", "dot", "matmul", "scale_codes", "ELEMENTS"]
 
-#: the OCP MX v1.0 element types (any IEEE-like format of <= 8 bits is accepted as well)
+#: the OCP MX v1.0 element types (any IEEE-like format of <= 8 bits is accepted, with a warning)
 ELEMENTS = ("e4m3fn", "e5m2", "e3m2fn", "e2m3fn", "e2m1fn", "int8")
+
+
+def spec_element(elem, who) -> Element:
+    """Resolve ``elem``; warn (UserWarning) when it is not one of the spec's element formats.
+
+    The classic trap: ``"e4m3"`` is the IEEE-like E4M3 (max 240, with Inf), not OCP E4M3
+    (``"e4m3fn"``, max 448)."""
+    el = element(elem)
+    if el.name not in ELEMENTS:
+        hint = f"; did you mean {el.name + 'fn'!r}?" if el.name + "fn" in ELEMENTS else ""
+        warnings.warn(f"{who}: element format {el.name!r} (max {el.max_value:g}) is not an OCP MX element "
+                      f"format ({', '.join(ELEMENTS)}){hint}", UserWarning, stacklevel=3)
+    return el
 
 
 def _inv_pow2_table(dtype):
@@ -85,7 +99,7 @@ class MXTensor:
     rounding: str = "rne"
 
     def __post_init__(self):
-        el = element(self.elem)
+        el = spec_element(self.elem, "MXTensor")
         bs = check_positive_int(self.block_size, "block_size")
         codes = np.array(self.codes, copy=True)
         scales = np.array(self.scales, copy=True)
@@ -176,10 +190,14 @@ class MXTensor:
         return np.take(x, np.arange(self.shape[self.axis]), axis=self.axis)
 
     def dequantize(self, dtype=np.float32) -> np.ndarray:
-        """``X * P_i`` per element, exactly (a NaN scale gives NaN for the whole block).
+        """``X * P_i`` per element (a NaN scale gives NaN for the whole block).
 
-        dtype float32 or float64. Raises ValueError when a value does not fit float32 exactly
-        (only possible for tensors quantized from float64 data); use float64 then.
+        float64: exact. float32: the exact value rounded once to float32 (RNE), i.e. exact
+        wherever it lies in float32's range; a value above FLT_MAX becomes ±Inf and one below
+        the smallest subnormal rounds to it or to ±0 -- what a float32 cast, or the GPU's fp32
+        ``P_i * X`` multiply, gives. Values beyond FLT_MAX arise from float64 data and from
+        rules that round the scale up at the top of float32's range (``ceil`` with
+        amax = FLT_MAX: ``448 * 2^120``); use float64 to keep them.
         """
         name = np.dtype(dtype).name
         if name not in ("float32", "float64"):
@@ -189,11 +207,7 @@ class MXTensor:
         if name == "float64":
             return v
         with np.errstate(over="ignore"):
-            v32 = v.astype(np.float32)
-        bad = (v32.astype(np.float64) != v) & ~np.isnan(v)
-        if bad.any():
-            raise ValueError(f"value {v[bad][0]!r} is not exactly representable in float32; use dtype=np.float64")
-        return v32
+            return v.astype(np.float32)  # v is exact (float64 holds every X * P_i): one rounding
 
     def packed(self) -> np.ndarray:
         """Element codes packed per block (``(..., num_blocks, bytes_per_block)``, axis moved
@@ -236,9 +250,10 @@ def _check_rounding(rounding):
 
 
 def scale_codes(amax, elem, scale_rule="floor", *, scale_overflow="nan") -> np.ndarray:
-    """E8M0 codes that ``scale_rule`` gives blocks with maxima ``amax`` (float32/float64)."""
-    el = element(elem)
-    a = float_input(amax, who="scale_codes")
+    """E8M0 codes that ``scale_rule`` gives blocks with maxima ``amax`` (float32/float64;
+    float32 values only for ``rceil_hw``)."""
+    el = spec_element(elem, "mx.scale_codes")
+    a = float_input(amax, allow_float64=check_rule(scale_rule) != "rceil_hw", who="mx.scale_codes")
     return e8m0_codes(np.abs(a), check_rule(scale_rule), emax=el.emax, man_bits=el.man_bits,
                       max_elem=el.max_value, scale_overflow=scale_overflow)
 
@@ -249,19 +264,21 @@ def quantize(x, elem, *, block_size=32, axis=-1, scale_rule="floor", rounding="r
 
     x: float16/bfloat16/float32/float64 (or integer) array; float32 and float64 are read from
     their own bits (no intermediate rounding). elem: ``e4m3fn``, ``e5m2``, ``e3m2fn``,
-    ``e2m3fn``, ``e2m1fn``, ``int8`` (aliases accepted; any IEEE-like format of <= 8 bits).
-    scale_rule: ``floor`` (OCP spec), ``ceil``, ``even``, ``rceil``. rounding: element rounding
+    ``e2m3fn``, ``e2m1fn``, ``int8`` (aliases accepted; any other IEEE-like format of <= 8 bits
+    works but warns: ``"e4m3"`` is the IEEE-like E4M3 with max 240, not OCP's ``e4m3fn``).
+    scale_rule: ``floor`` (OCP spec), ``ceil``, ``even``, ``rceil`` (exact quotient),
+    ``rceil_hw`` (TE / torchao-main kernel order; float32 values only). rounding: element rounding
     (``rne``; ``rna`` = microxcaling; stochastic modes need ``rbits`` of x's shape).
     pad: allow a length along ``axis`` that is not a multiple of ``block_size``.
     scale_overflow: ``nan`` or ``clamp`` for a block exponent above 127 (float64 input only).
     """
-    el = element(elem)
+    el = spec_element(elem, "mx.quantize")
     bs = check_positive_int(block_size, "block_size")
     check_rule(scale_rule)
     _check_rounding(rounding)
     if scale_overflow not in SCALE_OVERFLOW:
         raise ValueError(f"unknown scale_overflow {scale_overflow!r}; valid: {', '.join(SCALE_OVERFLOW)}")
-    arr = float_input(x, who="mx.quantize")
+    arr = float_input(x, allow_float64=scale_rule != "rceil_hw", who="mx.quantize")
     if arr.ndim == 0:
         raise ValueError("mx.quantize needs an array with at least one dimension")
     ax = check_axis(axis, arr.ndim)

@@ -8,20 +8,28 @@ and amax is a power of two iff ``f == 0.5``. No floating ``log2`` is ever evalua
 With ``emax`` the element format's largest exponent, ``m`` its mantissa bits and ``max_elem``
 its largest finite value, the rules give the unbiased block exponent E (``X = 2^E``):
 
-=========  ================================================  ======================================
-rule       E                                                 who
-=========  ================================================  ======================================
-``floor``  ``floor(log2 amax) - emax``                       OCP MX v1.0 §6.3, microxcaling, gfloat,
-                                                             torchao FLOOR
-``ceil``   ``ceil(log2 amax) - emax``                        torchao CEIL
-``even``   ``floor(log2 rnd(amax)) - emax``; ``rnd`` rounds  torchao EVEN
-           amax half-up to ``m + 1`` significant bits, so
-           E steps up once amax's significand reaches
-           ``2 - 2^-(m+1)``
-``rceil``  ``ceil(log2(amax / max_elem))``: the smallest     NVIDIA cuBLAS/cuDNN, PTX
-           X with ``amax / X <= max_elem`` (never clips)     ``cvt.rp.satfinite.ue8m0x2.f32``, TE
-                                                             MXFP8, torchao RCEIL
-=========  ================================================  ======================================
+============  ================================================  =====================================
+rule          E                                                 who
+============  ================================================  =====================================
+``floor``     ``floor(log2 amax) - emax``                       OCP MX v1.0 §6.3, microxcaling,
+                                                                gfloat, torchao FLOOR
+``ceil``      ``ceil(log2 amax) - emax``                        torchao CEIL
+``even``      ``floor(log2 rnd(amax)) - emax``; ``rnd`` rounds  torchao EVEN
+              amax half-up to ``m + 1`` significant bits, so
+              E steps up once amax's significand reaches
+              ``2 - 2^-(m+1)``
+``rceil``     ``ceil(log2(amax / max_elem))``, the exact        cuBLAS / cuDNN documentation (the
+              quotient: the smallest X with ``amax / X <=       exact quotient)
+              max_elem`` (never clips)
+``rceil_hw``  the kernels' order: ``p = fp32(amax *             TE MXFP8 kernels, torchao main
+              fp32(1 / max_elem))`` (one float32 multiply,      RCEIL (eager and compiled), PTX
+              RNE), then ``p`` rounded up to a power of two     ``cvt.rp.satfinite.ue8m0x2.f32``
+              (``p <= 2^-127`` gives 2^-127); float32 amax
+============  ================================================  =====================================
+
+``rceil`` and ``rceil_hw`` give the same code for every float32 amax of the FP elements but one
+each, where ``p`` rounds onto 2^-127 (docs/blocks.md, exhaustive counts); for MXINT8 (``1/max =
+64/127`` inexact, a 7-bit max) at 254, one per binade, and at its top (0xFE vs overflow).
 
 E8M0 codes (:func:`e8m0_codes`): ``E + 127`` after clamping E below at -127 (every rule and peer
 agrees; elements may then underflow). amax = 0 (all-zero block) gives code 0x00 (2^-127); a NaN
@@ -34,6 +42,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..codecs import encode
+
 __all__ = [
     "SCALE_RULES",
     "SCALE_OVERFLOW",
@@ -45,7 +55,7 @@ __all__ = [
     "E8M0_NAN",
 ]
 
-SCALE_RULES = ("floor", "ceil", "even", "rceil")
+SCALE_RULES = ("floor", "ceil", "even", "rceil", "rceil_hw")
 SCALE_OVERFLOW = ("nan", "clamp")
 E8M0_NAN = 0xFF
 E8M0_BIAS = 127
@@ -82,6 +92,8 @@ def block_exponent(amax, rule, *, emax, man_bits, max_elem) -> np.ndarray:
     meaningless here; :func:`e8m0_codes` handles them.
     """
     check_rule(rule)
+    if rule == "rceil_hw":
+        return _rceil_hw(amax, max_elem)
     with np.errstate(invalid="ignore"):
         f, k = _frexp(amax)
     fl = k - 1
@@ -96,6 +108,20 @@ def block_exponent(amax, rule, *, emax, man_bits, max_elem) -> np.ndarray:
     # f == fm; otherwise its ceil(log2) is k - km + 1 when f > fm and k - km when f < fm.
     fm, km = np.frexp(float(max_elem))
     return k - int(km) + (f > fm)
+
+
+def _rceil_hw(amax, max_elem):
+    """E of TE's ``float_to_e8m0(amax * max_norm_rcp)``: one float32 multiply by the float32
+    reciprocal (``constexpr float max_norm_rcp = 1.0 / max_norm``), then the UE8M0 codec's
+    round-up with PTX ``.satfinite`` (``p <= 2^-127`` -> code 0, as the instruction does)."""
+    a = np.asarray(amax)
+    a32 = a.astype(np.float32)
+    if a.dtype != np.float32 and not ((a32 == a) | ~np.isfinite(a)).all():
+        raise ValueError("scale_rule 'rceil_hw' emulates float32 kernel arithmetic: amax must hold float32 values")
+    with np.errstate(invalid="ignore", over="ignore"):
+        p = np.abs(a32) * np.float32(1.0 / float(max_elem))
+    codes = encode(p, "ue8m0", rounding="rup", overflow="sat_finite", below_range="min")
+    return codes.astype(np.int64) - E8M0_BIAS
 
 
 def e8m0_codes(amax, rule, *, emax, man_bits, max_elem, scale_overflow="nan") -> np.ndarray:

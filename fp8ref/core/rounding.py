@@ -66,6 +66,8 @@ def round_shift(M, s, negative, mode, *, rbits=None, nbits=0, parity_offset=0):
         up = (rem > half) | ((rem == half) & _odd(parity))
     elif mode == "rna":
         up = rem >= half
+    elif mode == "rnz":
+        up = rem > half
     elif mode == "rtz":
         up = np.zeros(M.shape, dtype=bool)
     elif mode == "rup":

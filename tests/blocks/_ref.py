@@ -53,6 +53,12 @@ def rule_exponent(amax: Fraction, rule: str, elem: str) -> int:
         return flog2(r * Fraction(2) ** k) - emax
     if rule == "rceil":
         return clog2(amax / mx)
+    if rule == "rceil_hw":  # fp32(amax * fp32(1/max)), then cvt.rp.satfinite.ue8m0x2.f32
+        rcp = Fraction(round_f32(1 / mx))
+        p = Fraction(round_f32(amax * rcp))
+        if p <= Fraction(2) ** -127:
+            return -127
+        return min(clog2(p), 127)
     raise ValueError(rule)
 
 
@@ -160,3 +166,58 @@ def deepgemm_cast(x, tile, use_ue8m0, divide=False):
         y = v / sf if divide else v * (F32(1.0) / sf)
     codes = e4m3_sat(y).reshape(pm, pn)[:m, :n]
     return codes, sf.reshape(pm // tr, pn // tc)
+
+
+_DEEPGEMM = "deepseek-ai/DeepGEMM 54e22612409371d6364144b69086735beb54e98b"
+
+
+def deepgemm_cast_to_fp4(x, gran_k, use_ue8m0):
+    """DeepGEMM ``per_token_cast_to_fp4`` + ``_quantize_to_fp4_e2m1`` + ``ceil_to_ue8m0``, restated
+    line by line in numpy float32 (deep_gemm/utils/math.py lines 13-16, 73-82, 85-111 at
+    DeepGEMM 54e22612409371d6364144b69086735beb54e98b). Returns (packed bytes, sf)."""
+    x = np.asarray(x, dtype=F32)
+    m, n = x.shape
+    assert n % 2 == 0
+    padded_n = -(-n // gran_k) * gran_k  # align(n, gran_k)
+    x_padded = np.zeros((m, padded_n), F32)
+    x_padded[:, :n] = x
+    x_view = x_padded.reshape(m, -1, gran_k)
+    x_amax = np.maximum(np.abs(x_view).max(axis=2), F32(1e-4))  # .amax(dim=2).clamp_min(1e-4)
+    sf = x_amax / F32(6.0)
+    if use_ue8m0:  # ceil_to_ue8m0
+        bits = sf.view(np.int32) & 0x7FFFFFFF
+        exp = ((bits >> 23) & 0xFF) + ((bits & 0x7FFFFF) != 0).astype(np.int32)
+        sf = (np.clip(exp, 1, 254) << 23).astype(np.int32).view(F32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        x_scaled = x_view * (F32(1.0) / sf[..., None])
+        ax = np.abs(x_scaled)
+        code = np.zeros(x_scaled.shape, np.uint8)
+        for boundary in (0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5.0):
+            code += (ax > F32(boundary)).astype(np.uint8)
+        sign = (x_scaled < 0) & (code != 0)
+    code = code | (sign.astype(np.uint8) << 3)
+    codes = code.reshape(m, padded_n)
+    packed = (codes[:, 0::2] & 0x0F) | ((codes[:, 1::2] & 0x0F) << 4)
+    return packed[:, :n // 2], sf
+
+
+def deepgemm_kernel_cast(x, gran_k):
+    """DeepGEMM's GPU FP8 cast, restated: per-token amax (from 0, no floor; sm100_fp8_fp4_mega_moe.cuh
+    lines 1022-1055), ``get_e4m3_sf_and_sf_inv`` with ``fast_log2_ceil`` / ``fast_pow2``
+    (deep_gemm/include/deep_gemm/common/math.cuh lines 78-99), ``__fmul2_rn(x, sf_inv)`` and
+    ``__nv_fp8x4_e4m3`` (cvt.rn.satfinite: NaN -> 0x7F) (mega_moe lines 1062-1064), the stored
+    byte ``sf bits >> 23`` (lines 1097-1100); DeepGEMM 54e22612409371d6364144b69086735beb54e98b.
+    Returns (codes, sf)."""
+    x = np.asarray(x, dtype=F32)
+    m, n = x.shape
+    v = x.reshape(m, n // gran_k, gran_k)
+    amax = np.abs(v).max(axis=2)
+    scaled = amax * F32(1.0 / 448.0)  # __fmul2_rn(amax, {1.0 / 448.0, ...})
+    bits = scaled.view(np.uint32).astype(np.int64)
+    exp_x = (bits >> 23) - 127 + ((bits & ((1 << 23) - 1)) != 0)  # fast_log2_ceil
+    sf = (((exp_x + 127) << 23) & 0xFFFFFFFF).astype(np.uint32).view(F32)  # fast_pow2(exp_x)
+    sf_inv = (((-exp_x + 127) << 23) & 0xFFFFFFFF).astype(np.uint32).view(F32)  # fast_pow2(-exp_x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = v * sf_inv[..., None]
+        codes = np.where(np.isnan(y), 0x7F, e4m3_sat(y)).astype(np.uint8)
+    return codes.reshape(m, n), sf

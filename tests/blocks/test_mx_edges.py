@@ -171,11 +171,26 @@ def test_mxtensor_from_codes_validates_and_is_immutable():
     assert ti.dequantize().tolist() == [-2.0, 127 / 64]
 
 
-def test_dequantize_float32_refuses_inexact():
-    t = q(np.array([2.0**140, 1.0]), scale_overflow="clamp")
-    with pytest.raises(ValueError, match="float64"):
-        t.dequantize()
-    assert t.dequantize(np.float64)[0] == 448 * 2.0**127
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_dequantize_float32_rounds_once_like_a_cast(sign):
+    # issue 15 item 5.15: e4m3fn, `ceil`, block [0x7F7FFFFF] -> X = 2^120, FLT_MAX / X rounds to
+    # the element 256: the value 2^128 lies above FLT_MAX; float32 gives what a float32 cast gives
+    x = np.array([sign * np.finfo(F32).max], F32)
+    t = q(x, scale_rule="ceil")
+    assert t.scales.tolist() == [127 + 120] and t.codes.tolist() == [0x78 if sign > 0 else 0xF8]
+    exact = sign * 2.0**128
+    assert t.dequantize(np.float64).tolist() == [exact]
+    with np.errstate(over="ignore"):
+        want = np.array([exact]).astype(F32)  # numpy's IEEE float64 -> float32 conversion
+    assert np.isinf(want[0]) and t.dequantize(np.float32).tobytes() == want.tobytes()
+    # float64 data with the scale clamped at 2^127: 448 * 2^127 -> Inf; in-range values stay exact
+    t64 = q(np.array([2.0**140, 1.0]), scale_overflow="clamp")
+    assert t64.dequantize(np.float64)[0] == 448 * 2.0**127
+    d = t64.dequantize()
+    assert d.dtype == F32 and d[0] == np.inf and d[1] == 0.0
+    v = Fraction(3, 2**9) * Fraction(2) ** -127  # e4m3fn subnormal 3 * 2^-9 under X = 2^-127
+    tt = MXTensor(np.array([0x03], np.uint8), np.array([0], np.uint8), "e4m3fn", block_size=1)
+    assert Fraction(float(tt.dequantize(np.float32)[0])) == v
 
 
 def test_packed_blocks_and_reprs():
@@ -211,3 +226,23 @@ def test_chunked_pass_matches_small_pieces():
         assert np.array_equal(t.codes[lo:lo + 64], part.codes)
         assert np.array_equal(t.scales[lo // 32:lo // 32 + 2], part.scales)
     assert t.scales[-1] == 0xFF and t.scales[-2] != 0xFF
+
+
+def test_non_spec_element_warns():
+    # issue 15 item 5.7: "e4m3" is the IEEE-like E4M3 (max 240, Inf), not OCP E4M3 ("e4m3fn")
+    x = np.linspace(-300, 300, 32, dtype=F32)
+    with pytest.warns(UserWarning, match=r"'e4m3' \(max 240\) is not an OCP MX element format .*did you mean 'e4m3fn'"):
+        t = mx.quantize(x, "e4m3")
+    assert t.elem.name == "e4m3" and t.elem.max_value == 240.0
+    with pytest.warns(UserWarning, match="e5m2fnuz"):
+        mx.scale_codes(np.float32(1), "e5m2fnuz")
+    with pytest.warns(UserWarning, match="MXTensor"):
+        MXTensor(t.codes, t.scales, "e4m3")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the spec's element formats and their aliases stay silent
+        for elem in ("e4m3fn", "float8_e4m3fn", "e5m2", "e3m2fn", "e2m3fn", "e2m1fn", "fp4", "int8", "mxint8"):
+            u = mx.quantize(x, elem)
+            MXTensor(u.codes, u.scales, elem)
+            mx.scale_codes(np.float32(1), elem)

@@ -4,6 +4,8 @@ import ml_dtypes
 import numpy as np
 import pytest
 
+from .._deps import TORCH_REASON
+
 from fp8ref.blocks import nvfp4
 
 from ._ref import e2m1_thresholds, e4m3_sat, e4m3_value, te_nvfp4
@@ -72,8 +74,9 @@ def test_inf_and_nan():
     for v in ("te", "te_ref"):
         t = nvfp4.quantize(x, variant=v)
         assert (t.block_scales == 0x7F).all() and not t.codes.any() and np.isnan(t.dequantize()).all()
-    with pytest.raises(ValueError, match="NaN"):
-        nvfp4.quantize(x, variant="torchao")
+    for v in ("torchao_0.16", "torchao_0.17", "torchao_0.18"):
+        with pytest.raises(ValueError, match="NaN"):
+            nvfp4.quantize(x, variant=v)
 
 
 def test_calibrated_global_amax():
@@ -88,45 +91,193 @@ def test_calibrated_global_amax():
         nvfp4.quantize(x, global_amax=0.1)  # not a float32 value: say so rather than round silently
 
 
-def _torchao(x, pts):
-    """torchao _nvfp4_quantize restated (float32 tensor input)."""
-    x3 = x.reshape(x.shape[0], -1, 16)
-    block_scale = np.abs(x3).max(axis=-1) / F32(6.0)
-    tiny = F32(ml_dtypes.finfo(ml_dtypes.float8_e4m3fn).tiny)
-    if pts is None:
-        s8 = e4m3_sat(np.clip(block_scale, tiny, F32(448)))
-        total = e4m3_value(s8)
-    else:
-        s8 = e4m3_sat(np.clip(block_scale / pts, tiny, F32(448)))
-        total = pts * e4m3_value(s8)
-    data = np.clip(x3 / total[..., None], F32(-6), F32(6)).reshape(x.shape)
-    return data.astype(ml_dtypes.float4_e2m1fn).view(np.uint8), s8
+TORCHAO = ("torchao_0.16", "torchao_0.17", "torchao_0.18")
 
 
+def _torchao(x, pts, variant):
+    """torchao ``nvfp4_quantize`` restated line by line (float32 input; ``pts`` None = single level).
+
+    pytorch/ao torchao/prototype/mx_formats/nvfp4_tensor.py at
+    v0.16.0 (3c1065ca6ff2eb8a48262bd7c31ded2fffe0d15e) lines 676-714 (same in 0.12-0.15),
+    v0.17.0 (02105d46c61dc80a8c9d39d5836e827ba3af8439) lines 679-717,
+    v0.18.0 (5f2baf9d575cf732362594c998c399902942531f) lines 807-854 (= main 36027d8).
+    """
+    x3 = x.reshape(x.shape[0], -1, 16)  # data_hp.float().reshape(orig_shape[0], -1, block_size)
+    block_scale = np.abs(x3).max(axis=-1) / F32(6.0)  # torch.amax(torch.abs(data_hp), -1) / F4_E2M1_MAX
+    tiny = F32(ml_dtypes.finfo(ml_dtypes.float8_e4m3fn).tiny)  # E4M3_EPS
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        if pts is None:
+            s8 = e4m3_sat(np.clip(block_scale, tiny, F32(448)))  # clamp(block_scale, E4M3_EPS, 448).to(e4m3fn)
+            s8f = e4m3_value(s8)  # block_scale_fp8.to(torch.float32)
+            if variant == "torchao_0.18":
+                data = x3 * (F32(1.0) / s8f)[..., None]  # data_hp * (1.0 / block_scale_fp32).unsqueeze(-1)
+            else:
+                data = x3 / s8f[..., None]  # data_hp / block_scale_fp32.unsqueeze(-1)
+        else:
+            s8 = e4m3_sat(np.clip(block_scale / pts, tiny, F32(448)))  # clamp(block_scale_fp32 / pts, ...)
+            s8f = e4m3_value(s8)
+            if variant == "torchao_0.16":
+                data = x3 / (pts * s8f)[..., None]  # total_scale = pts * s8f; data_hp / total_scale
+            else:
+                data = x3 * ((F32(1.0) / pts) / s8f)[..., None]  # (1.0 / pts) / s8f; data_hp * reciprocal
+    data = np.clip(data, F32(-6), F32(6)).reshape(x.shape)  # torch.clamp(data_scaled, -6, 6)
+    return data.astype(ml_dtypes.float4_e2m1fn).view(np.uint8), s8  # f32_to_f4_unpacked: RNE
+
+
+def _pts(x, mode):
+    if mode == "dynamic":
+        return F32(np.max(np.abs(x))) / F32(448.0 * 6.0), "dynamic"  # per_tensor_amax_to_scale
+    if mode == "given":
+        return F32(0.01), F32(0.01)
+    return None, None
+
+
+@pytest.mark.parametrize("variant", TORCHAO)
 @pytest.mark.parametrize("mode", ["dynamic", None, "given"])
 @pytest.mark.parametrize("seed", range(8))
-def test_torchao_matches_restatement(seed, mode):
+def test_torchao_matches_restatement(seed, mode, variant):
     x = _data(seed)
-    if np.max(np.abs(x)) == 0:
-        pytest.skip("all zero")
-    if mode == "dynamic":
-        pts = F32(np.max(np.abs(x))) / F32(448.0 * 6.0)
-        arg = "dynamic"
-    elif mode == "given":
-        pts = arg = F32(0.01)
-    else:
-        pts = arg = None
-    t = nvfp4.quantize(x, variant="torchao", per_tensor_scale=arg)
-    codes, s8 = _torchao(x, pts)
+    pts, arg = _pts(x, mode)
+    t = nvfp4.quantize(x, variant=variant, per_tensor_scale=arg)
+    codes, s8 = _torchao(x, pts, variant)
     assert np.array_equal(t.codes, codes) and np.array_equal(t.block_scales, s8)
     e = codes.view(ml_dtypes.float4_e2m1fn).astype(F32)
     scale = e4m3_value(s8) if pts is None else pts * e4m3_value(s8)
     assert np.array_equal(t.dequantize(), e * np.repeat(scale, 16, axis=1))
 
 
+def _tie_data():
+    """Inputs that sit on E2M1 ties after scaling, so the orders' one-ulp differences show:
+    ulp-perturbed grid values (two-level), and [11.25, 4.6875]: s8 = 1.875, 4.6875 / 1.875 = 2.5
+    exactly (a tie, RNE -> 2) but 4.6875 * fp32(1 / 1.875) = 2.5000002 (-> 3)."""
+    rng = np.random.default_rng(0)
+    x = (rng.integers(-48, 49, (64, 256)) / 8.0 * 2.0 ** rng.integers(-4, 5, (64, 1))).astype(F32)
+    x = np.nextafter(x, rng.choice([-np.inf, np.inf], x.shape).astype(F32))
+    x[0, :16] = 0.0
+    x[0, :2] = (11.25, 4.6875)
+    return x
+
+
+def test_torchao_orders_differ():
+    x = _tie_data()
+    got = {(v, m): nvfp4.quantize(x, variant=v, per_tensor_scale=m).codes for v in TORCHAO for m in ("dynamic", None)}
+    assert (got["torchao_0.16", "dynamic"] != got["torchao_0.17", "dynamic"]).sum() > 100
+    assert np.array_equal(got["torchao_0.17", "dynamic"], got["torchao_0.18", "dynamic"])
+    assert np.array_equal(got["torchao_0.16", None], got["torchao_0.17", None])
+    assert got["torchao_0.17", None][0, :2].tolist() == [7, 4] and got["torchao_0.18", None][0, :2].tolist() == [7, 5]
+    for v in TORCHAO:
+        for m in ("dynamic", None):
+            assert np.array_equal(got[v, m], _torchao(x, _pts(x, m)[0], v)[0])
+
+
+def _torchao_oracle():
+    torch = pytest.importorskip("torch", reason=TORCH_REASON)
+    torchao = pytest.importorskip("torchao", reason=TORCH_REASON)
+    nv = pytest.importorskip("torchao.prototype.mx_formats.nvfp4_tensor")
+    major, minor = (int(p) for p in torchao.__version__.split(".")[:2])
+    assert (major, minor) >= (0, 12)
+    variant = "torchao_0.16" if minor <= 16 else "torchao_0.17" if minor == 17 else "torchao_0.18"
+    return torch, nv, variant
+
+
+@pytest.mark.parametrize("mode", ["dynamic", None, "given"])
+@pytest.mark.parametrize("seed", range(9))
+def test_torchao_installed_release(seed, mode):
+    """Against the installed torchao itself (the dev extras pin 0.18.0; with another release on
+    PYTHONPATH the test picks the variant of that release)."""
+    torch, nv, variant = _torchao_oracle()
+    x = _data(seed) if seed < 8 else _tie_data()
+    xt = torch.from_numpy(x)
+    pts = {"dynamic": lambda: nv.per_tensor_amax_to_scale(xt.abs().max()), None: lambda: None,
+           "given": lambda: torch.tensor(0.01, dtype=torch.float32)}[mode]()
+    s8, packed = nv.nvfp4_quantize(xt, 16, pts)
+    p = packed.view(torch.uint8).numpy()
+    codes = np.stack([p & 0xF, p >> 4], axis=-1).reshape(x.shape)  # pack_uint4: element 2j in the low nibble
+    t = nvfp4.quantize(x, variant=variant, per_tensor_scale="dynamic" if mode == "dynamic" else _pts(x, mode)[1])
+    assert np.array_equal(t.block_scales, s8.view(torch.uint8).numpy())
+    assert np.array_equal(t.codes, codes)
+
+
+def test_torchao_reciprocal_overflow():
+    # a tensor amax below ~7.9e-36: 1 / (amax / 2688) is Inf in float32
+    x = np.zeros((1, 32), F32)
+    x[0, :16] = np.linspace(1e-37, 2e-36, 16, dtype=F32)
+    with np.errstate(over="ignore"):
+        assert np.isinf(F32(1.0) / (F32(np.max(x)) / F32(2688.0)))
+    codes16, s816 = _torchao(x, F32(np.max(x)) / F32(2688.0), "torchao_0.16")
+    t = nvfp4.quantize(x, variant="torchao_0.16")
+    assert np.array_equal(t.codes, codes16) and np.array_equal(t.block_scales, s816)
+    for v in ("torchao_0.17", "torchao_0.18"):
+        with pytest.raises(ValueError, match="overflows float32"):
+            nvfp4.quantize(x, variant=v)  # the zero block: 0 * Inf = NaN
+        # without zeros, x * Inf saturates to +-6 (code 7 / 15): reproduced
+        y = x[:, :16].copy()
+        y[0, 3] = -y[0, 3]
+        t = nvfp4.quantize(y, variant=v)
+        assert t.codes.tolist() == [[7, 7, 7, 15] + [7] * 12]
+        assert np.array_equal(t.codes, _torchao(y, F32(np.max(np.abs(y))) / F32(2688.0), v)[0])
+
+
+def test_torchao_deprecated_alias():
+    x = _data(0)
+    with pytest.warns(FutureWarning, match="torchao_0.16"):
+        t = nvfp4.quantize(x, variant="torchao")
+    assert t.variant == "torchao_0.16"
+    assert np.array_equal(t.codes, nvfp4.quantize(x, variant="torchao_0.16").codes)
+    with pytest.warns(FutureWarning):
+        assert nvfp4.NVFP4Tensor(t.codes, t.block_scales, "torchao").variant == "torchao_0.16"
+
+
 def test_torchao_rejects_zero_per_tensor_scale():
-    with pytest.raises(ValueError, match="per-tensor scale"):
-        nvfp4.quantize(np.zeros((1, 16), F32), variant="torchao")
+    for v in TORCHAO:
+        with pytest.raises(ValueError, match="per-tensor scale"):
+            nvfp4.quantize(np.zeros((1, 16), F32), variant=v)
+
+
+@pytest.mark.parametrize("variant", ["te", "te_ref"])
+@pytest.mark.parametrize("seed", range(8))
+def test_row_scaled_matches_per_row_restatement(seed, variant):
+    """TE row_scaled_nvfp4: each row quantized with its own amax -- the structure of TE's own C++
+    reference (tests/cpp/operator/test_cast_nvfp4_transpose.cu compute_ref, row_scaled branch:
+    quantize_nvfp4(row, amax[row])), each row by the restated kernel / reference order."""
+    x = _data(seed)
+    x[3] = 0.0  # an all-zero row: S_enc = 1 (kernel) or FLT_MAX (reference)
+    t = nvfp4.quantize(x, variant=variant, row_scaled=True)
+    assert t.row_scaled and t.global_amax.shape == (x.shape[0],)
+    for r in range(x.shape[0]):
+        amax = F32(np.max(np.abs(x[r])))
+        codes, s8, s_enc, s_dec = te_nvfp4(x[r:r + 1], kernel=variant == "te", amax=amax)
+        assert np.array_equal(t.codes[r:r + 1], codes) and np.array_equal(t.block_scales[r:r + 1], s8)
+        assert t.s_enc[r].tobytes() == F32(s_enc).tobytes() and t.s_dec[r].tobytes() == F32(s_dec).tobytes()
+        # dequantize_fp4_kernel with ROW_SCALED_NVFP4: amax = tensor_amax[y]
+        e = np.asarray(codes, np.uint8).view(ml_dtypes.float4_e2m1fn).astype(F32)
+        want = e * np.repeat((e4m3_value(s8) * amax) * F32(1.0 / 2688.0), 16, axis=1)
+        assert np.array_equal(t.dequantize()[r:r + 1], want)
+    assert not np.array_equal(t.codes, nvfp4.quantize(x, variant=variant).codes)  # one global amax differs
+
+
+def test_row_scaled_layout_and_errors():
+    x = _data(2).reshape(2, 16, 64)
+    t = nvfp4.quantize(x, row_scaled=True)
+    assert t.global_amax.shape == (2, 16) and t.s_enc.shape == (2, 16)
+    flat = nvfp4.quantize(x.reshape(32, 64), row_scaled=True)
+    assert np.array_equal(t.codes.reshape(32, 64), flat.codes)
+    g = np.max(np.abs(x), axis=-1) * F32(2)
+    tg = nvfp4.quantize(x, row_scaled=True, global_amax=g)
+    assert np.array_equal(tg.global_amax, g)
+    with pytest.raises(ValueError, match="one amax per row"):
+        nvfp4.quantize(x, row_scaled=True, global_amax=g[:1])
+    with pytest.raises(ValueError, match="row_scaled"):
+        nvfp4.quantize(x.reshape(32, 64), row_scaled=True, tile=(16, 16))
+    with pytest.raises(ValueError, match="row_scaled"):
+        nvfp4.quantize(x, row_scaled=True, variant="torchao_0.18")
+    with pytest.raises(ValueError, match="row_scaled=True"):
+        nvfp4.quantize(x, global_amax=g)
+    x[1, 5, 7] = np.nan  # NaN in one row: only that row's scales become 0x7F
+    tn = nvfp4.quantize(x, row_scaled=True)
+    assert (tn.block_scales[1, 5] == 0x7F).all() and not tn.codes[1, 5].any()
+    assert (tn.block_scales[0] != 0x7F).all()
+    assert "row_scaled=True" in repr(tn) and "per row" in tn._repr_html_()
 
 
 def test_threshold_table_equals_rne():

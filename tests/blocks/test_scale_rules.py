@@ -137,3 +137,99 @@ def test_rules_are_the_ue8m0_codec_on_the_quotient(rule, rounding, divide_by_max
     q = a / float(el.max_finite) if divide_by_max else np.ldexp(a, -el.emax)
     want = fp8ref.encode(q, "ue8m0", rounding=rounding, below_range="min", overflow="sat_finite")
     assert np.array_equal(mx.scale_codes(AMAX, elem, rule), want)
+
+
+# ---- rceil_hw: the kernels' operation order ---------------------------------------------------
+def _te_float_to_e8m0(val):
+    """TransformerEngine ``ptx::float_to_e8m0``, software path, restated line by line
+    (NVIDIA/TransformerEngine d0067d0da6cb01811b8072a7d304f0e00344ce2b,
+    transformer_engine/common/util/ptx_arch_spec.cuh lines 72-101; on Blackwell the function
+    issues ``cvt.rp.satfinite.ue8m0x2.f32`` instead)."""
+    val = np.asarray(val, np.float32)
+    u = val.view(np.uint32)
+    exponent = (u >> 23).astype(np.int64)  # e8m0_t exponent = (val_u32 >> FP32_MANTISSA_BITS)
+    mantissa = (u & 0x7FFFFF).astype(np.int64)
+    up = (mantissa > 0) & (exponent != 0xFE) & ~((exponent == 0) & (mantissa <= 0x400000))
+    out = exponent + up
+    out = np.where(val == 0, 0x00, out)
+    out = np.where(np.isinf(val), 0xFE, out)
+    return np.where(np.isnan(val), 0xFF, out)
+
+
+def _torchao_main_rceil(amax, max_pos):
+    """torchao main ``_to_mx_rceil`` + ``_f32_to_e8m0_rceil`` restated (pytorch/ao
+    36027d82d1ad9949597ea16002ff4940374b1b94, torchao/prototype/mx_formats/mx_tensor.py
+    lines 111-129 and 185)."""
+    descale = amax * np.float32(1.0 / max_pos)  # max_abs * (1.0 / max_pos), float32 tensor op
+    bits = descale.view(np.int32)
+    biased = (bits >> 23) & 0xFF
+    mant = bits & 0x7FFFFF
+    e = biased + np.where(biased == 0, mant > 0x400000, mant != 0)
+    return np.where(np.isfinite(descale), e, 0xFF)
+
+
+def _hw_amax(max_elem):
+    """Float32 amax where the orders could part: around max * 2^-127 and max * 2^-126 (the
+    product's subnormal range), every float32 subnormal sampled, random bits, the boundaries."""
+    f32 = np.float32
+    vals = [AMAX]
+    for k in (-128, -127, -126, -125):
+        c = f32(np.ldexp(float(max_elem), k))
+        u = np.array([c], f32).view(np.uint32).astype(np.int64)[0]
+        vals.append(np.arange(max(u - 4096, 1), u + 4096, dtype=np.int64).astype(np.uint32).view(f32))
+    vals.append(np.arange(1, 0x00800000, 61, dtype=np.uint32).view(f32))
+    rng = np.random.default_rng(3)
+    vals.append(rng.integers(1, 0x7F800000, 50000, dtype=np.uint32).view(f32))
+    vals.append(np.array([0x04600001], np.uint32).view(f32))
+    return np.concatenate(vals)
+
+
+@pytest.mark.parametrize("elem", list(ELEMS))
+def test_rceil_hw_is_te_and_torchao_main(elem):
+    max_elem = float(ELEMS[elem][2])
+    a = _hw_amax(max_elem)
+    got = mx.scale_codes(a, elem, "rceil_hw").astype(np.int64)
+    with np.errstate(under="ignore"):
+        p = a * np.float32(1.0 / max_elem)  # constexpr float max_norm_rcp = 1.0 / max_norm
+    assert np.array_equal(got, _te_float_to_e8m0(p))
+    if elem != "int8":  # torchao has no MXINT8 (and its cvt.rp without .satfinite gives 0xFF above 2^127)
+        assert np.array_equal(got, _torchao_main_rceil(a, max_elem))
+    # the exact quotient gives the same code wherever the float32 product is normal (with the
+    # saturating E8M0 overflow of the instruction: MXINT8 amax above 127/64 * 2^127 -> 0xFE)
+    exact = mx.scale_codes(a, elem, "rceil", scale_overflow="clamp").astype(np.int64)
+    normal = p >= np.finfo(np.float32).tiny
+    if elem != "int8":
+        assert np.array_equal(got[normal], exact[normal])
+    assert mx.scale_codes(np.array([0.0, np.nan, np.inf], np.float32), elem, "rceil_hw").tolist() == [0, 0xFF, 0xFF]
+
+
+def test_rceil_hw_differs_from_the_exact_quotient():
+    # the one float32 amax where they differ for E4M3 (exhaustive count, docs/blocks.md):
+    # 0x04600001 = 448 * 2^-127 * (1 + 2^-23); fp32(amax * fp32(1/448)) rounds to 2^-127 exactly
+    a = np.array([0x04600001], np.uint32).view(np.float32)
+    assert mx.scale_codes(a, "e4m3fn", "rceil").tolist() == [1]  # the quotient exceeds 2^-127
+    assert mx.scale_codes(a, "e4m3fn", "rceil_hw").tolist() == [0]
+    assert _te_float_to_e8m0(a * np.float32(1.0 / 448.0)).tolist() == [0]
+    t = mx.quantize(np.concatenate([a, np.zeros(31, np.float32)]), "e4m3fn", scale_rule="rceil_hw")
+    assert t.scales.tolist() == [0] and t.scale_rule == "rceil_hw"
+
+
+def test_rceil_hw_mxint8_differs_in_every_binade():
+    # MXINT8: 1/max = 64/127 is inexact and 127 has 7 significant bits, so amax one ulp above
+    # 127/64 * 2^k has an exact quotient just above 2^k that the float32 product rounds onto 2^k
+    k = np.arange(-126, 127)
+    a = np.nextafter(np.ldexp(127 / 64, k).astype(np.float32), np.float32(np.inf))
+    hw = mx.scale_codes(a, "int8", "rceil_hw")
+    assert hw.tolist() == (k + 127).tolist()
+    assert np.array_equal(hw, _te_float_to_e8m0(a * np.float32(64 / 127)))
+    assert mx.scale_codes(a, "int8", "rceil", scale_overflow="clamp").tolist() == np.minimum(k + 128, 254).tolist()
+
+
+def test_rceil_hw_needs_float32_values():
+    with pytest.raises(ValueError, match="float32"):
+        mx.scale_codes(np.array([0.1]), "e4m3fn", "rceil_hw")
+    with pytest.raises(ValueError, match="float32"):
+        mx.quantize(np.full(32, 0.1), "e4m3fn", scale_rule="rceil_hw")
+    x = np.arange(-32, 32) / 8.0  # float64 holding float32 values is fine
+    assert np.array_equal(mx.quantize(x, "e4m3fn", scale_rule="rceil_hw").codes,
+                          mx.quantize(x.astype(np.float32), "e4m3fn", scale_rule="rceil").codes)
