@@ -21,6 +21,7 @@ import numpy as np
 from ..codecs import quantize
 from ..formats import get_format
 from .kernel import P_CAP, ZERO_EXP, dot_kernel, gemm_kernel, gemm_kernel_fast
+from .launch import run
 from .model import check_input_format, get_model
 
 __all__ = ["gemm", "dot", "OUTPUTS", "alignment_exponents"]
@@ -106,17 +107,16 @@ def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False, fmt=None):
         SB = np.ones((Bt.shape[0], P))
     special = not (np.isfinite(A).all() and np.isfinite(Bt).all() and np.isfinite(C).all())
     if rows:
-        D = dot_kernel(A, EA, Bt, EBt, C, SA, SB, n, F, frac, emin, emax, rne, promote, special)
-        return D.astype(dtype)
-    if F >= 0 and not special and not _SCALAR_ONLY:
+        D = run(dot_kernel, A, EA, Bt, EBt, C, SA, SB, n, F, frac, emin, emax, rne, promote, special)
+    elif F >= 0 and not special and not _SCALAR_ONLY:
         B = np.ascontiguousarray(Bt.T)
         pcap = 2.0**1023
         if narrow_ok(fmt, n, F):
             A, B, pcap = A.astype(np.float32), B.astype(np.float32), P_CAP
-        D = gemm_kernel_fast(A, EA, B, np.ascontiguousarray(EBt.T), C, SA, SB,
-                             n, F, frac, emin, emax, rne, promote, pcap)
+        D = run(gemm_kernel_fast, A, EA, B, np.ascontiguousarray(EBt.T), C, SA, SB,
+                n, F, frac, emin, emax, rne, promote, pcap)
     else:
-        D = gemm_kernel(A, EA, Bt, EBt, C, SA, SB, n, F, frac, emin, emax, rne, promote, special)
+        D = run(gemm_kernel, A, EA, Bt, EBt, C, SA, SB, n, F, frac, emin, emax, rne, promote, special)
     return D.astype(dtype)
 
 
@@ -253,3 +253,4 @@ def _gemm_deepseek(a, b, c, m, out):
     Bt = np.ascontiguousarray(B.T)
     return _run(m, A, alignment_exponents(A, fmt.emin), Bt, alignment_exponents(Bt, fmt.emin),
                 C, np.ascontiguousarray(SA), np.ascontiguousarray(SB), out, fmt=fmt)
+
