@@ -117,7 +117,19 @@ def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False, fmt=None):
                 n, F, frac, emin, emax, rne, promote, pcap)
     else:
         D = run(gemm_kernel, A, EA, Bt, EBt, C, SA, SB, n, F, frac, emin, emax, rne, promote, special)
-    return D.astype(dtype)
+    return _conventions(D, model, out, dtype)
+
+
+def _conventions(D, model, out, dtype):
+    """D (float64, already on the output grid) as ``dtype`` with the model's output conventions:
+    +0 for every zero unless ``signed_zero``, NaN results as ``model.nan_pattern(out)``."""
+    if not model.signed_zero:
+        D[D == 0] = 0.0
+    D = D.astype(dtype)
+    nan = np.isnan(D)
+    if nan.any():
+        D.view(np.uint32 if out == "fp32" else np.uint16)[nan] = model.nan_pattern(out)
+    return D
 
 
 def narrow_ok(fmt, n, F):

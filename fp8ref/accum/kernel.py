@@ -59,9 +59,9 @@ def _round_int(neg, mag, lsb, sticky, frac, emin, emax, rne):
 
 @njit(cache=True)
 def _round_f64(x, frac, emin, emax, rne):
-    """Round the float64 value x (exact) as _round_int does; ±inf and NaN pass through."""
+    """Round the float64 value x (exact) as _round_int does; ±0, ±inf and NaN pass through."""
     if x == 0.0:
-        return 0.0
+        return x
     if not math.isfinite(x):
         return x
     m, e = math.frexp(abs(x))
