@@ -250,8 +250,10 @@ def _gemm_deepseek(a, b, c, m, out):
 
     _pair(a, b, DeepSeekTensor, "DeepSeek gemm")
     if not m.promote:
+        if m.n is None and m.frac_bits is None:
+            return _deepseek_exact(a, b, c, m, out)
         raise ValueError(f"DeepSeek-scaled operands need a model with promotion (e.g. "
-                         f"'h100_fp8_promote128'); {m.name!r} has none")
+                         f"'h100_fp8_promote128') or one exact sum over K ('exact'); {m.name!r} is neither")
     (ta_r, ta_c), (tb_r, tb_c) = a.tile, b.tile
     if ta_c != m.promote or tb_r != m.promote:
         raise ValueError(f"scale tiles must span the promotion interval {m.promote} along K: a's tile "
@@ -266,3 +268,27 @@ def _gemm_deepseek(a, b, c, m, out):
     return _run(m, A, alignment_exponents(A, fmt.emin), Bt, alignment_exponents(Bt, fmt.emin),
                 C, np.ascontiguousarray(SA), np.ascontiguousarray(SB), out, fmt=fmt)
 
+
+_SPLIT = 12  # b's scale is split into two parts of at most this many significant bits
+
+
+def _deepseek_exact(a, b, c, m, out):
+    """D = C + Σ_k (a_ik·sA)(b_kj·sB), the exact sum of the dequantized products rounded once
+    (tiles of any shape). a·sA is exact in float64 (E4M3: 4 significant bits, FP32 scale: 24);
+    sB = hi + lo with hi, lo of at most 12 bits each, and the exact model runs over K twice
+    (a·sA against b·hi, then against b·lo), so every product has at most 4+24+4+12 = 44 bits
+    and is exact in float64."""
+    _input_format(m, "e4m3fn")
+    A = a.dequantize(np.float64)
+    sb = b.expanded_scales().astype(np.float64)
+    mant, ex = np.frexp(sb)
+    hi = np.ldexp(np.trunc(np.ldexp(mant, _SPLIT)), ex - _SPLIT)
+    vb = b.element_values(np.float64)
+    lo = np.where(np.isfinite(sb), sb - hi, 0.0)  # an Inf/NaN scale stays whole in hi
+    with np.errstate(invalid="ignore"):  # 0 x Inf scale: NaN, as the dequantized value is
+        B = np.concatenate([vb * hi, vb * lo], axis=0)
+    C = _c_matrix(c, A.shape[0], vb.shape[1], out)
+    _shapes(A, vb, C)
+    A = np.concatenate([A, A], axis=1)
+    Bt = np.ascontiguousarray(B.T)
+    return _run(m, A, alignment_exponents(A, -1074), Bt, alignment_exponents(Bt, -1074), C, None, None, out)
