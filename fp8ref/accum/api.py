@@ -171,7 +171,9 @@ def gemm(a, b, c=None, *, model="h100_fp8", in_fmt=None, out="fp32"):
     docstring). c: None (zeros), or float32 values (float16 values when ``out="fp16"``);
     broadcastable to (M, N). model: a preset name (``fp8ref.accum.list_models()``) or an
     ``AccumModel``. out: ``"fp32"`` (float32 result) or ``"fp16"`` (binary16 output mode: C and
-    D are binary16, block results rounded RNE). Returns a numpy array of float32 / float16.
+    D are binary16, block results rounded RNE). Returns a numpy array of float32 / float16: NaN
+    results carry the model's ``nan_pattern(out)``, zeros are +0 unless ``model.signed_zero``.
+    Safe from several threads and in fork/spawn/forkserver children (:mod:`.launch`).
     """
     m = get_model(model)
     from ..blocks import DeepSeekTensor, MXTensor

@@ -75,3 +75,4 @@ def test_compile_notice_only_when_compiling(tmp_path):
     assert err.count(COMPILE_NOTICE) == 1, err
     _, err = _run(["-c", code], 420, NUMBA_CACHE_DIR=str(tmp_path))
     assert COMPILE_NOTICE not in err, err
+    assert "The first `gemm` in a new environment compiles" in (ROOT / "README.md").read_text(encoding="utf-8")
