@@ -34,6 +34,11 @@ def __getattr__(name):
     raise AttributeError(f"module 'fp8ref' has no attribute {name!r}")
 
 
+def __dir__():
+    """The module's names and the lazy ones (tab completion sees ``fp8ref.gemm``)."""
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "accum", "gemm", "dot", "AccumModel", "error_study",
     "blocks", "mx", "nvfp4", "deepseek",

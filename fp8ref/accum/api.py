@@ -21,6 +21,7 @@ import numpy as np
 from ..codecs import quantize
 from ..formats import get_format
 from .kernel import P_CAP, ZERO_EXP, dot_kernel, gemm_kernel, gemm_kernel_fast
+from .launch import run
 from .model import check_input_format, get_model
 
 __all__ = ["gemm", "dot", "OUTPUTS", "alignment_exponents"]
@@ -106,18 +107,29 @@ def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False, fmt=None):
         SB = np.ones((Bt.shape[0], P))
     special = not (np.isfinite(A).all() and np.isfinite(Bt).all() and np.isfinite(C).all())
     if rows:
-        D = dot_kernel(A, EA, Bt, EBt, C, SA, SB, n, F, frac, emin, emax, rne, promote, special)
-        return D.astype(dtype)
-    if F >= 0 and not special and not _SCALAR_ONLY:
+        D = run(dot_kernel, A, EA, Bt, EBt, C, SA, SB, n, F, frac, emin, emax, rne, promote, special)
+    elif F >= 0 and not special and not _SCALAR_ONLY:
         B = np.ascontiguousarray(Bt.T)
         pcap = 2.0**1023
         if narrow_ok(fmt, n, F):
             A, B, pcap = A.astype(np.float32), B.astype(np.float32), P_CAP
-        D = gemm_kernel_fast(A, EA, B, np.ascontiguousarray(EBt.T), C, SA, SB,
-                             n, F, frac, emin, emax, rne, promote, pcap)
+        D = run(gemm_kernel_fast, A, EA, B, np.ascontiguousarray(EBt.T), C, SA, SB,
+                n, F, frac, emin, emax, rne, promote, pcap)
     else:
-        D = gemm_kernel(A, EA, Bt, EBt, C, SA, SB, n, F, frac, emin, emax, rne, promote, special)
-    return D.astype(dtype)
+        D = run(gemm_kernel, A, EA, Bt, EBt, C, SA, SB, n, F, frac, emin, emax, rne, promote, special)
+    return _conventions(D, model, out, dtype)
+
+
+def _conventions(D, model, out, dtype):
+    """D (float64, already on the output grid) as ``dtype`` with the model's output conventions:
+    +0 for every zero unless ``signed_zero``, NaN results as ``model.nan_pattern(out)``."""
+    if not model.signed_zero:
+        D[D == 0] = 0.0
+    D = D.astype(dtype)
+    nan = np.isnan(D)
+    if nan.any():
+        D.view(np.uint32 if out == "fp32" else np.uint16)[nan] = model.nan_pattern(out)
+    return D
 
 
 def narrow_ok(fmt, n, F):
@@ -159,7 +171,9 @@ def gemm(a, b, c=None, *, model="h100_fp8", in_fmt=None, out="fp32"):
     docstring). c: None (zeros), or float32 values (float16 values when ``out="fp16"``);
     broadcastable to (M, N). model: a preset name (``fp8ref.accum.list_models()``) or an
     ``AccumModel``. out: ``"fp32"`` (float32 result) or ``"fp16"`` (binary16 output mode: C and
-    D are binary16, block results rounded RNE). Returns a numpy array of float32 / float16.
+    D are binary16, block results rounded RNE). Returns a numpy array of float32 / float16: NaN
+    results carry the model's ``nan_pattern(out)``, zeros are +0 unless ``model.signed_zero``.
+    Safe from several threads and in fork/spawn/forkserver children (:mod:`.launch`).
     """
     m = get_model(model)
     from ..blocks import DeepSeekTensor, MXTensor
@@ -238,8 +252,10 @@ def _gemm_deepseek(a, b, c, m, out):
 
     _pair(a, b, DeepSeekTensor, "DeepSeek gemm")
     if not m.promote:
+        if m.n is None and m.frac_bits is None:
+            return _deepseek_exact(a, b, c, m, out)
         raise ValueError(f"DeepSeek-scaled operands need a model with promotion (e.g. "
-                         f"'h100_fp8_promote128'); {m.name!r} has none")
+                         f"'h100_fp8_promote128') or one exact sum over K ('exact'); {m.name!r} is neither")
     (ta_r, ta_c), (tb_r, tb_c) = a.tile, b.tile
     if ta_c != m.promote or tb_r != m.promote:
         raise ValueError(f"scale tiles must span the promotion interval {m.promote} along K: a's tile "
@@ -253,3 +269,28 @@ def _gemm_deepseek(a, b, c, m, out):
     Bt = np.ascontiguousarray(B.T)
     return _run(m, A, alignment_exponents(A, fmt.emin), Bt, alignment_exponents(Bt, fmt.emin),
                 C, np.ascontiguousarray(SA), np.ascontiguousarray(SB), out, fmt=fmt)
+
+
+_SPLIT = 12  # b's scale is split into two parts of at most this many significant bits
+
+
+def _deepseek_exact(a, b, c, m, out):
+    """D = C + Σ_k (a_ik·sA)(b_kj·sB), the exact sum of the dequantized products rounded once
+    (tiles of any shape). a·sA is exact in float64 (E4M3: 4 significant bits, FP32 scale: 24);
+    sB = hi + lo with hi, lo of at most 12 bits each, and the exact model runs over K twice
+    (a·sA against b·hi, then against b·lo), so every product has at most 4+24+4+12 = 44 bits
+    and is exact in float64."""
+    _input_format(m, "e4m3fn")
+    A = a.dequantize(np.float64)
+    sb = b.expanded_scales().astype(np.float64)
+    mant, ex = np.frexp(sb)
+    hi = np.ldexp(np.trunc(np.ldexp(mant, _SPLIT)), ex - _SPLIT)
+    vb = b.element_values(np.float64)
+    lo = np.where(np.isfinite(sb), sb - hi, 0.0)  # an Inf/NaN scale stays whole in hi
+    with np.errstate(invalid="ignore"):  # 0 x Inf scale: NaN, as the dequantized value is
+        B = np.concatenate([vb * hi, vb * lo], axis=0)
+    C = _c_matrix(c, A.shape[0], vb.shape[1], out)
+    _shapes(A, vb, C)
+    A = np.concatenate([A, A], axis=1)
+    Bt = np.ascontiguousarray(B.T)
+    return _run(m, A, alignment_exponents(A, -1074), Bt, alignment_exponents(Bt, -1074), C, None, None, out)

@@ -5,11 +5,16 @@ exponent clamped at the format's emin, plus any MX scale exponent; ``ZERO_EXP`` 
 With finite F a block is exact float64 arithmetic: ``s = 2^(F-E)``, ``S = Σ trunc(v·s)`` (integers
 below 2^53), then one rounding of ``S·2^(E-F)``. Without F (exact sums, sequential FMA) terms are
 added in float64 while two-sum shows no error, else in a long fixed-point accumulator.
+
+Each parallel kernel has a serial twin (``SERIAL``): the same Python function compiled without
+``parallel=True``, so ``prange`` runs as ``range`` and every output element is computed by the
+same code in the same order (same bits). :mod:`.launch` picks one per call.
 """
 
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
 from numba import njit, prange
@@ -54,9 +59,9 @@ def _round_int(neg, mag, lsb, sticky, frac, emin, emax, rne):
 
 @njit(cache=True)
 def _round_f64(x, frac, emin, emax, rne):
-    """Round the float64 value x (exact) as _round_int does; ±inf and NaN pass through."""
+    """Round the float64 value x (exact) as _round_int does; ±0, ±inf and NaN pass through."""
     if x == 0.0:
-        return 0.0
+        return x
     if not math.isfinite(x):
         return x
     m, e = math.frexp(abs(x))
@@ -426,3 +431,17 @@ def gemm_kernel_fast(A, EA, B, EB, C, SA, SB, n, F, frac, emin, emax, rne, promo
             for jj in range(w):
                 D[i0 + r, j0 + jj] = reg[r, jj] if promote else acc[r, jj]
     return D
+
+
+def _serial_twin(kernel):
+    """``kernel``'s Python function compiled without ``parallel=True``. It gets its own name,
+    hence its own entry in Numba's on-disk cache (the cache is keyed by qualified name)."""
+    f = kernel.py_func
+    g = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_serial", f.__defaults__, f.__closure__)
+    g.__qualname__ = g.__name__
+    g.__doc__ = f.__doc__
+    return njit(cache=True)(g)
+
+
+#: parallel kernel -> its serial twin (compiled on first use, e.g. in a fork child)
+SERIAL = {k: _serial_twin(k) for k in (gemm_kernel, dot_kernel, gemm_kernel_fast)}

@@ -50,8 +50,20 @@ def round_fraction(x: Fraction, frac: int, emin: int, emax: int, rne: bool):
     return -v if x < 0 else v
 
 
+def _neg_zero(x):
+    return x == 0 and math.copysign(1.0, x) < 0
+
+
+def _zero_sum(addends):
+    """IEEE 754 sign of an exact zero sum (round to nearest / toward zero): -0 only when every
+    addend is -0."""
+    return -0.0 if all(_neg_zero(v) for v in addends) else 0.0
+
+
 def _bfma(a, b, xa, xb, c, n_emin, F, frac, emin, emax, rne):
-    """One block FMA: products (a[i]·2^xa[i])·(b[i]·2^xb[i]) and the accumulator c (floats)."""
+    """One block FMA: products (a[i]·2^xa[i])·(b[i]·2^xb[i]) and the accumulator c (floats).
+    A zero result has the IEEE 754 sign (the caller maps it to +0 unless the model has
+    ``signed_zero``)."""
     prods = [x * y for x, y in zip(a, b)]  # float products only for the special-value test
     vals = prods + [c]
     if any(v != v for v in vals) or (math.inf in vals and -math.inf in vals):
@@ -68,19 +80,24 @@ def _bfma(a, b, xa, xb, c, n_emin, F, frac, emin, emax, rne):
         fc = Fraction(c)
         terms.append((fc, max(_floor_log2(abs(fc)), -126)))
     if not terms:
-        return 0.0
+        return _zero_sum(vals)
     if F is None:
         S = sum(v for v, _ in terms)
     else:
         g = Fraction(2) ** (max(e for _, e in terms) - F)
         S = sum(_trunc_to_grid(v, g) for v, _ in terms)
+    if S == 0:
+        return _zero_sum(vals)
     return round_fraction(S, frac, emin, emax, rne)
 
 
 def _fma32(s, t, acc):
     if not (math.isfinite(s) and math.isfinite(t) and math.isfinite(acc)):
         return s * t + acc
-    return round_fraction(Fraction(s) * Fraction(t) + Fraction(acc), 23, -126, 127, True)
+    x = Fraction(s) * Fraction(t) + Fraction(acc)
+    if x == 0:
+        return _zero_sum([s * t, acc])
+    return round_fraction(x, 23, -126, 127, True)
 
 
 def reference_dot(a, b, c=0.0, *, model="h100_fp8", in_fmt=None, out="fp32", scales=None,
@@ -91,7 +108,8 @@ def reference_dot(a, b, c=0.0, *, model="h100_fp8", in_fmt=None, out="fp32", sca
     when out="fp16"). scales: for promotion models, one float per promotion interval
     (DeepGEMM's sA·sB, rounded to binary32 before use); default 1. a_scale_exp, b_scale_exp:
     per-element MX scale exponents X (element value ·2^X, alignment exponent + X); default 0.
-    Returns a Python float.
+    Returns a Python float: a zero is +0 unless the model has ``signed_zero`` (then IEEE 754
+    signs); a NaN is any NaN (the model's ``nan_bits`` are a property of the output array).
     """
     m = get_model(model)
     fmt = check_input_format(m.in_fmt if in_fmt is None else in_fmt)
@@ -120,9 +138,10 @@ def reference_dot(a, b, c=0.0, *, model="h100_fp8", in_fmt=None, out="fp32", sca
 
     c = float(c)
     if not m.promote:
-        return chain(0, K, c)
-    acc = c
-    for p, j0 in enumerate(range(0, K, m.promote)):
-        s = 1.0 if scales is None else round_fraction(Fraction(float(scales[p])), 23, -126, 127, True)
-        acc = _fma32(s, chain(j0, min(j0 + m.promote, K), 0.0), acc)
-    return acc
+        acc = chain(0, K, c)
+    else:
+        acc = c
+        for p, j0 in enumerate(range(0, K, m.promote)):
+            s = 1.0 if scales is None else round_fraction(Fraction(float(scales[p])), 23, -126, 127, True)
+            acc = _fma32(s, chain(j0, min(j0 + m.promote, K), 0.0), acc)
+    return acc if m.signed_zero or acc != 0 else 0.0

@@ -9,7 +9,11 @@ import numpy as np
 from .api import gemm
 from .model import get_model
 
-__all__ = ["error_study", "ErrorStudy"]
+__all__ = ["error_study", "ErrorStudy", "DEFAULT_MODELS"]
+
+#: the models compared when none are named: plain (and MX) operands; DeepSeek-scaled operands
+DEFAULT_MODELS = {"plain": ("h100_fp8", "h100_fp8_promote128", "fp32_fma"),
+                  "deepseek": ("h100_fp8_promote128",)}
 
 
 @dataclass(frozen=True)
@@ -17,21 +21,23 @@ class ErrorStudy:
     """Per-model relative errors |D_model − D_exact| / |D_exact| over the nonzero exact entries.
 
     ``exact`` is the ``exact`` model: the exact sum rounded once to FP32. rows: one tuple per
-    model (name, max, median, mean relative error, share of entries equal to exact).
-    ``errors[name]`` holds the full relative-error array (NaN where the exact entry is 0).
+    model (name, max, median, mean relative error, number of entries equal to exact); ``size``:
+    the number of entries (M·N). ``errors[name]`` holds the full relative-error array (NaN where
+    the exact entry is 0).
     """
 
     shape: tuple
     rows: tuple
     errors: dict
+    size: int
 
     HEADERS = ("model", "max rel err", "median rel err", "mean rel err", "equal to exact")
 
     def table(self, tablefmt="simple") -> str:
         from tabulate import tabulate
 
-        return tabulate([(n, f"{a:.3g}", f"{b:.3g}", f"{c:.3g}", f"{d:.1%}") for n, a, b, c, d in self.rows],
-                        headers=self.HEADERS, tablefmt=tablefmt)
+        return tabulate([(n, f"{a:.3g}", f"{b:.3g}", f"{c:.3g}", f"{d} / {self.size}") for n, a, b, c, d in self.rows],
+                        headers=self.HEADERS, tablefmt=tablefmt, disable_numparse=True)
 
     def __str__(self):
         return f"error study, (M, K, N) = {self.shape}\n" + self.table()
@@ -40,11 +46,18 @@ class ErrorStudy:
         return f"<p>error study, (M, K, N) = {self.shape}</p>" + self.table("html")
 
 
-def error_study(a, b, models=("h100_fp8", "h100_fp8_promote128", "fp32_fma"), *, in_fmt=None, c=None):
+def error_study(a, b, models=None, *, in_fmt=None, c=None):
     """Run ``gemm(a, b, c)`` under each model and compare with the ``exact`` model.
 
-    a, b: values of the input format (default: the first model's). Returns an ErrorStudy.
+    a, b: values of the input format (default: the first model's), or both ``MXTensor`` or both
+    ``DeepSeekTensor`` (the exact reference is then the exact sum of the dequantized products).
+    models: names or AccumModels; None: ``DEFAULT_MODELS`` for the operands' kind. An entry is
+    "equal" when its value equals the exact one (NaN equals NaN). Returns an ErrorStudy.
     """
+    from ..blocks import DeepSeekTensor
+
+    if models is None:
+        models = DEFAULT_MODELS["deepseek" if isinstance(a, DeepSeekTensor) else "plain"]
     if isinstance(models, str):
         models = (models,)
     if not models:
@@ -59,8 +72,9 @@ def error_study(a, b, models=("h100_fp8", "h100_fp8_promote128", "fp32_fma"), *,
         rel = np.full(ref.shape, np.nan)
         rel[nz] = np.abs(d[nz] - ref[nz]) / np.abs(ref[nz])
         v = rel[nz]
+        equal = int(np.count_nonzero((d == ref) | (np.isnan(d) & np.isnan(ref))))
         rows.append((m.name, float(v.max()) if v.size else 0.0, float(np.median(v)) if v.size else 0.0,
-                     float(v.mean()) if v.size else 0.0, float(np.mean(d == ref)) if d.size else 1.0))
+                     float(v.mean()) if v.size else 0.0, equal))
         errs[m.name] = rel
     A = np.shape(a)
-    return ErrorStudy((A[0], A[1], np.shape(b)[1]), tuple(rows), errs)
+    return ErrorStudy((A[0], A[1], np.shape(b)[1]), tuple(rows), errs, int(ref.size))

@@ -5,8 +5,9 @@ format, the accumulator input ``c`` and the result ``d`` as float32 bits (float1
 output mode), from ``fp8ref.dot`` under the preset. K is the preset's block size n (one block
 FMA per line) for 16-bit and TF32 presets, 32 for FP8 presets (two chained blocks on Ada), 32
 for ``exact``/``fp32_fma``, and 256 for the promotion preset (two promotion intervals).
-File: ``gemm/<preset>.<in_fmt>.<out>``. No flags: the models define none. NaN results are
-written as the canonical quiet NaN (7FC00000 / 7E00).
+File: ``gemm/<preset>.<in_fmt>.<out>``. No flags: the models define none. NaN results and
+zero signs follow the preset (``AccumModel.nan_pattern``, ``signed_zero``): NVIDIA presets write
+7FFFFFFF / 7FFF and +0, ``exact`` / ``fp32_fma`` 7FC00000 / 7E00 and IEEE 754 zero signs.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from .suites import FileSpec, Suite, _gen_entry, register_suite
 
 __all__ = ["GEMM_FILES", "line_length"]
 
-_QNAN = {"fp32": np.uint64(0x7FC00000), "fp16": np.uint64(0x7E00)}
 _OUT_TYPE = {"fp32": "float32", "fp16": "float16"}
 _WIDE_WINDOW = 10  # 16-bit/TF32 inputs are drawn with |v| in [2^-10, 2^10] (or 0) for random lines
 
@@ -192,7 +192,8 @@ def _spec(preset, fmt_name, out, tier):
             "model_confidence": m.confidence, "model_source": m.source,
             "definition": "d = c + sum_k a_k*b_k, block FMAs of n products chained in k order "
                           "(docs/accumulation.md §1); fp16 output mode: c and d are binary16",
-            "nan_result": f"{int(_QNAN[out]):X} (any NaN, +inf with -inf, inf x 0)", "zero_result": "+0",
+            "nan_result": f"{m.nan_pattern(out):X} (any NaN, +inf with -inf, inf x 0)",
+            "zero_result": "IEEE 754 sign" if m.signed_zero else "+0",
             "flags": "none: the accumulation models define no exception flags"}
     header = {"op": "dot", "model": preset, "in": fmt.name, "out": out, "K": K}
 
@@ -206,7 +207,6 @@ def _spec(preset, fmt_name, out, tier):
             c = C.astype(np.uint16).view(np.float16)
         d = _accum().dot(va, vb, c, model=preset, in_fmt=fmt.name, out=out)
         bits = d.view(np.uint32 if out == "fp32" else np.uint16).astype(np.uint64)
-        bits = np.where(np.isnan(d), _QNAN[out], bits)
         return {"a": A, "b": B, "c": C, "d": bits}, gens
 
     return FileSpec("gemm", stem, "dot", fields, meta, header, build, tier)

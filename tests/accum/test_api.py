@@ -1,6 +1,8 @@
 """gemm / dot front end: block-scaled operands (MX, DeepSeek) against the fractions reference,
 the error study, model descriptions, and every bad input."""
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -65,6 +67,77 @@ def test_deepseek_gemm_matches_reference():
             assert _bits(got[i, j]) == _bits(want), (scale_fmt, i, j)
 
 
+def _round_f32(x):
+    """An exact Fraction rounded to binary32, nearest-even, by comparing it with the two float32
+    neighbours of its float64 approximation (no double rounding)."""
+    f = np.float32(float(x))
+    cands = {f, np.nextafter(f, np.float32(np.inf)), np.nextafter(f, np.float32(-np.inf))}
+    best = sorted(cands, key=lambda v: (abs(Fraction(float(v)) - x), int(np.float32(v).view(np.uint32)) & 1))
+    return best[0]
+
+
+@pytest.mark.parametrize("scale_fmt", ["fp32", "ue8m0"])
+def test_deepseek_exact_model_is_the_exact_dequantized_sum(scale_fmt):
+    """gemm(model="exact") on DeepSeek operands = Σ (a·sA)(b·sB) exactly, rounded once (FP32
+    scales have 24 significant bits: the products need 56 bits, more than float64 holds)."""
+    rng = np.random.default_rng(8)
+    x = (rng.standard_normal((3, 300)) * 3).astype(np.float32)
+    w = (rng.standard_normal((300, 5)) / 7).astype(np.float32)
+    qa = deepseek.quantize(x, tile="per_token", scale_fmt=scale_fmt)
+    qb = deepseek.quantize(w, tile="per_block", scale_fmt=scale_fmt)
+    da, db = qa.dequantize(np.float64), qb.dequantize(np.float64)
+    c = np.float32(0.375)
+    got = gemm(qa, qb, c, model="exact")
+    for i in range(3):
+        for j in range(5):
+            want = _round_f32(Fraction(float(c)) + sum(Fraction(float(u)) * Fraction(float(v))
+                                                     for u, v in zip(da[i], db[:, j])))
+            assert got[i, j].view(np.uint32) == want.view(np.uint32), (i, j)
+
+
+def test_deepseek_exact_product_wider_than_float64():
+    """(1.875·sA)(1.875·sB) = (317·2^47 - 1)·2^-71 exactly (sA = 13005183·2^-30, sB =
+    15246497·2^-35: 15·13005183·15·15246497 = 317·2^47 - 1, 56 bits). In float64 the product
+    rounds to 317·2^-24, and c + 317·2^-24 with c = 1 + 2^-23 is a binary32 tie (RNE: up to
+    1 + 160·2^-23); the exact sum lies just below it (down to 1 + 159·2^-23)."""
+    from fp8ref.blocks import DeepSeekTensor
+
+    assert 15 * 13005183 * 15 * 15246497 == 317 * 2**47 - 1
+    code = fp8ref.encode(np.array([[1.875]]), "e4m3fn")
+    qa = DeepSeekTensor(code, np.array([[13005183 * 2.0**-30]], np.float32), (1, 128), "fp32")
+    qb = DeepSeekTensor(code, np.array([[15246497 * 2.0**-35]], np.float32), (128, 128), "fp32")
+    c = np.float32(1 + 2.0**-23)
+    want = _round_f32(Fraction(float(c)) + Fraction(317 * 2**47 - 1, 2**71))
+    assert want == np.float32(1 + 159 * 2.0**-23)
+    assert float(qa.dequantize(np.float64)[0, 0] * qb.dequantize(np.float64)[0, 0]) == 317 * 2.0**-24
+    assert gemm(qa, qb, c, model="exact")[0, 0].view(np.uint32) == want.view(np.uint32)
+
+
+def test_error_study_on_deepseek_tensors():
+    """Default models for DeepSeek operands (the promotion model), compared with the exact sum."""
+    rng = np.random.default_rng(9)
+    qa = deepseek.quantize(np.abs(rng.standard_normal((4, 512))).astype(np.float32), tile="per_token", scale_fmt="fp32")
+    qb = deepseek.quantize(np.abs(rng.standard_normal((512, 6))).astype(np.float32), tile="per_block", scale_fmt="fp32")
+    s = error_study(qa, qb)
+    ref = gemm(qa, qb, model="exact").astype(np.float64)
+    d = gemm(qa, qb, model="h100_fp8_promote128").astype(np.float64)
+    (name, mx_, _, _, equal), = s.rows
+    assert name == "h100_fp8_promote128" and s.shape == (4, 512, 6) and s.size == 24
+    assert mx_ == pytest.approx(np.max(np.abs(d - ref) / ref)) and equal == np.count_nonzero(d == ref)
+    with pytest.raises(ValueError, match="'fp32_fma' is neither"):
+        error_study(qa, qb, ("fp32_fma",))
+
+
+def test_error_study_table_shows_counts():
+    """Counts, not percentages: 2047 of 2048 equal must not read as 100.0%."""
+    a, b = np.ones((2, 1)), np.ones((1, 1024))
+    c = np.zeros((2, 1024), np.float32)
+    c[1, 5] = 1 + 2.0**-20  # exact: 2 + 2^-20; h100_fp8 truncates c to 13 fraction bits: 2
+    s = error_study(a, b, ("h100_fp8",), c=c)
+    assert s.rows[0][4] == 2047 and s.size == 2048
+    assert "2047 / 2048" in s.table() and "%" not in s.table() and "2047 / 2048" in s._repr_html_()
+
+
 def test_deepseek_needs_promotion_model_and_matching_tiles():
     qa = deepseek.quantize(np.ones((2, 128), np.float32), tile="per_token")
     qb = deepseek.quantize(np.ones((128, 2), np.float32), tile="per_block")
@@ -85,6 +158,13 @@ def test_top_level_names_and_torch_free_inputs():
     assert got.dtype == np.float32 and got[0, 0] == 4.0
 
 
+def test_dir_lists_the_lazy_names():
+    """dir(fp8ref) (tab completion) lists gemm, dot, error_study, AccumModel, accum and __all__."""
+    names = dir(fp8ref)
+    assert {"gemm", "dot", "error_study", "AccumModel", "accum"} <= set(names)
+    assert set(fp8ref.__all__) <= set(names) and names == sorted(names)
+
+
 def test_fp16_output_mode():
     a = np.array([[1.0] * 4])
     b = np.array([[2.0**-24] * 4]).T
@@ -102,7 +182,7 @@ def test_error_study_reports_every_model():
     ref = gemm(a, b, model="exact").astype(np.float64)
     h = gemm(a, b, model="h100_fp8").astype(np.float64)
     assert rows["h100_fp8"][1] == pytest.approx(np.max(np.abs(h - ref) / np.abs(ref)))
-    assert rows["exact"][1] == 0.0 and rows["exact"][4] == 1.0
+    assert rows["exact"][1] == 0.0 and rows["exact"][4] == s.size == 16
     assert rows["h100_fp8_promote128"][1] < rows["h100_fp8"][1]
     assert "h100_fp8" in s.table() and "<table>" in s._repr_html_()
 

@@ -1,0 +1,200 @@
+"""Output conventions: the sign of zero results and the bits of NaN results, per model.
+
+Expected values are published facts, not fp8ref output: MMA-Sim (microsoft/MMA-Sim @ c785138,
+mmasim/simulator/arithmetic.py, nv_fused_dot_add) writes NaN results as 0x7FFFFFFF (FP32) and
+0x7FFF (FP16) and every zero result as +0 (its rounding goes through Python integers); CUDA-core
+``fmaf`` is IEEE 754 (checked against the C library's ``fmaf``). MMA-Sim itself is run where a
+copy is found (../shared/third_party/MMA-Sim)."""
+
+import ctypes
+import ctypes.util
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fp8ref.accum.api as G
+from fp8ref import decode_table, get_format, mx
+from fp8ref.accum import PRESETS, dot, gemm, get_model, reference_dot
+
+NV = [n for n in PRESETS if n not in ("exact", "fp32_fma")]
+#: preset -> (FP32 NaN, FP16 NaN): NVIDIA from MMA-Sim; the definitions keep fp8ref's quiet NaN
+NAN = {**{n: (0x7FFFFFFF, 0x7FFF) for n in NV}, "exact": (0x7FC00000, 0x7E00), "fp32_fma": (0x7FC00000, 0x7E00)}
+
+T75 = 2.0**-75  # bf16: 2^-75 · -2^-75 = -2^-150, below half the smallest FP32 subnormal
+
+
+def _u32(x):
+    return np.asarray(x, dtype=np.float32).view(np.uint32)
+
+
+def _every_kernel(a, b, c, **kw):
+    """The result bits from the vectorised kernel, the per-element kernel and the row kernel."""
+    out = kw.get("out", "fp32")
+    view = np.uint32 if out == "fp32" else np.uint16
+    A, B = np.array([a]), np.array([b]).T
+    got = [gemm(A, B, c, **kw).view(view)[0, 0]]
+    G._SCALAR_ONLY = True
+    try:
+        got.append(gemm(A, B, c, **kw).view(view)[0, 0])
+    finally:
+        G._SCALAR_ONLY = False
+    got.append(dot(A, B.T, None if c is None else np.ravel(c), **kw).view(view)[0])
+    return {int(g) for g in got}
+
+
+@pytest.mark.parametrize("model,fmt,a,b,out", [
+    ("h100_bf16", "bf16", T75, -T75, "fp32"),          # MMA-Sim C2 / R2 class: -2^-150 -> RZ -> 0
+    ("a100_bf16", "bf16", -T75, T75, "fp32"),
+    ("b200_bf16", "bf16", 2.0**-100, -(2.0**-100), "fp32"),
+    ("h100_fp16", "fp16", 2.0**-14, -2.0**-14, "fp16"),  # -2^-28 -> RNE to binary16 -> 0
+])
+def test_tensor_core_zero_results_are_plus_zero(model, fmt, a, b, out):
+    """A negative nonzero sum that rounds to zero gives +0 on NVIDIA presets (was -0)."""
+    c = np.zeros((1, 1), np.float16 if out == "fp16" else np.float32)
+    got = _every_kernel([a, 0.0], [b, 0.0], c, model=model, in_fmt=fmt, out=out)
+    assert got == {0}
+    assert math.copysign(1.0, reference_dot([a, 0.0], [b, 0.0], model=model, in_fmt=fmt, out=out)) == 1.0
+
+
+@pytest.mark.parametrize("model", NV)
+def test_every_nvidia_preset_gives_plus_zero_for_negative_zero_addends(model):
+    """c = -0 and -0 products: +0 on every tensor-core preset (IEEE would give -0)."""
+    m = get_model(model)
+    fmt = m.in_fmt
+    got = _every_kernel([0.0, 0.0], [-1.0, -1.0], np.full((1, 1), -0.0, np.float32), model=model, in_fmt=fmt)
+    assert got == {0}
+
+
+@pytest.mark.parametrize("model", ["exact", "fp32_fma"])
+def test_ieee_models_keep_the_sign_of_zero(model):
+    """exact / fp32_fma are IEEE 754 sums: -0 for a negative sum that rounds to zero and for an
+    all -0 sum; +0 when any addend is +0 or nonzero terms cancel."""
+    neg0 = np.full((1, 1), -0.0, np.float32)
+    assert _every_kernel([T75], [-T75], None, model=model, in_fmt="bf16") == {0x80000000}
+    # fp32_fma: fmaf(2^-75, -2^-75, +0) = -0, then fmaf(0, 0, -0) = +0 (exact: -0, one rounding)
+    want = {0x80000000} if model == "exact" else {0}
+    assert _every_kernel([T75, 0.0], [-T75, 0.0], None, model=model, in_fmt="bf16") == want
+    assert _every_kernel([0.0, 0.0], [-1.0, -1.0], neg0, model=model) == {0x80000000}
+    assert _every_kernel([0.0, 0.0], [-1.0, 1.0], neg0, model=model) == {0}
+    assert _every_kernel([1.0, 1.0], [-1.0, 1.0], neg0, model=model) == {0}
+    assert _every_kernel([0.0, 0.0], [-1.0, -1.0], None, model=model) == {0}
+
+
+def _libm_fmaf():
+    name = ctypes.util.find_library("m")
+    if name is None:
+        pytest.skip("no C math library")
+    f = ctypes.CDLL(name).fmaf
+    f.argtypes = [ctypes.c_float] * 3
+    f.restype = ctypes.c_float
+    return f
+
+
+def test_fp32_fma_equals_the_c_library_fmaf_chain():
+    """fp32_fma = d = fmaf(a_k, b_k, d) in k order, bit for bit against libm's fmaf (IEEE 754),
+    on bf16 inputs whose products underflow, cancel, and carry signed zeros."""
+    fmaf = _libm_fmaf()
+    rng = np.random.default_rng(15)
+    t = decode_table(get_format("bf16"))
+    mid = t[(np.abs(t) >= 2.0**-60) & (np.abs(t) <= 2.0**60)]  # no overflow, hence no NaN
+    tiny = t[(np.abs(t) > 2.0**-80) & (np.abs(t) < 2.0**-76)]  # products below 2^-150: round to 0
+    R, K = 300, 6
+    A = np.where(rng.random((R, K)) < 0.5, rng.choice(tiny, (R, K)), rng.choice(mid, (R, K)))
+    B = np.where(rng.random((R, K)) < 0.5, rng.choice(tiny, (R, K)), rng.choice(mid, (R, K)))
+    A[:100], B[:100] = rng.choice(tiny, (100, K)), rng.choice(tiny, (100, K))  # all products underflow
+    A[100::7] = 0.0
+    A[100::11, :3] = -0.0
+    B[101::5, ::2] = -B[101::5, 1::2]
+    C = rng.choice(np.array([0.0, -0.0, 2.0**-140, -(2.0**-140), 1.5]), R).astype(np.float32)
+    C[:100] = rng.choice(np.array([0.0, -0.0]), 100)
+    want = []
+    for r in range(R):
+        d = float(C[r])
+        for k in range(K):
+            d = fmaf(float(A[r, k]), float(B[r, k]), d)
+        want.append(d)
+    want = _u32(want)
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert np.array_equal(dot(A, B, C, model="fp32_fma", in_fmt="bf16").view(np.uint32), want)
+        g = np.array([gemm(A[r:r + 1], B[r:r + 1].T, C[r], model="fp32_fma", in_fmt="bf16")[0, 0] for r in range(40)])
+    assert np.array_equal(g.view(np.uint32), want[:40])
+    assert (want == 0x80000000).sum() > 20 and (want == 0).sum() > 20  # both zeros occurred
+
+
+@pytest.mark.parametrize("model", sorted(NAN))
+def test_nan_results_have_the_model_nan_bits(model):
+    m = get_model(model)
+    fmt = get_format(m.in_fmt)
+    bad = math.nan if fmt.has_nan else math.inf
+    a, b = [bad, 1.0], [0.0 if bad == math.inf else 1.0, 1.0]  # NaN, or inf x 0
+    outs = ["fp32", "fp16"] if m.fp16_out else ["fp32"]
+    for out in outs:
+        c = np.zeros((1, 1), np.float16 if out == "fp16" else np.float32)
+        assert _every_kernel(a, b, c, model=model, out=out) == {NAN[model][out == "fp16"]}, out
+
+
+def test_nan_bits_are_a_model_field():
+    """0x7FC00000 stays available on any preset; a model with another quiet NaN uses it."""
+    a, b = np.array([[math.nan, 1.0]]), np.array([[1.0], [1.0]])
+    m = get_model("h100_fp8").replace(nan_bits=0x7FC00000)
+    assert gemm(a, b, model=m).view(np.uint32)[0, 0] == 0x7FC00000
+    assert gemm(a, b, model=m.replace(nan_bits=0xFFC00001)).view(np.uint32)[0, 0] == 0xFFC00001
+    h = get_model("h100_fp16").replace(nan_bits=0x7FC00000)
+    assert gemm(a, b, np.float16(0), model=h, in_fmt="fp16", out="fp16").view(np.uint16)[0, 0] == 0x7E00
+    for bad in (0x7F800001, 0x7F800000, 1 << 32, -1, True, 1.0):
+        with pytest.raises(ValueError, match="nan_bits"):
+            m.replace(nan_bits=bad)
+    with pytest.raises(ValueError, match="signed_zero"):
+        m.replace(signed_zero=True)  # IEEE zeros describe exact sums (frac_bits=None)
+
+
+def test_mx_nan_scale_gives_the_model_nan():
+    x = np.ones((1, 32), np.float32)
+    x[0, 3] = np.nan
+    qa = mx.quantize(x, "e4m3fn", axis=1)
+    qb = mx.quantize(np.ones((32, 1), np.float32), "e4m3fn", axis=0)
+    assert gemm(qa, qb, model="b200_fp8").view(np.uint32)[0, 0] == 0x7FFFFFFF
+    assert gemm(qa, qb, model="exact").view(np.uint32)[0, 0] == 0x7FC00000
+
+
+# ---- MMA-Sim itself, where a copy is available ------------------------------------------------
+def _mmasim():
+    root = Path(__file__).resolve().parents[2]
+    for base in (root / ".." / "shared", root / "shared", Path("/work/shared")):
+        p = base / "third_party" / "MMA-Sim"
+        if (p / "mmasim").is_dir():
+            return p
+    return None
+
+
+@pytest.mark.skipif(_mmasim() is None, reason="no MMA-Sim copy (../shared/third_party/MMA-Sim)")
+@pytest.mark.parametrize("model,fmt,out,a,b,c", [
+    ("h100_bf16", "bf16", "f32", [T75], [-T75], 0.0),
+    ("h100_bf16", "bf16", "f32", [T75, 2.0**-76], [-T75, -(2.0**-76)], 0.0),
+    ("h100_fp16", "fp16", "f16", [2.0**-14], [-(2.0**-14)], 0.0),
+    ("h100_bf16", "bf16", "f32", [math.nan], [1.0], 1.0),
+    ("h100_fp16", "fp16", "f16", [math.inf], [0.0], 0.0),
+    ("h100_fp8", "e4m3fn", "f32_e8m13", [math.nan], [1.0], 0.0),
+])
+def test_conventions_equal_mmasim(model, fmt, out, a, b, c):
+    """MMA-Sim's nv_fused_dot_add (Hopper: N = 25, FP8: 13) on the same block, bit for bit."""
+    torch = pytest.importorskip("torch")
+    sys.path.insert(0, str(_mmasim()))
+    try:
+        from mmasim.simulator.arithmetic import nv_fused_dot_add
+    finally:
+        sys.path.pop(0)
+    m = get_model(model)
+    k = m.n
+    tdt = {"bf16": torch.bfloat16, "fp16": torch.float16, "e4m3fn": torch.float8_e4m3fn}[fmt]
+    av = a + [0.0] * (k - len(a))
+    bv = b + [0.0] * (k - len(b))
+    ct = torch.tensor(c, dtype=torch.float16 if out == "f16" else torch.float32)
+    sim = nv_fused_dot_add(torch.tensor(av).to(tdt), torch.tensor(bv).to(tdt), ct, m.frac_bits, out)
+    ours = dot(np.array([av]), np.array([bv]), np.array([c]), model=m, in_fmt=fmt,
+               out="fp16" if out == "f16" else "fp32")
+    view = (torch.uint16, np.uint16) if out == "f16" else (torch.uint32, np.uint32)
+    assert int(sim.view(view[0]).item()) == int(ours.view(view[1])[0])
