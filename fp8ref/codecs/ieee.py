@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.rounding import bit_length, round_shift
+from ..core.rounding import floor_log2, round_shift
 from ..core.unpack import FINITE, INF, QNAN, SNAN, ZERO
 from ..policy import (
     FLAG_INEXACT,
@@ -20,6 +20,7 @@ from ..policy import (
     FLAG_OVERFLOW,
     FLAG_UNDERFLOW,
 )
+from ._no_value import check
 
 __all__ = ["encode_exact", "decode_table", "key_lead_bits", "nan_code", "overflow_to_max"]
 
@@ -96,13 +97,8 @@ def special_results(fmt, policy, neg, cls, codes, flags, max_code):
         if fmt.has_nan:
             codes[nan] = nan_code(fmt, policy, neg[nan])
         else:
-            if policy.nan_to == "error":
-                raise ValueError(
-                    f"NaN input cannot be encoded in {fmt.name}, which has no NaN; "
-                    "choose nan_to='zero', 'max' or 'ml_dtypes'"
-                )
             flags[nan] |= FLAG_INVALID
-            if policy.nan_to == "zero":
+            if policy.nan_to in ("zero", "error"):  # "error": no result, marked by _no_value.check
                 codes[nan] = 0
             elif policy.nan_to == "max":
                 codes[nan] = max_code
@@ -110,13 +106,16 @@ def special_results(fmt, policy, neg, cls, codes, flags, max_code):
                 codes[nan] = np.where(neg[nan], 0, fmt.sign_mask)
 
 
-def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
-    """Encode ``(-1)^neg * M * 2^E`` (flat arrays) to codes (int64) and flags (uint8)."""
+def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0, errors="raise"):
+    """Encode ``(-1)^neg * M * 2^E`` (flat arrays) to codes (int64) and flags (uint8).
+
+    errors: ``"raise"`` (ValueError for an input the policy leaves without a result) or
+    ``"mark"`` (flag it ``NO_VALUE``; the front end's tables). See :mod:`._no_value`."""
     if policy.rounding == "hybrid":
         raise ValueError("rounding 'hybrid' is defined only for tapered formats (HiF8)")
     m, emin = fmt.man_bits, fmt.emin
     fin = cls == FINITE
-    ev = bit_length(M) - 1 + E
+    ev = floor_log2(M, E)
     te = np.maximum(ev, emin)
     parity = (te - emin) if m == 0 else 0  # precision 1: "even" means the even code
     kept, inexact = round_shift(M, te - m - E, neg, policy.rounding, rbits=rbits, nbits=srbits, parity_offset=parity)
@@ -157,5 +156,6 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
     flags[fin & (inexact | over)] |= FLAG_INEXACT
     flags[over] |= FLAG_OVERFLOW
     flags[tiny & inexact] |= FLAG_UNDERFLOW
+    check(fmt, policy, neg, cls, M, E, flags, errors)
     special_results(fmt, policy, neg, cls, codes, flags, fmt.max_code_mag)
     return codes, flags

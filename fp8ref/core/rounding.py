@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["round_shift", "bit_length", "MAX_SR_BITS"]
+__all__ = ["round_shift", "bit_length", "floor_log2", "MAX_SR_BITS"]
 
 MAX_SR_BITS = 32
 _MAX_SHIFT = 62  # significands are < 2^62, so a shift of 62 already discards everything
@@ -31,6 +31,12 @@ def bit_length(m: np.ndarray) -> np.ndarray:
     # float64 may round a value just below 2^k up to 2^k: correct by one where needed.
     too_big = (e > 0) & ((m >> np.clip(e - 1, 0, 62)) == 0)
     return e - too_big
+
+
+def floor_log2(M, E) -> np.ndarray:
+    """``floor(log2(M * 2^E))`` of exact values (int64 ``M > 0``; meaningless for ``M = 0``): the
+    exponent of the leading bit, the binade ``[2^ev, 2^(ev+1))`` every codec rounds in."""
+    return bit_length(M) - 1 + np.asarray(E, dtype=np.int64)
 
 
 def _odd(v):

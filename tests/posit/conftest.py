@@ -1,10 +1,9 @@
 import pytest
 
-from ..ue8m0._registry import registered_formats
+from fp8ref.codecs import posit as _codec
 
 
-@pytest.fixture(autouse=True, scope="module")
+@pytest.fixture(scope="module")
 def codec():
-    """fp8ref.codecs.posit, imported (posit8_es0/1/2 registered) for this module only."""
-    with registered_formats("fp8ref.codecs.posit") as module:
-        yield module
+    """fp8ref.codecs.posit (its formats are registered by fp8ref.formats, like every built-in)."""
+    return _codec

@@ -1,10 +1,9 @@
 import pytest
 
-from ..ue8m0._registry import registered_formats
+from fp8ref.codecs import tapered as _codec
 
 
-@pytest.fixture(autouse=True, scope="module")
+@pytest.fixture(scope="module")
 def codec():
-    """fp8ref.codecs.tapered, imported (``hif8`` registered) for this module only."""
-    with registered_formats("fp8ref.codecs.tapered") as module:
-        yield module
+    """fp8ref.codecs.tapered (its formats are registered by fp8ref.formats, like every built-in)."""
+    return _codec

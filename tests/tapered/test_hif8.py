@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 
 from fp8ref import decode, encode, get_format
+from fp8ref.codecs import _generic
+from fp8ref.core.unpack import as_source_array
+from fp8ref.policy import Policy
 
 from ._ref import INEXACT, INVALID, OVERFLOW, TWO, UNDERFLOW, ref_decode, ref_encode, ref_hybrid, value_set
 
@@ -214,7 +217,7 @@ HR_EXAMPLES = [
 def test_hybrid_worked_examples(codec):
     x = np.array([e[0] for e in HR_EXAMPLES], np.float32)
     want = [e[1] for e in HR_EXAMPLES]
-    np.testing.assert_array_equal(codec.encode_hybrid(x), want)
+    np.testing.assert_array_equal(encode(x, "hif8", rounding="hybrid"), want)
     np.testing.assert_array_equal([ref_hybrid(float(v)) for v in x], want)  # the reference agrees
     np.testing.assert_array_equal(encode(x.astype(np.float16).astype(np.float32)[:0], "hif8", rounding="rna"), [])
 
@@ -225,16 +228,53 @@ def test_hybrid_vs_reference_on_edges(codec):
     rng = np.random.default_rng(1)
     rnd = rng.integers(0, 1 << 32, 20000, dtype=np.uint64).astype(np.uint32).view(np.float32)
     x = np.concatenate([x, rnd[np.isfinite(rnd)]])
-    got = codec.encode_hybrid(x)
+    got = encode(x, "hif8", rounding="hybrid")
     want = [ref_hybrid(float(v)) for v in x]
     np.testing.assert_array_equal(got, want)
+
+
+def _hybrid_generic(codec, x, **fields):
+    """HR on the codec's generic path (no table), the reference for the table paths."""
+    arr, src = as_source_array(x)
+    codes, _ = _generic(get_format("hif8"), codec, Policy(rounding="hybrid", **fields), arr, src)
+    return codes
 
 
 def test_hybrid_16bit_inputs_use_full_table(codec):
     x = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16)
     x = x[~np.isnan(x)]
     got = encode(x, "hif8", rounding="hybrid")
-    np.testing.assert_array_equal(got, codec.encode_hybrid(x.astype(np.float32)))
+    np.testing.assert_array_equal(got, _hybrid_generic(codec, x.astype(np.float32)))
+
+
+def test_encode_hybrid_is_a_deprecated_alias_of_encode(codec):
+    x = np.array([e[0] for e in HR_EXAMPLES], np.float32)
+    with pytest.warns(DeprecationWarning, match=r'fp8ref.encode\(x, "hif8", rounding="hybrid"'):
+        got, fl = codec.encode_hybrid(x, overflow="sat_finite", return_flags=True)
+    want, wfl = encode(x, "hif8", rounding="hybrid", overflow="sat_finite", return_flags=True)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(fl, wfl)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint32])
+@pytest.mark.parametrize("rounding", ["hybrid", "rna", "rne"])
+def test_via_float32_narrows_wide_integers_in_every_rounding(codec, dtype, rounding):
+    """input_path='via_float32' rounds 32/64-bit integers to float32 first, as it does float64
+    (ml_dtypes 0.6 and torch casts): so HR, defined on float32 significands, accepts them. The
+    old second entry point encode_hybrid did not narrow integers and refused 2^24 + 1."""
+    ints = np.array([0, 1, -3, 40959, 40961, 2**24 + 1, 2**31 - 1, 12345], dtype=np.int64)
+    if np.dtype(dtype).kind == "u":
+        ints = np.abs(ints)
+    x = ints.astype(dtype)
+    for overflow in ("ovf_inf", "sat_finite"):
+        want = encode(x.astype(np.float32), "hif8", rounding=rounding, overflow=overflow)
+        got = encode(x, "hif8", rounding=rounding, overflow=overflow, input_path="via_float32")
+        np.testing.assert_array_equal(got, want)
+    assert int(encode(np.array([2**24 + 1], dtype), "hif8", rounding="hybrid", input_path="via_float32")[0]) == 0x6F
+    if rounding == "hybrid":  # the drifted copy is gone: the old name reaches the same front end
+        with pytest.warns(DeprecationWarning):
+            old = codec.encode_hybrid(x, input_path="via_float32")
+        np.testing.assert_array_equal(old, encode(x.astype(np.float32), "hif8", rounding="hybrid"))
 
 
 def test_hybrid_front_end_takes_generic_path(codec):
@@ -250,12 +290,9 @@ def test_hybrid_skips_keyed_table_and_refuses_wide_significands(codec):
     assert codec.key_lead_bits(f, -126, codec.TA_POLICY) == 4
     rng = np.random.default_rng(11)
     x = (rng.standard_normal(20000) * np.exp2(rng.integers(-20, 16, 20000))).astype(np.float32)
-    np.testing.assert_array_equal(encode(x, "hif8", rounding="hybrid"), codec.encode_hybrid(x))
-    with pytest.raises(ValueError, match="24"):
-        codec.encode_hybrid(np.array([17.0 + 2.0**-30]))
+    np.testing.assert_array_equal(encode(x, "hif8", rounding="hybrid"), _hybrid_generic(codec, x))
     with pytest.raises(ValueError, match="24"):
         encode(np.array([17.0 + 2.0**-30]), "hif8", rounding="hybrid")
-    np.testing.assert_array_equal(codec.encode_hybrid(np.array([17.0 + 2.0**-30]), input_path="via_float32"), [0x41])
     np.testing.assert_array_equal(encode(np.array([17.0 + 2.0**-30]), "hif8", rounding="hybrid", input_path="via_float32"), [0x41])
 
 

@@ -1,10 +1,9 @@
 import pytest
 
-from ._registry import registered_formats
+from fp8ref.codecs import ue8m0 as _codec
 
 
-@pytest.fixture(autouse=True, scope="module")
+@pytest.fixture(scope="module")
 def codec():
-    """fp8ref.codecs.ue8m0, imported (formats registered) for this module only."""
-    with registered_formats("fp8ref.codecs.ue8m0") as module:
-        yield module
+    """fp8ref.codecs.ue8m0 (its formats are registered by fp8ref.formats, like every built-in)."""
+    return _codec

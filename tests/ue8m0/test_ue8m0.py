@@ -15,6 +15,7 @@ from gfloat.formats import format_info_ocp_e8m0
 
 import fp8ref
 from fp8ref import decode, encode, get_format
+from fp8ref.codecs._no_value import NO_VALUE
 from fp8ref.core.unpack import as_source_array, unpack
 from fp8ref.policy import Policy
 
@@ -277,13 +278,17 @@ def test_below_range_error(codec):
     f = get_format("ue8m0")
     pol = Policy(rounding="rne", below_range="error")
     x = np.array([1.0, 0.0], dtype=np.float64)
-    with pytest.raises(ValueError, match="no UE8M0 value"):
+    with pytest.raises(ValueError, match=r"input element 1 \(0\) has no ue8m0 value"):
         codec.encode_exact(f, *unpack(*as_source_array(x)), pol)
     ok = np.array([1.0, 2.0**-140, 3.0])  # tiny positives round up to 2^-127 under rne
     codes, _ = codec.encode_exact(f, *unpack(*as_source_array(ok)), pol)
     assert list(codes) == [127, 0, 128]
-    with pytest.raises(ValueError, match="no UE8M0 value"):
+    with pytest.raises(ValueError, match=r"input element 1 \(7.17\d*e-43\) has no ue8m0 value"):
         codec.encode_exact(f, *unpack(*as_source_array(ok)), Policy(rounding="rtz", below_range="error"))
+    # errors="mark" (the front end's tables): the element is marked instead, nothing raised
+    codes, flags = codec.encode_exact(f, *unpack(*as_source_array(ok)), Policy(rounding="rtz", below_range="error"),
+                                      errors="mark")
+    assert list(flags & NO_VALUE) == [0, NO_VALUE, 0] and codes[0] == 127 and codes[2] == 128
 
 
 def test_unsupported_rounding():
@@ -364,3 +369,17 @@ def test_peer_below_range_rules():
         assert list(f[[0, 4]]) == list(rf | INVALID)
         c = encode(x, "ue8m0", rounding=mode, below_range="ml_dtypes_0.6")
         assert list(c[:5]) == [0xFF] * 5
+
+
+def test_below_range_ml_dtypes_is_a_deprecated_alias_of_ml_dtypes_0_6():
+    """below_range='ml_dtypes' was renamed 'ml_dtypes_0.6' (ml_dtypes 0.7.0 is plain 'nan'): the
+    old value still works for one release, warns naming the new one and means exactly it."""
+    x = np.array([1.5 * 2.0**-127, 2.0**-127, 1.75 * 2.0**-127, 0.0, -1.0, 3.0, np.nan, 2.0**-140], np.float64)
+    for rounding in ("rne", "rna", "rtz", "rup", "rdn"):
+        with pytest.warns(DeprecationWarning, match="below_range='ml_dtypes_0.6'"):
+            old = encode(x, "ue8m0", rounding=rounding, below_range="ml_dtypes", return_flags=True)
+        new = encode(x, "ue8m0", rounding=rounding, below_range="ml_dtypes_0.6", return_flags=True)
+        np.testing.assert_array_equal(old[0], new[0])
+        np.testing.assert_array_equal(old[1], new[1])
+    with pytest.warns(DeprecationWarning):
+        assert Policy(below_range="ml_dtypes").below_range == "ml_dtypes_0.6"
