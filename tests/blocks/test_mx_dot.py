@@ -36,8 +36,8 @@ def test_matmul_exact_vs_fractions(ea, eb, m, n, bs, nblk, seed):
     k = bs * nblk
     a = rng.standard_normal((m, k)) * np.ldexp(1.0, rng.integers(-130, 120, (m, k)) // 4)
     b = rng.standard_normal((k, n)) * np.ldexp(1.0, rng.integers(-130, 120, (k, n)) // 4)
-    A = mx.quantize(a.astype(np.float32), ea, block_size=bs, axis=1)
-    B = mx.quantize(b.astype(np.float32), eb, block_size=bs, axis=0)
+    A = mx.encode(a.astype(np.float32), ea, block_size=bs, axis=1)
+    B = mx.encode(b.astype(np.float32), eb, block_size=bs, axis=0)
     FA, FB = _frac_matrix(A), _frac_matrix(B)
     exact = mx.matmul(A, B, dtype="exact")
     r64 = mx.matmul(A, B, dtype=np.float64)
@@ -54,7 +54,7 @@ def test_matmul_exact_vs_fractions(ea, eb, m, n, bs, nblk, seed):
 def test_dot_1d_and_large_exponent_spread():
     x = np.array([2.0**100, 1.0] + [0.0] * 30 + [2.0**-100, 3.0] + [0.0] * 30, dtype=np.float32)
     y = np.array([2.0**-100, 2.0**90] + [0.0] * 30 + [2.0**100, 2.0**-120] + [0.0] * 30, dtype=np.float32)
-    A, B = mx.quantize(x, "e4m3fn"), mx.quantize(y, "e4m3fn")
+    A, B = mx.encode(x, "e4m3fn"), mx.encode(y, "e4m3fn")
     want = sum(Fraction(float(u)) * Fraction(float(v)) for u, v in zip(A.dequantize(np.float64), B.dequantize(np.float64)))
     assert mx.dot(A, B, dtype="exact") == want
     assert mx.dot(A, B, dtype=np.float64) == float(want)
@@ -63,8 +63,8 @@ def test_dot_1d_and_large_exponent_spread():
 
 def test_cancellation_is_exact():
     # one element per block: (2^100 + 1) - 2^100 is 0 in float64 left to right, 1 exactly
-    A = mx.quantize(np.array([[2.0**100, 1.0, -(2.0**100)]], np.float32), "e5m2", block_size=1, axis=1)
-    B = mx.quantize(np.ones((3, 1), np.float32), "e5m2", block_size=1, axis=0)
+    A = mx.encode(np.array([[2.0**100, 1.0, -(2.0**100)]], np.float32), "e5m2", block_size=1, axis=1)
+    B = mx.encode(np.ones((3, 1), np.float32), "e5m2", block_size=1, axis=0)
     assert (2.0**100 + 1.0) - 2.0**100 == 0.0
     assert mx.matmul(A, B, dtype=np.float64)[0, 0] == 1.0
     assert mx.matmul(A, B, dtype="exact")[0, 0] == 1
@@ -73,8 +73,8 @@ def test_cancellation_is_exact():
 def test_specials_nan_scale_and_inf_elements():
     x = np.ones((2, 32), dtype=np.float32)
     x[1, 3] = np.nan
-    A = mx.quantize(x, "e4m3fn", axis=1)
-    B = mx.quantize(np.ones((32, 1), np.float32), "e4m3fn", axis=0)
+    A = mx.encode(x, "e4m3fn", axis=1)
+    B = mx.encode(np.ones((32, 1), np.float32), "e4m3fn", axis=0)
     r = mx.matmul(A, B)
     assert r[0, 0] == 32.0 and np.isnan(r[1, 0])
     # hand-built tensors with Inf elements (E5M2 0x7C) in a finite-scale block
@@ -87,15 +87,15 @@ def test_specials_nan_scale_and_inf_elements():
 
 
 def test_argument_checks():
-    A = mx.quantize(np.ones((2, 32), np.float32), "e4m3fn", axis=1)
-    B = mx.quantize(np.ones((32, 2), np.float32), "e4m3fn", axis=1, pad=True)
+    A = mx.encode(np.ones((2, 32), np.float32), "e4m3fn", axis=1)
+    B = mx.encode(np.ones((32, 2), np.float32), "e4m3fn", axis=1, pad=True)
     with pytest.raises(ValueError, match="axis 0"):
         mx.matmul(A, B)
     with pytest.raises(ValueError, match="block sizes differ"):
-        mx.matmul(A, mx.quantize(np.ones((32, 2), np.float32), "e4m3fn", axis=0, block_size=16))
+        mx.matmul(A, mx.encode(np.ones((32, 2), np.float32), "e4m3fn", axis=0, block_size=16))
     with pytest.raises(TypeError):
         mx.matmul(A, np.ones((32, 2)))
     with pytest.raises(ValueError, match="dtype"):
-        mx.matmul(A, mx.quantize(np.ones((32, 2), np.float32), "e4m3fn", axis=0), dtype=np.float16)
+        mx.matmul(A, mx.encode(np.ones((32, 2), np.float32), "e4m3fn", axis=0), dtype=np.float16)
     with pytest.raises(ValueError, match="1-D"):
         mx.dot(A, A)
