@@ -60,6 +60,7 @@ from .._deprecation import renamed_function, renamed_kwarg, renamed_property
 from .. import codecs
 from ..core.floats import F32
 from ..formats import get_format
+from ..formats.builtin import UE8M0
 from . import packing
 from ._util import check_positive_int, float_input, html_table
 
@@ -76,7 +77,6 @@ _F32 = np.float32
 _AMAX_FLOOR = _F32(1e-4)
 _MAX = {"e4m3fn": _F32(448.0), "e2m1fn": _F32(6.0)}
 _RCP448 = _F32(1.0 / 448.0)  # const float2 finfo_factor = {1.0 / 448.0, ...}
-UE8M0 = get_format("ue8m0")
 _SF_CODES = (UE8M0.min_code + 1, UE8M0.max_code)  # DeepGEMM clamps the exponent to 1..254
 
 

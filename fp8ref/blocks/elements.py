@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Union
-
 import numpy as np
 
 from ..codecs import decode, encode
@@ -103,7 +101,7 @@ class Element:
 
 #: what block quantizers accept as an element format: a name or alias (``"int8"`` for MXINT8),
 #: a format description, or an :class:`Element` (None only where a deprecated keyword may stand in)
-ElementSpec = Union[str, FormatLike, Element, None]
+ElementSpec = str | FormatLike | Element | None
 
 
 @lru_cache(maxsize=None)

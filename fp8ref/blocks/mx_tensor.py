@@ -13,15 +13,13 @@ import numpy as np
 
 from .._deprecation import renamed_property
 from ..codecs import decode
-from ..formats import get_format
+from ..formats.builtin import UE8M0
 from . import packing
 from ._util import check_axis, check_positive_int, html_table
 from .elements import Element, element
 
-__all__ = ["MXTensor", "ELEMENTS", "spec_element", "UE8M0"]
+__all__ = ["MXTensor", "ELEMENTS", "spec_element"]
 
-#: the scale format (the registered description)
-UE8M0 = get_format("ue8m0")
 
 #: the OCP MX v1.0 element types (any IEEE-like format of <= 8 bits is accepted, with a warning)
 ELEMENTS = ("e4m3fn", "e5m2", "e3m2fn", "e2m3fn", "e2m1fn", "int8")

@@ -50,7 +50,7 @@ from .._deprecation import module_getattr
 from ..codecs import decode, encode
 from ..core.floats import float_type
 from ..core.rounding import floor_log2 as _floor_log2
-from ..formats import get_format
+from ..formats.builtin import UE8M0
 
 __all__ = [
     "SCALE_RULES",
@@ -63,8 +63,6 @@ __all__ = [
 
 SCALE_RULES = ("floor", "ceil", "even", "rceil", "rceil_hw")
 SCALE_OVERFLOW = ("nan", "clamp")
-#: the scale format (the registered description: bias 127, 2^-127 .. 2^127, NaN 0xFF)
-UE8M0 = get_format("ue8m0")
 
 
 def _significand(a):

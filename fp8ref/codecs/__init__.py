@@ -30,7 +30,7 @@ import numpy as np
 
 from ..core.floats import float_type
 from ..core.rounding import MAX_SR_BITS
-from ..core.unpack import Source, as_source_array, unpack, unpack_float_bits, unpack_values
+from ..core.unpack import as_source_array, unpack, unpack_float_bits, unpack_values
 from ..formats import FormatLike, FormatSpec, get_format
 from ..policy import Policy, make_policy
 from . import ieee, posit, tapered, ue8m0

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from .._deprecation import warn_renamed
 from .posit import PositFormat
-from .registry import get_format, register_default
+from .protocol import FormatLike
+from .registry import register_default
 from .tapered import HIF8
 from .ue8m0 import UE8M0Format
 
@@ -30,7 +31,8 @@ ALIASES = {
 
 def register_builtins() -> None:
     """Register each built-in whose name is free (again after a registry reset)."""
-    for fmt in (*POSIT8.values(), HIF8, UE8M0):
+    builtins: tuple[FormatLike, ...] = (*POSIT8.values(), HIF8, UE8M0)
+    for fmt in builtins:
         register_default(fmt, ALIASES.get(fmt.name, ()))
 
 

@@ -11,7 +11,7 @@ registered name or alias, or a description.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Protocol, Union, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["FormatLike", "FormatSpec"]
 
@@ -59,6 +59,8 @@ class FormatLike(Protocol):
 
     def figures(self) -> dict: ...
 
+    def __hash__(self) -> int: ...  # descriptions key caches (lru_cache) and tables
+
 
 #: what public functions accept as a format: a registered name or alias, or a description
-FormatSpec = Union[str, FormatLike]
+FormatSpec = str | FormatLike
