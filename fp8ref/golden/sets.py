@@ -93,21 +93,14 @@ class Selection:
             get_suite(s)
 
 
-def select(sel: Selection):
-    """(FileSpecs in set order, skipped suites [{suite, reason}]). Explicitly named suites that
-    are unavailable raise; unavailable suites of an implicit 'all' are skipped."""
+def select(sel: Selection) -> tuple[list, list]:
+    """(FileSpecs in set order, skipped suites). Every suite is available, so the second item is
+    always ``[]`` (kept for the 1.x API and the manifest's ``skipped_suites``)."""
     sel.validate()
     names = list(sel.suites) or list(SUITES)
-    specs, skipped = [], []
+    specs: list = []
     for n in names:
-        suite = get_suite(n)
-        ok, why = suite.status()
-        if not ok:
-            if sel.suites:
-                raise ValueError(f"suite {n!r} is not available: {why}")
-            skipped.append({"suite": n, "reason": why})
-            continue
-        for s in suite.files(sel.tier):
+        for s in get_suite(n).files(sel.tier):
             if sel.only and not any(fnmatch.fnmatchcase(s.stem, p) for p in sel.only):
                 continue
             specs.append(s)
@@ -116,7 +109,7 @@ def select(sel: Selection):
         if sel.tier == "default" and not hint:
             hint = " in the default tier; add --full for every combination"
         raise ValueError("the selection contains no files" + hint)
-    return specs, skipped
+    return specs, []
 
 
 def sidecar_core(spec, table, gens, n: int, sel: Selection) -> dict:
@@ -159,7 +152,8 @@ def render(spec, sel: Selection):
     return out, side
 
 
-def _progress(i, n, stem):
+def show_progress(i: int, n: int, stem: str) -> None:
+    """``[i/n] stem`` on one rewritten stderr line, when stderr is a terminal."""
     if sys.stderr.isatty():
         sys.stderr.write(f"\r[{i}/{n}] {stem[:70]:<70}")
         if i == n:
@@ -229,7 +223,7 @@ def generate(out: str, sel: Selection = Selection(), *, force=False, progress=Tr
                     sums.append((rel, sha256(files[ext])))
             entries.append(_manifest_entry(spec, side))
             if progress:
-                _progress(i, len(specs), spec.stem)
+                show_progress(i, len(specs), spec.stem)
         man = _manifest(sel, entries, skipped, digests)
         mb = json_bytes(man)
         with open(os.path.join(tmp, MANIFEST), "wb") as f:
