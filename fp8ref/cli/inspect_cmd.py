@@ -84,7 +84,7 @@ def _fmt_arg(p):
 # ---- info -------------------------------------------------------------------------------------
 def _binade_runs(fmt):
     """[(e_lo, e_hi, values per binade)]: the format's binades, equal neighbours merged."""
-    runs: list[list[int]] = []
+    runs = []
     for e, n in fmt.binades():
         if runs and runs[-1][2] == n and runs[-1][1] == e - 1:
             runs[-1][1] = e

@@ -164,6 +164,8 @@ class PositFormat(PowerOfTwoRange):
         """``(e, n)`` per binade ``[2^e, 2^(e+1))`` of positive values, ascending (minpos to maxpos)."""
         counts: dict[int, int] = {}
         for c in range(1, self.nar):
-            _, k, e, _, _ = self.fields(c)  # type: ignore[misc]  # never None for 0 < c < nar
-            counts[k * (1 << self.es) + e] = counts.get(k * (1 << self.es) + e, 0) + 1
+            fl = self.fields(c)
+            assert fl is not None  # 0 < c < NaR
+            e = fl[1] * (1 << self.es) + fl[2]
+            counts[e] = counts.get(e, 0) + 1
         return tuple(sorted(counts.items()))

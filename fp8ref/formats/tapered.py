@@ -199,7 +199,7 @@ class TaperedFormat:
                 if t.e in out:
                     raise ValueError(f"format {self.name!r}: binade 2^{t.e} is encoded twice")
                 out[t.e] = (t.mbits, mag)
-        for mag, t in enumerate(self._table):
+        for t in self._table:
             if t.kind == "finite" and out[t.e][0] != t.mbits:
                 raise ValueError(f"format {self.name!r}: binade 2^{t.e} has two mantissa widths")
         return out

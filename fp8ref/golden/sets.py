@@ -55,7 +55,7 @@ class Selection:
                 "only": list(self.only), "outputs": list(self.outputs)}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Selection":
+    def from_dict(cls, d: dict) -> Selection:
         return cls(tuple(d.get("suites", ())), int(d.get("seed", DEFAULT_SEED)), int(d.get("count", DEFAULT_COUNT)),
                    d.get("tier", "default"), tuple(d.get("only", ())), tuple(d.get("outputs", DEFAULT_OUTPUTS)))
 
@@ -287,7 +287,7 @@ def sums_bytes(sums: dict) -> bytes:
 def digests_summary(data: bytes | None) -> dict:
     """The manifest's record of ``float32_digests.json`` (its bytes, or None when absent): the
     file's SHA-256 and each entry's whole-stream code and flag digests."""
-    out = {"file": DIGESTS_FILE, "regenerate": "scripts/float32_digests.py --out DIR [--formats ...]",
+    out: dict = {"file": DIGESTS_FILE, "regenerate": "scripts/float32_digests.py --out DIR [--formats ...]",
            "sha256": None, "entries": {}}
     if data is None:
         return out

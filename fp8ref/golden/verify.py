@@ -172,7 +172,8 @@ def _line_diff_rows(meta, exp_bytes: bytes, got_bytes: bytes, max_rows: int, oth
     cols = _columns_of(fields)
     exp = parse_lines(exp_bytes)
     got = parse_lines(got_bytes)
-    rows, n = [], 0
+    rows: list[list] = []
+    n = 0
     for i in range(max(len(exp), len(got))):
         e = exp[i][1] if i < len(exp) else None
         g = got[i][1] if i < len(got) else None
@@ -320,7 +321,7 @@ def _check_digests(directory, rep, record):
             data = json.loads(f.read())
         ok = data.get("schema", "").startswith("fp8ref-float32-digests/1.")
         n_chunks = 1 << (32 - int(data["chunk_bits"]))
-        for key, e in data["digests"].items():
+        for e in data["digests"].values():
             ok &= len(e["codes_sha256"]) == len(e["flags_sha256"]) == 64
             ok &= len(e["chunks"]["codes"]) == len(e["chunks"]["flags"]) == n_chunks
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -429,13 +430,13 @@ def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_
         dut_bytes = f.read()
     try:
         dut_rows = parse_lines(dut_bytes, strict=True)
-    except ValueError as e:
-        raise ValueError(f"{dut_output} {e}") from None
+    except ValueError as err:
+        raise ValueError(f"{dut_output} {err}") from None
     _dut_rows_whole(dut_output, dut_bytes, dut_rows, cols, n_in, n_res, n_fl)
     if len(dut_rows) > len(exp_rows):
         raise ValueError(f"{dut_output} has {len(dut_rows)} result lines but {vectors} has only {len(exp_rows)} vectors")
     res_cols = [c for c in cols if c[0].role == "result"]
-    table = []
+    table: list[list] = []
     n_bad = n_missing = 0
     shapes_seen = set()
     for i, (_, e, _) in enumerate(exp_rows):

@@ -247,7 +247,7 @@ def parse_lines(data: bytes, n_fields: int | None = None, strict: bool = False):
         toks = text.replace("_", " ").split()
         if n_fields is not None and len(toks) != n_fields:
             raise ValueError(f"line {no}: expected {n_fields} fields, got {len(toks)}: {raw.strip()!r}")
-        vals = []
+        vals: list[int | None] = []
         for t in toks:
             t2 = t[2:] if t[:2].lower() == "0x" else t
             if strict and not _XZ.fullmatch(t2):

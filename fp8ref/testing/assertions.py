@@ -70,7 +70,7 @@ def _mismatch_report(header, idx, shape, inputs, labels, exp_codes, exp_vals, go
     if len(idx) > max_rows:
         text += f"\n... {len(idx) - max_rows} more mismatches not shown (max_rows={max_rows})"
     if labels is not None:
-        counts: dict = {}
+        counts = {}
         for i in idx:
             counts[labels[i]] = counts.get(labels[i], 0) + 1
         text += "\nmismatches by case: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
