@@ -103,7 +103,7 @@ def p2_patterns(m: int) -> np.ndarray:
     return dedup(np.array(pats, dtype=np.uint64))
 
 
-def to_bits(vals: np.ndarray, src: FloatType):
+def to_bits(vals: np.ndarray, src: FloatType) -> tuple[np.ndarray, np.ndarray]:
     """float64 values -> (bit patterns of ``src``, mask of values that ``src`` holds exactly)."""
     vals = np.asarray(vals, dtype=np.float64)
     if src.name == "bfloat16":
@@ -129,7 +129,7 @@ def _virtual_next(v: np.ndarray) -> float:
     return 2.0 * top if top == 2.0 * prev else 2.0 * top - prev
 
 
-def boundary_pairs(fmt):
+def boundary_pairs(fmt) -> tuple[np.ndarray, np.ndarray]:
     """Pairs ``(a, b)`` of adjacent target magnitudes whose boundaries are swept (float64).
 
     Every pair for formats of at most 512 codes; otherwise (fp16, bf16, tf32) the pairs at
@@ -282,12 +282,12 @@ def testfloat_random(src: FloatType, fmt, n: int, rng: SplitMix64) -> np.ndarray
     return (sign << _U(src.bits - 1)) | (e << _U(m)) | sig
 
 
-def srbits_sweep(src: FloatType, fmt, srbits: int):
+def srbits_sweep(src: FloatType, fmt, srbits: int) -> tuple[np.ndarray, np.ndarray]:
     """(inputs, rbits): positive inputs at 3/16 and 1/2 of the gap above the smallest value,
     the value nearest 1.0 and max finite (the overflow gap), each repeated with every
     random-bit value (at most 256 of them, evenly spaced, 0 and 2^srbits - 1 included)."""
     a, b = boundary_pairs(fmt)
-    near_one = int(min(np.searchsorted(a, 1.0), a.size - 2))
+    near_one = min(int(np.searchsorted(a, 1.0)), a.size - 2)
     xs = []
     for i in sorted({0, near_one, a.size - 1}):
         xs.extend((a[i] + (b[i] - a[i]) * np.array([3 / 16, 1 / 2])).tolist())

@@ -14,7 +14,7 @@ import numpy as np
 from .. import __version__
 from .fields import FLAG_ORDER, FLAGS_MASK
 from .prng import PRNG_NAME
-from .suites import DEFAULT_COUNT, DEFAULT_SEED, SUITES, TIERS, Context, get_suite
+from .suites import DEFAULT_COUNT, DEFAULT_SEED, SUITES, TIERS, Context, FileSpec, get_suite
 from .writers import (
     SCHEMA,
     atomic_dir,
@@ -93,7 +93,7 @@ class Selection:
             get_suite(s)
 
 
-def select(sel: Selection) -> tuple[list, list]:
+def select(sel: Selection) -> tuple[list[FileSpec], list]:
     """(FileSpecs in set order, skipped suites). Every suite is available, so the second item is
     always ``[]`` (kept for the 1.x API and the manifest's ``skipped_suites``)."""
     sel.validate()
@@ -133,7 +133,7 @@ def sidecar_core(spec, table, gens, n: int, sel: Selection) -> dict:
     }
 
 
-def render(spec, sel: Selection):
+def render(spec: FileSpec, sel: Selection) -> tuple[dict[str, bytes], dict]:
     """{extension: bytes} for one FileSpec, and its sidecar dict."""
     table, gens = spec.build(Context(sel.seed, sel.count))
     n = int(np.asarray(table[spec.fields[0].name]).shape[0])
@@ -188,7 +188,7 @@ def _check_out(out: str, force: bool):
     return out
 
 
-def generate(out: str, sel: Selection = Selection(), *, force=False, progress=True) -> dict:
+def generate(out: str, sel: Selection = Selection(), *, force: bool = False, progress: bool = True) -> dict:
     """Write the selected vector set to ``out`` as a whole (atomically) and return its manifest.
 
     An existing set at ``out`` is replaced; its ``float32_digests.json`` (written by
@@ -263,7 +263,7 @@ def read_sums(path: str) -> dict:
     return out
 
 
-def read_json(path: str, what: str = "JSON"):
+def read_json(path: str, what: str = "JSON") -> dict:
     """A JSON object read from ``path``; invalid JSON or another type is a ValueError naming the
     file (and the line and column)."""
     with open(path, "rb") as f:

@@ -136,3 +136,20 @@ def frozen(a: np.ndarray, gens) -> tuple[np.ndarray, tuple]:
     """``(a, gens)`` made read-only (they are cached and shared between files)."""
     a.setflags(write=False)
     return a, tuple(gens)
+
+
+#: names that lived here before the suites moved into one module per family (deprecated here)
+_MOVED = {**dict.fromkeys(("ROUNDINGS", "OVERFLOWS", "STOCHASTIC", "MAIN_FORMATS", "IEEE_FORMATS", "OTHER_FORMATS",
+                           "IEEE_AXES"), "convert_suites"),
+          "SRBITS": "stochastic_suite", "MUL_FORMATS": "mul_suite", "UE8M0_ROUNDINGS": "kind_suites",
+          "POSIT_FORMATS": "kind_suites"}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        import importlib
+
+        mod = f"{__package__}.{_MOVED[name]}"
+        warnings.warn(f"fp8ref.golden.suites.{name} is deprecated: it is {mod}.{name}", DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(mod), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

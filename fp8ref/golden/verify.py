@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tabulate import tabulate
@@ -56,7 +57,7 @@ def _schema_ok(obj, what):
         raise ValueError(f"{what}: schema {schema} is not supported (this fp8ref reads {SCHEMA_MAJOR}.x)")
 
 
-def load_sidecar(path: str):
+def load_sidecar(path: str) -> tuple[dict, str]:
     """(sidecar dict, stem path) for a ``.tv``/``.memh``/``.npz``/``.json`` path or a stem."""
     stem = path
     for ext in (".tv", ".memh", ".npz", ".json"):
@@ -87,7 +88,7 @@ def _columns_of(fields):
     return cols
 
 
-def read_vectors(path: str, meta=None):
+def read_vectors(path: str, meta: dict | None = None) -> list[tuple[int, list[int | None], str]]:
     """Parsed lines [(file line number, [ints], raw)] of a ``.tv`` or ``.memh`` file."""
     if meta is None:
         meta, _ = load_sidecar(path)
@@ -195,7 +196,8 @@ def _line_diff_rows(meta, exp_bytes: bytes, got_bytes: bytes, max_rows: int, oth
     return rows, n
 
 
-def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Report:
+def verify(directory: str, *, recompute: bool = True, max_rows: int = 5,
+           progress: Callable[[int, int, str], None] | None = None) -> Report:
     """Check a set against its manifest: every file present with its SHA-256, SHA256SUMS
     consistent, and (``recompute``) every file's bytes regenerated from the recorded selection."""
     rep = Report()
@@ -237,8 +239,8 @@ def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Repo
                 rep.fail(f"{SUMS} does not list {p}")
     # files on disk
     on_disk = set()
-    for root, _, files in os.walk(directory):
-        for n in files:
+    for root, _, names in os.walk(directory):
+        for n in names:
             rel = os.path.relpath(os.path.join(root, n), directory).replace(os.sep, "/")
             on_disk.add(rel)
     missing = sorted(set(listed) - on_disk)
@@ -338,7 +340,7 @@ def _indent(text, pad="    "):
 
 
 # ---- diff ---------------------------------------------------------------------------------
-def diff(a: str, b: str, *, max_rows=5) -> Report:
+def diff(a: str, b: str, *, max_rows: int = 5) -> Report:
     """Compare two sets (directories) or two vector files."""
     rep = Report()
     if os.path.isdir(a) and os.path.isdir(b):
@@ -396,8 +398,8 @@ def _diff_files(pa, pb, rep, max_rows):
 
 
 # ---- check (DUT output) ---------------------------------------------------------------------
-def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_flags=True,
-          check_nans=False, max_rows=20) -> Report:
+def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_flags: bool = True,
+          check_nans: bool = False, max_rows: int = 20) -> Report:
     """Compare a DUT's output with the expected results of a vector file.
 
     DUT output: one line per vector, in the vectors' order; hex fields separated by spaces or
@@ -454,6 +456,8 @@ def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_
                 f"{n_res + n_fl} (results, flags) or {n_res} (results): {raw!r}"
             )
         shapes_seen.add(shape)
+        g_in: list[int | None] | None
+        g_fl: list[int | None] | None
         if shape == "full":
             g_in, g_res, g_fl = g[:n_in], g[n_in:n_in + n_res], g[n_in + n_res:]
         else:

@@ -262,3 +262,12 @@ def test_suite_requires_and_note_are_deprecated():
     with pytest.warns(DeprecationWarning, match=r"requires=\.\.\., note=\.\.\.\): both are deprecated"):
         s = Suite("x", "t", lambda tier: [], requires=("fp8ref.blocks",), note="issue 4")
     assert s.files("full") == [] and not hasattr(s, "status")
+
+
+def test_moved_suite_constants_still_read_from_suites_with_a_warning():
+    from fp8ref.golden import convert_suites, suites
+
+    with pytest.warns(DeprecationWarning, match="is fp8ref.golden.convert_suites.IEEE_FORMATS"):
+        assert suites.IEEE_FORMATS is convert_suites.IEEE_FORMATS
+    with pytest.raises(AttributeError):
+        suites.NOT_A_NAME  # noqa: B018
