@@ -12,7 +12,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from .mx_tensor import UE8M0, MXTensor
+from ..core.exact import round_fraction
+from ..core.floats import float_type
+from ..formats.builtin import UE8M0
+from .mx_tensor import MXTensor
 
 __all__ = ["dot", "matmul"]
 
@@ -31,28 +34,13 @@ def _row_blocks(t: MXTensor):
 
 
 def _round_exact(n: int, e: int, kind: str):
-    """``n * 2^e`` rounded once (RNE) to float32 / float64, or the exact Fraction."""
+    """``n * 2^e`` rounded once (RNE) to float32 / float64 (``core.exact.round_fraction``), or
+    the exact Fraction."""
+    q = Fraction(n) * Fraction(2) ** e
     if kind == "exact":
-        return Fraction(n) * Fraction(2) ** e
-    if n == 0:
-        return 0.0
-    if kind == "float64":
-        try:
-            return float(n << e) if e >= 0 else n / (1 << -e)
-        except OverflowError:
-            return math.copysign(math.inf, n)
-    # float32: round to odd at 53 bits (exact float64), then one RNE rounding to float32
-    a = abs(n)
-    k = a.bit_length() - 53
-    if k > 0:
-        a = (a >> k) | int(a & ((1 << k) - 1) != 0)
-        e += k
-    try:
-        v = math.ldexp(float(a), e)
-    except OverflowError:
-        v = math.inf
-    with np.errstate(over="ignore"):
-        return float(np.float32(math.copysign(v, n)))
+        return q
+    ft = float_type(kind)
+    return float(ft.from_bits(round_fraction(q, ft)))
 
 
 def _check_dtype(dtype):

@@ -25,6 +25,7 @@ when the data holds one (:mod:`._no_value`, the one home of that error).
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ from ._no_value import NO_VALUE, error_at, may_refuse
 
 __all__ = ["encode", "decode", "quantize", "register_codec", "codec_for", "decode_table", "resolve_policy"]
 
-_CODECS = {}
+_CODECS: dict[str, Any] = {}  # kind -> codec module
 _GENERIC_CHUNK = 1 << 20
 _FUSED_MIN = 1 << 16  # inputs from which the key-table path runs as one Numba loop
 

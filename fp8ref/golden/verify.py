@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tabulate import tabulate
@@ -56,7 +57,7 @@ def _schema_ok(obj, what):
         raise ValueError(f"{what}: schema {schema} is not supported (this fp8ref reads {SCHEMA_MAJOR}.x)")
 
 
-def load_sidecar(path: str):
+def load_sidecar(path: str) -> tuple[dict, str]:
     """(sidecar dict, stem path) for a ``.tv``/``.memh``/``.npz``/``.json`` path or a stem."""
     stem = path
     for ext in (".tv", ".memh", ".npz", ".json"):
@@ -87,7 +88,7 @@ def _columns_of(fields):
     return cols
 
 
-def read_vectors(path: str, meta=None):
+def read_vectors(path: str, meta: dict | None = None) -> list[tuple[int, list[int | None], str]]:
     """Parsed lines [(file line number, [ints], raw)] of a ``.tv`` or ``.memh`` file."""
     if meta is None:
         meta, _ = load_sidecar(path)
@@ -172,7 +173,8 @@ def _line_diff_rows(meta, exp_bytes: bytes, got_bytes: bytes, max_rows: int, oth
     cols = _columns_of(fields)
     exp = parse_lines(exp_bytes)
     got = parse_lines(got_bytes)
-    rows, n = [], 0
+    rows: list[list] = []
+    n = 0
     for i in range(max(len(exp), len(got))):
         e = exp[i][1] if i < len(exp) else None
         g = got[i][1] if i < len(got) else None
@@ -194,7 +196,8 @@ def _line_diff_rows(meta, exp_bytes: bytes, got_bytes: bytes, max_rows: int, oth
     return rows, n
 
 
-def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Report:
+def verify(directory: str, *, recompute: bool = True, max_rows: int = 5,
+           progress: Callable[[int, int, str], None] | None = None) -> Report:
     """Check a set against its manifest: every file present with its SHA-256, SHA256SUMS
     consistent, and (``recompute``) every file's bytes regenerated from the recorded selection."""
     rep = Report()
@@ -236,8 +239,8 @@ def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Repo
                 rep.fail(f"{SUMS} does not list {p}")
     # files on disk
     on_disk = set()
-    for root, _, files in os.walk(directory):
-        for n in files:
+    for root, _, names in os.walk(directory):
+        for n in names:
             rel = os.path.relpath(os.path.join(root, n), directory).replace(os.sep, "/")
             on_disk.add(rel)
     missing = sorted(set(listed) - on_disk)
@@ -320,7 +323,7 @@ def _check_digests(directory, rep, record):
             data = json.loads(f.read())
         ok = data.get("schema", "").startswith("fp8ref-float32-digests/1.")
         n_chunks = 1 << (32 - int(data["chunk_bits"]))
-        for key, e in data["digests"].items():
+        for e in data["digests"].values():
             ok &= len(e["codes_sha256"]) == len(e["flags_sha256"]) == 64
             ok &= len(e["chunks"]["codes"]) == len(e["chunks"]["flags"]) == n_chunks
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -337,7 +340,7 @@ def _indent(text, pad="    "):
 
 
 # ---- diff ---------------------------------------------------------------------------------
-def diff(a: str, b: str, *, max_rows=5) -> Report:
+def diff(a: str, b: str, *, max_rows: int = 5) -> Report:
     """Compare two sets (directories) or two vector files."""
     rep = Report()
     if os.path.isdir(a) and os.path.isdir(b):
@@ -395,8 +398,8 @@ def _diff_files(pa, pb, rep, max_rows):
 
 
 # ---- check (DUT output) ---------------------------------------------------------------------
-def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_flags=True,
-          check_nans=False, max_rows=20) -> Report:
+def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_flags: bool = True,
+          check_nans: bool = False, max_rows: int = 20) -> Report:
     """Compare a DUT's output with the expected results of a vector file.
 
     DUT output: one line per vector, in the vectors' order; hex fields separated by spaces or
@@ -429,13 +432,13 @@ def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_
         dut_bytes = f.read()
     try:
         dut_rows = parse_lines(dut_bytes, strict=True)
-    except ValueError as e:
-        raise ValueError(f"{dut_output} {e}") from None
+    except ValueError as err:
+        raise ValueError(f"{dut_output} {err}") from None
     _dut_rows_whole(dut_output, dut_bytes, dut_rows, cols, n_in, n_res, n_fl)
     if len(dut_rows) > len(exp_rows):
         raise ValueError(f"{dut_output} has {len(dut_rows)} result lines but {vectors} has only {len(exp_rows)} vectors")
     res_cols = [c for c in cols if c[0].role == "result"]
-    table = []
+    table: list[list] = []
     n_bad = n_missing = 0
     shapes_seen = set()
     for i, (_, e, _) in enumerate(exp_rows):
@@ -453,6 +456,8 @@ def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_
                 f"{n_res + n_fl} (results, flags) or {n_res} (results): {raw!r}"
             )
         shapes_seen.add(shape)
+        g_in: list[int | None] | None
+        g_fl: list[int | None] | None
         if shape == "full":
             g_in, g_res, g_fl = g[:n_in], g[n_in:n_in + n_res], g[n_in + n_res:]
         else:

@@ -99,3 +99,38 @@ def test_argument_checks():
         mx.matmul(A, mx.encode(np.ones((32, 2), np.float32), "e4m3fn", axis=0), dtype=np.float16)
     with pytest.raises(ValueError, match="1-D"):
         mx.dot(A, A)
+
+
+def _mx_terms(terms):
+    """1xK and Kx1 E5M2 tensors with block size 1 whose product is Σ a·2^sa · b·2^sb over
+    ``terms`` = [(code_a, exp_a, code_b, exp_b)]."""
+    ca, ea, cb, eb = (np.array([t[i] for t in terms]) for i in range(4))
+    A = MXTensor(ca[None, :].astype(np.uint8), (ea + 127)[None, :].astype(np.uint8), "e5m2", 1, 1)
+    B = MXTensor(cb[:, None].astype(np.uint8), (eb + 127)[:, None].astype(np.uint8), "e5m2", 1, 0)
+    return A, B
+
+
+ONE, ONE_HALF, TWO, MINUS_ONE = 0x3C, 0x3E, 0x40, 0xBC  # E5M2 codes of 1, 1.5, 2, -1
+FLT_MAX = float(np.finfo(np.float32).max)
+
+
+@pytest.mark.parametrize("terms,want", [
+    ([(ONE, 0, ONE, 0), (ONE, -24, ONE, 0)], 1.0),  # 1 + 2^-24: a tie, to even
+    ([(ONE, 0, ONE, 0), (ONE_HALF, -23, ONE, 0)], 1.0 + 2.0**-22),  # 1 + 3*2^-24: a tie, to even (up)
+    ([(ONE, 0, ONE, 0), (ONE, -24, ONE, 0), (ONE, -100, ONE, -27)], 1.0 + 2.0**-23),  # just above the tie
+    ([(ONE_HALF, -127, ONE, -22)], 2.0**-148),  # 1.5 * 2^-149: subnormal tie, to even (up)
+    ([(ONE, -127, ONE, -23)], 0.0),  # 2^-150: half the smallest subnormal, to even (zero)
+    ([(TWO, 127, ONE, 0), (MINUS_ONE, 103, ONE, 0)], np.inf),  # FLT_MAX + half an ulp: a tie, to even (Inf)
+    ([(TWO, 127, ONE, 0), (MINUS_ONE, 103, ONE, 0), (MINUS_ONE, -100, ONE, 0)], FLT_MAX),
+    ([(MINUS_ONE, 0, ONE, 0), (MINUS_ONE, -24, ONE, 0)], -1.0),
+])
+def test_final_rounding_ties_subnormals_overflow(terms, want):
+    """The one final rounding to float32 at its hard points, against hand-computed RNE results
+    (and the exact sum against Fractions)."""
+    A, B = _mx_terms(terms)
+    exact = sum((Fraction(2) ** (ea + eb) * fp8ref.get_format("e5m2").exact_value(a)
+                 * fp8ref.get_format("e5m2").exact_value(b) for a, ea, b, eb in terms), Fraction(0))
+    assert mx.matmul(A, B, dtype="exact")[0, 0] == exact
+    got = mx.matmul(A, B)[0, 0]
+    assert got == want and np.signbit(got) == (want < 0)
+    assert mx.matmul(A, B, dtype=np.float64)[0, 0] == float(exact)
