@@ -52,6 +52,16 @@ def _check_dtype(dtype):
     return name
 
 
+def _check_operands(who, a, b, ndim, dtype):
+    """The output kind, after checking that ``a`` and ``b`` are ``ndim``-D MX tensors."""
+    for name, t in (("a", a), ("b", b)):
+        if not isinstance(t, MXTensor):
+            raise TypeError(f"{name} must be an MXTensor, got {type(t).__name__}")
+        if t.ndim != ndim:
+            raise ValueError(f"{who} needs {ndim}-D operands; {name} has shape {t.shape}")
+    return _check_dtype(dtype)
+
+
 def _exact_products(a: MXTensor, b: MXTensor, kind: str):
     """(M, N) results of Σ_blocks over row-blocks of a (M, nb, bs) and b (N, nb, bs)."""
     if a.block_size != b.block_size:
@@ -91,7 +101,7 @@ def _exact_products(a: MXTensor, b: MXTensor, kind: str):
     return out
 
 
-def matmul(a: MXTensor, b: MXTensor, *, dtype=np.float32):
+def matmul(a: MXTensor, b: MXTensor, *, dtype=np.float32) -> np.ndarray:
     """``a @ b`` for 2-D MX tensors, exact then rounded once.
 
     a: (M, K) quantized along axis 1; b: (K, N) quantized along axis 0 (blocks on the
@@ -101,12 +111,7 @@ def matmul(a: MXTensor, b: MXTensor, *, dtype=np.float32):
     element involved gives NaN, Inf elements follow IEEE rules (Inf * 0 = NaN); an exact zero
     sum is +0.
     """
-    kind = _check_dtype(dtype)
-    for name, t in (("a", a), ("b", b)):
-        if not isinstance(t, MXTensor):
-            raise TypeError(f"{name} must be an MXTensor, got {type(t).__name__}")
-        if t.ndim != 2:
-            raise ValueError(f"matmul needs 2-D operands; {name} has shape {t.shape}")
+    kind = _check_operands("matmul", a, b, 2, dtype)
     if a.axis != 1 or b.axis != 0:
         raise ValueError("matmul needs a quantized along axis 1 and b along axis 0 (the contraction axis)")
     if a.shape[1] != b.shape[0]:
@@ -117,12 +122,7 @@ def matmul(a: MXTensor, b: MXTensor, *, dtype=np.float32):
 def dot(a: MXTensor, b: MXTensor, *, dtype=np.float32):
     """Exact MX dot product of two 1-D MX tensors (same length and block size), rounded once
     to ``dtype`` (float32 / float64) or returned as a Fraction with ``dtype="exact"``."""
-    kind = _check_dtype(dtype)
-    for name, t in (("a", a), ("b", b)):
-        if not isinstance(t, MXTensor):
-            raise TypeError(f"{name} must be an MXTensor, got {type(t).__name__}")
-        if t.ndim != 1:
-            raise ValueError(f"dot needs 1-D operands; {name} has shape {t.shape}")
+    kind = _check_operands("dot", a, b, 1, dtype)
     if a.shape != b.shape:
         raise ValueError(f"shapes {a.shape} and {b.shape} differ")
     r = _exact_products(a, b, kind)[0, 0]
