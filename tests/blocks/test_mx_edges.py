@@ -246,3 +246,19 @@ def test_non_spec_element_warns():
             u = mx.encode(x, elem)
             MXTensor(u.codes, u.scales, elem)
             mx.scale_codes(np.float32(1), elem)
+
+
+def test_ml_dtypes_inputs_are_decoded_by_their_format():
+    """An ml_dtypes array of a registered format is read through fp8ref's decoder: the block
+    quantizers see exactly the values ml_dtypes' own float32 cast gives (every code)."""
+    import ml_dtypes
+
+    for name, n in (("float8_e4m3fn", 256), ("float8_e5m2", 256), ("float6_e3m2fn", 64), ("float4_e2m1fn", 16),
+                    ("float8_e8m0fnu", 256)):
+        x = np.resize(np.arange(n, dtype=np.uint8), 256).reshape(8, 32).view(getattr(ml_dtypes, name))
+        with np.errstate(invalid="ignore"):
+            f32 = x.astype(np.float32)
+        for elem in ("e4m3fn", "e2m1fn"):
+            a, b = mx.encode(x, elem), mx.encode(f32, elem)
+            np.testing.assert_array_equal(a.codes, b.codes)
+            np.testing.assert_array_equal(a.scales, b.scales)
