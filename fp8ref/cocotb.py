@@ -318,7 +318,7 @@ class Scoreboard:
         self.check_flags, self.flags_mask, self.check_nans = check_flags, flags_mask, check_nans
         self.max_rows, self.batch = max_rows, max(1, int(batch))
         self.log = log or logging.getLogger("cocotb.fp8ref")
-        self.transactions = self.failed = self.with_flags = 0
+        self.transactions = self._failed = self.with_flags = 0
         self.rows = []  # [number, inputs, expected, got, flag diff, mismatch] of the first max_rows
         self._pending = []  # (number, inputs, results, flags, expected or None)
         self._finished = False
@@ -427,7 +427,7 @@ class Scoreboard:
                                       flags_mask=self.flags_mask, check_flags=self.check_flags,
                                       check_nans=self.check_nans)
             if why:
-                self.failed += 1
+                self._failed += 1
                 if len(self.rows) < self.max_rows:
                     row = [num, *mismatch_row(self.cols, e, [None if v is X else v for v in res],
                                               None if fl is None else [None if fl[0] is X else fl[0]], fdiff, why)]
@@ -438,8 +438,14 @@ class Scoreboard:
 
     # -- the end ----------------------------------------------------------------------------------
     @property
+    def failed(self) -> int:
+        """Transactions that mismatched (pending ones scored first)."""
+        self.flush()
+        return self._failed
+
+    @property
     def passed(self) -> int:
-        return self.transactions - len(self._pending) - self.failed
+        return self.transactions - self.failed
 
     def report(self) -> str:
         """The summary (and the table of the first mismatches), as ``golden check`` words it."""
