@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from .blocks import packing
 from .golden.fields import FLAGS_MASK, Field, encode_input, type_bits
+from .golden.writers import atomic_write
 from .golden.verify import columns, compare_line, load_vectors, mismatch_row, mismatch_table
 
 __all__ = [
@@ -227,13 +227,11 @@ def _convert_model(src, dst, policy):
 
 
 def _decode_model(fmt):
-    from .codecs import decode
+    from .golden.suites import _f32_bits_of  # the decode vectors' rule: NaN -> sign | 0x7FC00000
+    from .formats import get_format
 
     def model(inputs):
-        v = decode(inputs[:, 0].astype(np.int64), fmt, dtype=np.float32)
-        u = v.view(np.uint32).astype(np.uint64)
-        nan = np.isnan(v)  # the decode vectors' NaN: sign | 0x7FC00000
-        u[nan] = (u[nan] & np.uint64(0x80000000)) | np.uint64(0x7FC00000)
+        u = _f32_bits_of(get_format(fmt), inputs[:, 0])
         return np.stack([u, np.zeros_like(u)], axis=1)
 
     return model
@@ -578,7 +576,7 @@ async def drive_vectors(path, inputs, results, flags=None, *, wait=None, scorebo
         await wait()
         sample(no, row)
     if out is not None:
-        _write_atomic(out, "".join(lines))
+        atomic_write(str(out), "".join(lines).encode())
     if finish:
         sb.finish()
     return sb
@@ -597,9 +595,3 @@ def _check_against_fp8ref(path, meta, rows):
         raise ValueError(f"{path}: {bad.size} line(s) differ from what this fp8ref computes under the sidecar's "
                          f"settings (first: line {no}: {raw.strip()!r}); regenerate the vectors")
 
-
-def _write_atomic(path, text):
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
