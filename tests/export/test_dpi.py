@@ -257,7 +257,7 @@ def test_wide_every_committed_file_matches(tmp_path):
     _need_gcc()
     fmts = list(dict.fromkeys(f[1] for f in WIDE_FILES))
     pairs, jobs = _pairs_and_jobs(WIDE_FILES + _decode_files(fmts))
-    assert len(pairs) >= 65 and len(fmts) >= 19 and sum(j[0] == "dec" for j in jobs) == len(fmts)
+    assert len(pairs) >= 80 and len(fmts) >= 22 and sum(j[0] == "dec" for j in jobs) == len(fmts)
     d = _export(str(tmp_path), pairs, ["f32"])
     lib = _compile_so(os.path.join(d, "fp8ref_dpi.c"), str(tmp_path / "dpi.so"))
     res = _run_ctypes(lib, jobs)

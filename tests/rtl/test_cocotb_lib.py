@@ -65,6 +65,15 @@ def test_lane_errors():
         fc.unpack_lanes(1, 5, 2)
 
 
+def test_the_documented_examples():  # docs/hardware-verification.md section 3
+    codes = np.arange(32) % 16
+    assert fc.pack_lanes(codes, 4).bit_length() <= 128 and fc.unpack_lanes(fc.pack_lanes(codes, 6), 6, 32).tolist() == codes.tolist()
+    words = fc.block_words(fp8ref.mx.quantize(np.linspace(-4, 4, 64, dtype=np.float32), "e4m3fn"))
+    assert len(words) == 2 and fc.mx_bus("e4m3fn").width == 264
+    c, s = fc.mx_bus("e4m3fn").unpack(words[0])
+    assert s == words[0] >> 256 and c.tolist() == [(words[0] >> (8 * i)) & 0xFF for i in range(32)]
+
+
 # ---- block buses --------------------------------------------------------------------------------
 def _reference_block(codes, scale, bits):
     return _reference_bus(codes, bits) | int(scale) << (len(codes) * bits)
