@@ -3,9 +3,7 @@
 // Element i sits in x[32*i +: 32]; scale_<elem> is the E8M0 code for that element format
 // (EMAX_ELEM: E4M3 8, E5M2 15, E3M2 4, E2M3 2, E2M1 2, MXINT8 0).
 `timescale 1ns/1ps
-module cocotb_e8m0_scale_top #(
-    parameter int MUTANT = 0   // unused: the scale unit has no planted bugs
-) (
+module cocotb_e8m0_scale_top (
     input  logic [32*32-1:0] x,
     output logic [7:0]       scale_e4m3fn,
     output logic [7:0]       scale_e5m2,
