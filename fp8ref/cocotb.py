@@ -227,11 +227,11 @@ def _convert_model(src, dst, policy):
 
 
 def _decode_model(fmt):
-    from .golden.suites import _f32_bits_of  # the decode vectors' rule: NaN -> sign | 0x7FC00000
+    from .export.dpi import f32_bits_of  # the decode vectors' rule: NaN -> sign | 0x7FC00000
     from .formats import get_format
 
     def model(inputs):
-        u = _f32_bits_of(get_format(fmt), inputs[:, 0])
+        u = f32_bits_of(get_format(fmt), inputs[:, 0])
         return np.stack([u, np.zeros_like(u)], axis=1)
 
     return model
