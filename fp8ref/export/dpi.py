@@ -44,8 +44,10 @@ from ..golden.writers import atomic_write
 
 try:  # the decode vectors' rule, NaN -> sign | 0x7FC00000 (golden.decode_suite once issue 16's split is merged)
     from ..golden.decode_suite import f32_bits_of
-except ImportError:
-    from ..golden.suites import _f32_bits_of as f32_bits_of
+except ImportError:  # before it: golden.suites
+    from ..golden import suites as _suites
+
+    f32_bits_of = getattr(_suites, "_f32_bits_of")  # noqa: B009
 from ..policy import Policy
 
 __all__ = ["PolicySpec", "SOURCES", "FILES", "models", "render_dpi", "export_dpi"]
