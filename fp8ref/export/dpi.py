@@ -268,7 +268,8 @@ def render_dpi(pairs, sources=("f32", "f16", "bf16")) -> dict:
     sources = tuple(s for s in SOURCES if s in sources)
     fmts, mods = _models(list(pairs), sources)
     # tables: each distinct content once, in first-use order
-    tables, table_names = [], {}
+    tables: list[tuple[str, np.ndarray]] = []
+    table_names: dict[bytes, str] = {}
 
     def table(arr):
         key = arr.tobytes()
