@@ -110,12 +110,17 @@ def _export(tmp, pairs, sources):
     return d
 
 
-def _compile_so(c_file, out):
+def _gcc_so(c_file, out):
     """The C file and the batch harness (dpi_batch.c) as one shared library, compiled warning-free."""
     cmd = ["gcc", "-std=c99", "-O1", "-Wall", "-Wextra", "-pedantic", "-Werror", "-shared", "-fPIC", "-o", out, c_file,
            os.path.join(HERE, "dpi_batch.c")]
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0 and not r.stderr.strip(), r.stdout + r.stderr
+
+
+def _compile_so(c_file, out):
+    """:func:`_gcc_so`, loaded with ctypes (``out`` must then never be rewritten in place)."""
+    _gcc_so(c_file, out)
     lib = ctypes.CDLL(out)
     lib.fp8ref_model_name.argtypes, lib.fp8ref_model_name.restype = [ctypes.c_int], ctypes.c_char_p
     return lib
@@ -373,8 +378,8 @@ def test_sv_planted_corruptions_are_caught(sv_files, tmp_path, missing_tool, cor
         good = f.read()
     with open(os.path.join(d, "fp8ref_dpi.json")) as f:
         index = json.load(f)
-    shared = str(tmp_path / "libfp8ref_dpi.so")  # what the testbench loads
-    _compile_so(c_path, shared)
+    shared = str(tmp_path / "libfp8ref_dpi.so")  # what the testbench loads (never by this process)
+    _gcc_so(c_path, shared)
     exe = _verilator_build(d, str(tmp_path / "obj"), shared)
     res, _ = _verilator_run(exe, jobs, str(tmp_path))
     assert all(b == 0 for _, b in res.values()), res  # the intact library, linked this way, passes
@@ -386,7 +391,8 @@ def test_sv_planted_corruptions_are_caught(sv_files, tmp_path, missing_tool, cor
         with open(bad_c, "w") as f:
             f.write(bad_text)
         lib = _compile_so(bad_c, str(tmp_path / f"{which}.so"))
-        shutil.copyfile(str(tmp_path / f"{which}.so"), shared)
+        shutil.copyfile(str(tmp_path / f"{which}.so"), shared + ".new")
+        os.replace(shared + ".new", shared)  # a new file, not the old one rewritten in place
         res, _ = _verilator_run(exe, jobs, str(tmp_path))
         assert _run_ctypes(lib, jobs) == res, which  # the same library gives the same answers in both harnesses
         failing = sum(b for _, b in res.values())
