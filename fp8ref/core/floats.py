@@ -155,6 +155,14 @@ class FloatType:
     def is_nan_bits(self, u) -> np.ndarray:
         return self.abs_bits(u) > self.uint(self.inf_bits)
 
+    def to_bits_canonical(self, x, keep_sign: bool = True) -> np.ndarray:
+        """Bit patterns of ``x`` (as :meth:`to_bits`) with every NaN written as the canonical
+        quiet NaN, with the NaN's sign bit (``keep_sign``) or positive: how result files and
+        bus models write a NaN result."""
+        u = self.to_bits(x)
+        sign = u & self.uint(self.sign_mask) if keep_sign else self.uint(0)
+        return np.where(self.is_nan_bits(u), sign | self.uint(self.canonical_nan), u).astype(self.uint)
+
     # ---- order -----------------------------------------------------------------------------
     def ordered_key(self, u) -> np.ndarray:
         """int64 key, monotone in value over non-NaN patterns (−0 and +0 are adjacent keys

@@ -221,6 +221,4 @@ register_suite(Suite(
     "block FMA / dot-product vectors per accumulation preset (a, b, c -> d) for GEMM units: random, "
     "cancellation, swamping, accumulator-only, subnormal and extreme lines",
     _files,
-    requires=("fp8ref.accum",),
-    note="issue 5",
 ))
