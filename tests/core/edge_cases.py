@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .oracles import finite_values
+from ..oracles.shared import finite_values
 
 
 def edge_values(fmt, dtype=np.float32, ulps=(1, 2)):

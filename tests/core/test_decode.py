@@ -9,7 +9,7 @@ import pytest
 import fp8ref
 from fp8ref import decode, get_format, list_formats
 
-from .oracles import ML_DTYPES, gfloat_format
+from ..oracles.shared import ML_DTYPES, gfloat_format
 
 
 def _same(a, b):

@@ -12,7 +12,7 @@ import fp8ref
 from fp8ref import Format, decode, encode, get_format
 
 from .edge_cases import edge_values
-from .oracles import GF_ROUND, finite_values, gfloat_format
+from ..oracles.shared import GF_ROUND, finite_values, gfloat_format
 
 DETERMINISTIC = ["rne", "rna", "rtz", "rup", "rdn"]
 FORMATS = [n for n in fp8ref.list_formats("ieee") if get_format(n).bits <= 8]

@@ -10,55 +10,17 @@ import pytest
 
 from fp8ref import Format, decode, encode, get_format
 
+from ..oracles.shared import finite_values, floor_log2, pick, round_unbounded
 from .edge_cases import edge_values
-from .oracles import finite_values
 
 NX, UF, OF, NV = 0x01, 0x02, 0x04, 0x10
 
 
-def _round_unbounded(a: Fraction, p: int, emin, mode, neg, odd_of):
-    """Round a > 0 to p significant bits (exponent clamped below at emin if given)."""
-    e = math.floor(math.log2(a)) if a > 0 else 0
-    while Fraction(2) ** e > a:
-        e -= 1
-    while Fraction(2) ** (e + 1) <= a:
-        e += 1
-    if emin is not None:
-        e = max(e, emin)
-    q = Fraction(2) ** (e - p + 1)
-    lo = math.floor(a / q) * q
-    hi = lo + q if lo != a else lo
-    if emin is None:
-        # unbounded extension of the code order: for p > 1 the code's last bit is the
-        # significand's; for p = 1 consecutive powers of two alternate parity
-        def odd_of(v):
-            if p > 1:
-                return (v / q) % 2 == 1
-            k = math.floor(math.log2(v)) if v else 0
-            return (k - fmt_emin_holder[0]) % 2 == 0
-    return _pick(a, lo, hi, mode, neg, odd_of)
-
-
-fmt_emin_holder = [0]
-
-
-def _pick(a, lo, hi, mode, neg, odd_of):
-    if lo == hi:
-        return lo
-    if mode == "rtz":
-        return lo
-    if mode == "rup":
-        return lo if neg else hi
-    if mode == "rdn":
-        return hi if neg else lo
-    if mode == "rto":
-        return lo if odd_of(lo) else hi
-    d_lo, d_hi = a - lo, hi - a
-    if d_lo != d_hi:
-        return lo if d_lo < d_hi else hi
-    if mode == "rna":
-        return hi
-    return hi if odd_of(lo) else lo  # rne: the even neighbour
+def _odd_of_unbounded(p, emin):
+    """Code parity in the format extended without exponent bounds: for p > 1 the significand's
+    last bit (round_unbounded's default); for p = 1 consecutive powers of two alternate, 2^emin
+    having code 1 (odd)."""
+    return None if p > 1 else (lambda v: (floor_log2(v) - emin) % 2 == 0)
 
 
 def reference(x: float, fmt, mode, overflow, tininess):
@@ -66,7 +28,6 @@ def reference(x: float, fmt, mode, overflow, tininess):
     vals = [v for v in finite_values(fmt) if v >= 0]
     maxf = vals[-1]
     p, emin = fmt.man_bits + 1, fmt.emin
-    fmt_emin_holder[0] = emin  # p = 1: 2^emin has code 1 (odd)
     if math.isnan(x):
         return "nan", 0
     neg = math.copysign(1, x) < 0
@@ -77,9 +38,7 @@ def reference(x: float, fmt, mode, overflow, tininess):
     a = abs(Fraction(x))
     if a == 0:
         return Fraction(0), 0
-    # parity of the *code*: position in the ordered value list
-    odd_of = lambda v: (bisect_left(vals, v) % 2 == 1) if v <= maxf else ((bisect_left(vals, maxf) + 1) % 2 == 1)
-    r_unb = _round_unbounded(a, p, None, mode, neg, odd_of)
+    r_unb = round_unbounded(a, p, mode, neg, odd_of=_odd_of_unbounded(p, emin))
     flags = 0
     if r_unb > maxf:
         flags |= OF | NX
@@ -94,10 +53,10 @@ def reference(x: float, fmt, mode, overflow, tininess):
     else:
         lo = vals[i - 1] if vals[i] != a else vals[i]
         hi = vals[i]
-    r = _pick(a, lo, hi, mode, neg, odd_of)
+    r = pick(a, lo, hi, mode, neg, bisect_left(vals, lo) % 2 == 1)  # parity of the code: its place in the value list
     if r != a:
         flags |= NX
-        tiny = (a < 2**emin) if tininess == "before" else (_round_unbounded(a, p, None, mode, neg, odd_of) < 2**emin)
+        tiny = (a < 2**emin) if tininess == "before" else (r_unb < 2**emin)
         if tiny:
             flags |= UF
     return (-r if neg else r), flags

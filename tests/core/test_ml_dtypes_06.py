@@ -23,7 +23,7 @@ import pytest
 from fp8ref import encode, get_format
 
 from .edge_cases import edge_values, integer_traps
-from .oracles import ML_CASTS
+from ..oracles.shared import ML_CASTS
 
 TARGETS = [n for n in ML_CASTS if n != "fp16"]  # fp16 is numpy's cast, not ml_dtypes'
 ML_NAME = {n: np.dtype(ML_CASTS[n]).name for n in TARGETS}

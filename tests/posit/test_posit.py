@@ -22,6 +22,7 @@ from fp8ref import decode, encode, get_format
 from fp8ref.core.unpack import as_source_array, unpack
 from fp8ref.formats.posit import PositFormat
 from fp8ref.policy import Policy
+from fp8ref.testing import assert_codes_equal
 
 INEXACT, UNDERFLOW, OVERFLOW, INVALID = 0x01, 0x02, 0x04, 0x10
 USER = [PositFormat(6, 1), PositFormat(5, 0), PositFormat(10, 2), PositFormat(12, 3)]
@@ -112,13 +113,9 @@ def every16(dtype):
     return np.arange(1 << 16, dtype=np.uint16).view(dtype)
 
 
-def _assert_same(x, got, ref, what):
-    got, ref = np.asarray(got).ravel(), np.asarray(ref).ravel()
-    bad = np.flatnonzero(got != ref)
-    assert bad.size == 0, (
-        f"{what}: {bad.size} mismatches, first x={np.asarray(x).ravel()[bad[0]]!r} "
-        f"got {int(got[bad[0]]):#x} ref {int(ref[bad[0]]):#x}"
-    )
+def _assert_flags(got, ref, what):
+    """Flags equal element for element (codes go through fp8ref.testing.assert_codes_equal)."""
+    np.testing.assert_array_equal(np.asarray(got).ravel(), np.asarray(ref).ravel(), err_msg=what)
 
 
 def _softposit8(x):
@@ -188,14 +185,14 @@ def test_spec_decode_examples():
                          ids=["every_float16", "every_bfloat16", "float32_edges"])
 def test_encode_es0_vs_softposit(x):
     ref = _softposit8(x.astype(np.float64))
-    _assert_same(x, encode(x, "posit8_es0"), ref, "posit8_es0 vs softposit")
+    assert_codes_equal(encode(x, "posit8_es0"), ref, "posit8_es0", inputs=x)
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
 @pytest.mark.parametrize("x", [every16(np.float16), every16(ml_dtypes.bfloat16), f32_edges(PositFormat(8, 2))],
                          ids=["every_float16", "every_bfloat16", "float32_edges"])
 def test_encode_es2_vs_softposit(x):
-    _assert_same(x, encode(x, "posit8_es2"), _softposit8_es2(x.astype(np.float64)), "posit8_es2 vs softposit")
+    assert_codes_equal(encode(x, "posit8_es2"), _softposit8_es2(x.astype(np.float64)), "posit8_es2", inputs=x)
 
 
 def test_spec_encode_examples():
@@ -212,8 +209,8 @@ def test_encode_float32_edges_vs_reference(fmt):
     x = f32_edges(fmt)
     codes, flags = encode(x, fmt, return_flags=True)
     ref = [ref_encode(as_exact(v), fmt.nbits, fmt.es) for v in x]
-    _assert_same(x, codes, [r[0] for r in ref], f"{fmt.name} codes")
-    _assert_same(x, flags, [r[1] for r in ref], f"{fmt.name} flags")
+    assert_codes_equal(codes, [r[0] for r in ref], fmt, inputs=x)
+    _assert_flags(flags, [r[1] for r in ref], f"{fmt.name} flags")
 
 
 @pytest.mark.parametrize("name", ["posit8_es1", "posit8_es2"])
@@ -223,8 +220,8 @@ def test_encode_every16_vs_reference(name, dtype):
     x = every16(dtype)
     codes, flags = encode(x, fmt, return_flags=True)
     ref = [ref_encode(as_exact(v), 8, fmt.es) for v in x]
-    _assert_same(x, codes, [r[0] for r in ref], f"{name} codes")
-    _assert_same(x, flags, [r[1] for r in ref], f"{name} flags")
+    assert_codes_equal(codes, [r[0] for r in ref], name, inputs=x)
+    _assert_flags(flags, [r[1] for r in ref], f"{name} flags")
 
 
 @pytest.mark.parametrize("name", ["posit8_es0", "posit8_es1", "posit8_es2"])
@@ -237,8 +234,8 @@ def test_encode_float64_vs_reference(name):
                         [1e300, -1e300, 5e-324, -5e-324, 1e-300, 2.0**fmt.emax * (1 + 2.0**-52)]])
     codes, flags = encode(x, fmt, return_flags=True)
     ref = [ref_encode(as_exact(v), 8, fmt.es) for v in x]
-    _assert_same(x, codes, [r[0] for r in ref], f"{name} float64 codes")
-    _assert_same(x, flags, [r[1] for r in ref], f"{name} float64 flags")
+    assert_codes_equal(codes, [r[0] for r in ref], name, inputs=x)
+    _assert_flags(flags, [r[1] for r in ref], f"{name} float64 flags")
 
 
 def test_integer_inputs():
@@ -255,8 +252,8 @@ def test_table_paths_agree_with_generic(fmt, codec):
         arr, src = as_source_array(x)
         c0, f0 = codec.encode_exact(fmt, *unpack(arr, src), pol)
         c1, f1 = encode(x, fmt, policy=pol, return_flags=True)
-        _assert_same(x, c1, c0, f"{fmt.name} {x.dtype} table codes")
-        _assert_same(x, f1, f0, f"{fmt.name} {x.dtype} table flags")
+        assert_codes_equal(c1, c0, fmt, inputs=x)
+        _assert_flags(f1, f0, f"{fmt.name} {x.dtype} table flags")
 
 
 def test_only_rne():
@@ -282,13 +279,13 @@ def _random_float64(n, seed, span):
 
 def test_encode_es2_vs_softposit_random_float64():
     x = _random_float64(20_000, 13, 28)
-    _assert_same(x, encode(x, "posit8_es2"), _softposit8_es2(x), "posit8_es2 float64 vs softposit")
+    assert_codes_equal(encode(x, "posit8_es2"), _softposit8_es2(x), "posit8_es2", inputs=x)
 
 
 def test_encode_es0_vs_softposit_random_float64():
     """SoftPosit converts float64 directly: an oracle for fp8ref's direct float64 path."""
     x = _random_float64(20_000, 11, 10)
-    _assert_same(x, encode(x, "posit8_es0"), _softposit8(x), "posit8_es0 float64 vs softposit")
+    assert_codes_equal(encode(x, "posit8_es0"), _softposit8(x), "posit8_es0", inputs=x)
 
 
 @pytest.mark.parametrize("name", ["posit8_es1", "posit8_es2"])
@@ -297,5 +294,5 @@ def test_encode_random_float64_vs_reference(name):
     x = _random_float64(4_000, 12 + fmt.es, fmt.emax + 3)
     codes, flags = encode(x, fmt, return_flags=True)
     ref = [ref_encode(Fraction(float(v)), 8, fmt.es) for v in x]
-    _assert_same(x, codes, [r[0] for r in ref], f"{name} codes")
-    _assert_same(x, flags, [r[1] for r in ref], f"{name} flags")
+    assert_codes_equal(codes, [r[0] for r in ref], name, inputs=x)
+    _assert_flags(flags, [r[1] for r in ref], f"{name} flags")

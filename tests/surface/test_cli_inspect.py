@@ -22,7 +22,7 @@ import fp8ref.cli as cli
 from fp8ref.cli import inspect_cmd, main
 from fp8ref.cli.inspect_cmd import parse_number, round_source
 
-from ._oracle import ML, ml_cast, ml_values
+from ..oracles.shared import ML_ELEMENTS, ml_codes, ml_values
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,7 +73,7 @@ def test_info_every_format(capsys, name):
     assert set(d["figures"]) == set(fmt.figures())
 
 
-@pytest.mark.parametrize("name", list(ML))
+@pytest.mark.parametrize("name", list(ML_ELEMENTS))
 def test_info_special_codes_match_ml_dtypes(capsys, name):
     d = run_json(capsys, "info", name)
     vals = ml_values(name)
@@ -103,7 +103,7 @@ def test_info_text_shows_fields_and_binades(capsys):
 
 
 # ---- table ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", list(ML))
+@pytest.mark.parametrize("name", list(ML_ELEMENTS))
 def test_table_json_matches_ml_dtypes(capsys, name):
     rows = run_json(capsys, "table", name)
     vals = ml_values(name)
@@ -159,7 +159,7 @@ def test_convert_json_matches_ml_dtypes(capsys, name):
     vals = ml_values(name)
     for text, d in zip(xs, res):
         x = np.array([parse_number(text)], dtype=np.float64)
-        c = int(ml_cast(x, name)[0])
+        c = int(ml_codes(x, name)[0])
         assert d["code"] == c and d["input"] == text and d["format"] == name
         v = vals[c]
         if np.isnan(v):
@@ -362,7 +362,7 @@ def test_convert_decimal_beyond_the_source_range_is_inf_of_that_type(capsys, arg
     with np.errstate(over="ignore"):
         src = np.array([float(text)], dtype=src_dtype)  # numpy's own RNE read of the literal
     assert np.isinf(src[0])
-    want = int(ml_cast(src.astype(np.float64), fmt)[0]) if "--overflow" not in argv else None
+    want = int(ml_codes(src.astype(np.float64), fmt)[0]) if "--overflow" not in argv else None
     d = run_json(capsys, "convert", *argv)
     sign = "-" if text.startswith("-") else ""
     assert d["source_value"] == f"{sign}inf" and d["source_overflow"] is True and d["source_inexact"] is True

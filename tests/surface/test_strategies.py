@@ -19,7 +19,7 @@ from hypothesis import find, given, settings
 import fp8ref
 from fp8ref import strategies as fst
 
-from ._oracle import finite_sorted, ml_values
+from ..oracles.shared import finite_sorted, ml_values
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = ["e4m3fn", "e5m2", "e2m1fn", "e3m2fn", "e4m3fnuz"]

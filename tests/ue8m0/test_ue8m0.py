@@ -18,8 +18,9 @@ from fp8ref import decode, encode, get_format
 from fp8ref.codecs._no_value import NO_VALUE
 from fp8ref.core.unpack import as_source_array, unpack
 from fp8ref.policy import Policy
+from fp8ref.testing import assert_codes_equal
 
-from ..core.oracles import ml_dtypes_06_codes
+from ..oracles.shared import ml_dtypes_06_codes
 
 E8 = ml_dtypes.float8_e8m0fnu
 MODES = ("rdn", "rup", "rne", "rna", "rtz")
@@ -143,12 +144,9 @@ def test_exact_values_and_figures():
 
 
 # ---- oracles ---------------------------------------------------------------------------------
-def _assert_same(x, got, ref, what):
-    bad = np.flatnonzero(np.asarray(got).ravel() != np.asarray(ref).ravel())
-    assert bad.size == 0, (
-        f"{what}: {bad.size} mismatches, first x={np.asarray(x).ravel()[bad[0]]!r} "
-        f"got {int(np.asarray(got).ravel()[bad[0]]):#x} ref {int(np.asarray(ref).ravel()[bad[0]]):#x}"
-    )
+def _assert_flags(got, ref, what):
+    """Flags equal element for element (codes go through fp8ref.testing.assert_codes_equal)."""
+    np.testing.assert_array_equal(np.asarray(got).ravel(), np.asarray(ref).ravel(), err_msg=what)
 
 
 def in_gap(x):
@@ -163,7 +161,7 @@ def in_gap(x):
 @pytest.mark.parametrize("x", [f32_edges(), every16(np.float16), every16(ml_dtypes.bfloat16)],
                          ids=["float32_edges", "every_float16", "every_bfloat16"])
 def test_rna_vs_ml_dtypes(x):
-    _assert_same(x, encode(x, "ue8m0", rounding="rna", below_range="nan"), x.astype(E8).view(np.uint8), "rna vs ml_dtypes")
+    assert_codes_equal(encode(x, "ue8m0", rounding="rna", below_range="nan"), x.astype(E8).view(np.uint8), "ue8m0", inputs=x)
     below_mid = in_gap(x) & (np.asarray(x).astype(np.float64) < 1.5 * 2.0**-127)
     assert (int(below_mid.sum()) == 0) if x.dtype == np.float16 else (below_mid.sum() > 0)  # gap exercised
 
@@ -172,7 +170,7 @@ def test_rna_vs_ml_dtypes(x):
 def test_rna_vs_ml_dtypes_random_float32():
     rng = np.random.default_rng(20261203)
     x = rng.integers(0, 1 << 32, size=200_000, dtype=np.uint64).astype(np.uint32).view(np.float32)
-    _assert_same(x, encode(x, "ue8m0", rounding="rna"), x.astype(E8).view(np.uint8), "rna vs ml_dtypes")
+    assert_codes_equal(encode(x, "ue8m0", rounding="rna"), x.astype(E8).view(np.uint8), "ue8m0", inputs=x)
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
@@ -180,7 +178,7 @@ def test_ml_dtypes_presets_float64():
     # 1.5*2^127*(1-2^-30) rounds to the tie 1.5*2^127 in float32, then up to NaN: ml_dtypes 0.6.0
     # (via float32); 0.7.0 rounds it once, below the tie
     x = np.array([1.5 * 2.0**127 * (1 - 2.0**-30), 2.0**-128 * (1 - 2.0**-40), 3.0, 1e-300])
-    _assert_same(x, encode(x, "ue8m0", preset="ml_dtypes"), x.astype(E8).view(np.uint8), "ml_dtypes preset")
+    assert_codes_equal(encode(x, "ue8m0", preset="ml_dtypes"), x.astype(E8).view(np.uint8), "ue8m0", inputs=x)
     assert list(encode(x, "ue8m0", preset="ml_dtypes")) == [0xFE, 0x00, 0x81, 0x00]
     assert list(encode(x, "ue8m0", preset="ml_dtypes_0.6")) == [0xFF, 0x00, 0x81, 0xFF]  # 1e-300 -> 0.0f -> NaN
 
@@ -215,7 +213,8 @@ def test_vs_gfloat_in_range(x, mode, overflow):
     """gfloat (rne = ties to the even code) in every mode, saturating or not."""
     x = _in_gfloat_range(x)
     ref = _gfloat_codes(x, mode, overflow == "sat_finite")
-    _assert_same(x, encode(x, "ue8m0", rounding=mode, overflow=overflow), ref, f"{mode} vs gfloat")
+    assert_codes_equal(encode(x, "ue8m0", rounding=mode, overflow=overflow), ref, "ue8m0", inputs=x,
+                       policy={"rounding": mode, "overflow": overflow})
 
 
 def test_peer_table_worked_examples():
@@ -258,8 +257,8 @@ def test_every_policy_vs_fractions(mode, tininess):
                 rc = np.array([r[0] for r in ref])
                 rf = np.array([r[1] for r in ref])
                 what = f"{x.dtype} {mode}/{overflow}/{below}/{tininess}"
-                _assert_same(x, codes, rc, what + " codes")
-                _assert_same(x, flags, rf, what + " flags")
+                assert_codes_equal(codes, rc, "ue8m0", inputs=x)
+                _assert_flags(flags, rf, what + " flags")
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -270,8 +269,8 @@ def test_table_paths_agree_with_generic(mode, codec):
         arr, src = as_source_array(x)
         c0, f0 = codec.encode_exact(get_format("ue8m0"), *unpack(arr, src), pol)
         c1, f1 = encode(x, "ue8m0", policy=pol, return_flags=True)
-        _assert_same(x, c1, c0, f"{x.dtype} table codes")
-        _assert_same(x, f1, f0, f"{x.dtype} table flags")
+        assert_codes_equal(c1, c0, "ue8m0", inputs=x)
+        _assert_flags(f1, f0, f"{x.dtype} table flags")
 
 
 def test_below_range_error(codec):
@@ -315,7 +314,8 @@ def test_vs_gfloat_random_float32(mode):
     x = _in_gfloat_range(rng.integers(0, 1 << 31, size=100_000, dtype=np.uint64).astype(np.uint32).view(np.float32))
     for overflow in ("ovf_inf", "sat_finite"):
         ref = _gfloat_codes(x, mode, overflow == "sat_finite")
-        _assert_same(x, encode(x, "ue8m0", rounding=mode, overflow=overflow), ref, f"{mode} vs gfloat")
+        assert_codes_equal(encode(x, "ue8m0", rounding=mode, overflow=overflow), ref, "ue8m0", inputs=x,
+                       policy={"rounding": mode, "overflow": overflow})
 
 
 def test_below_range_error_through_front_end():
@@ -347,8 +347,8 @@ def test_ml_dtypes_presets_match_ml_dtypes_casts():
           f32_edges().astype(np.float64) * (1 + 2.0**-40)]
     gap = 0
     for x in xs:
-        _assert_same(x, encode(x, "ue8m0", preset="ml_dtypes"), x.astype(E8).view(np.uint8), "ml_dtypes preset")
-        _assert_same(x, encode(x, "ue8m0", preset="ml_dtypes_0.6"), ml_dtypes_06_codes(x, "ue8m0"), "ml_dtypes_0.6")
+        assert_codes_equal(encode(x, "ue8m0", preset="ml_dtypes"), x.astype(E8).view(np.uint8), "ue8m0", inputs=x)
+        assert_codes_equal(encode(x, "ue8m0", preset="ml_dtypes_0.6"), ml_dtypes_06_codes(x, "ue8m0"), "ue8m0", inputs=x)
         gap += int(in_gap(x).sum())
     assert gap > 0  # the gap is exercised
 
