@@ -3,7 +3,7 @@
     python notebooks/_build.py            # rewrite every notebook
     python notebooks/_build.py --check    # exit 1 if a notebook differs from its source here
 
-The ``.ipynb`` files are what users open and what CI executes (tests/surface/test_notebooks.py);
+The ``.ipynb`` files are what users open and what CI executes (tests/surfaces/test_notebooks.py);
 this script is their source, so that a diff of a notebook change is a diff of Python text.
 Same input -> same bytes (cell ids are derived from the notebook name and cell index).
 """

@@ -20,7 +20,7 @@ from fp8ref.core.unpack import as_source_array, unpack
 from fp8ref.policy import Policy
 from fp8ref.testing import assert_codes_equal
 
-from ..oracles.shared import ml_dtypes_06_codes
+from ...oracles.shared import ml_dtypes_06_codes
 
 E8 = ml_dtypes.float8_e8m0fnu
 MODES = ("rdn", "rup", "rne", "rna", "rtz")
@@ -339,7 +339,7 @@ def test_below_range_error_names_the_element(x, rounding, dtype):
 def test_ml_dtypes_presets_match_ml_dtypes_casts():
     """preset='ml_dtypes' (rna, below_range='nan') is ml_dtypes 0.7.0's float8_e8m0fnu cast
     exactly, and preset='ml_dtypes_0.6' (below_range='ml_dtypes_0.6', float64 via float32) is
-    0.6.0's, restated (tests/core/oracles.ml_dtypes_06_codes): every float16 and bfloat16, the
+    0.6.0's, restated (tests/oracles/shared.ml_dtypes_06_codes): every float16 and bfloat16, the
     float32 edges, 200,000 random float32 bit patterns and the same as float64."""
     rng = np.random.default_rng(20261204)
     bits = rng.integers(0, 1 << 32, size=200_000, dtype=np.uint64).astype(np.uint32).view(np.float32)

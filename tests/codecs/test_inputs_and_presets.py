@@ -118,7 +118,7 @@ def test_every_preset_names_what_it_reproduces():
     assert fp8ref.PRESETS["ml_dtypes"].reproduces == "ml_dtypes 0.7.0"
     assert fp8ref.PRESETS["ml_dtypes_0.6"].reproduces == "ml_dtypes 0.6.0"
     # 0.6's UE8M0 gap rule has a versioned name; the unversioned one is a deprecated alias that
-    # says so (never a silent rename: tests/ue8m0 checks it means exactly ml_dtypes_0.6)
+    # says so (never a silent rename: tests/codecs/ue8m0 checks it means exactly ml_dtypes_0.6)
     with pytest.warns(DeprecationWarning, match="ml_dtypes_0.6"):
         encode(1.0, "ue8m0", below_range="ml_dtypes")
 
