@@ -27,7 +27,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..core.rounding import MAX_SR_BITS
-from ..core.unpack import Source, as_source_array, unpack, unpack_float_bits
+from ..core.unpack import Source, as_array, as_source_array, dtype_format, unpack, unpack_float_bits
 from ..formats import get_format
 from ..policy import Policy, make_policy
 from . import ieee
@@ -85,11 +85,9 @@ def _float_dtype(name):
 
 
 def _check_codes(codes, fmt):
-    if hasattr(codes, "detach"):  # torch tensor
-        codes = codes.detach().cpu().numpy()
-    arr = np.asarray(codes)
+    arr = as_array(codes)
     if arr.dtype.kind not in "iu":
-        raise TypeError(f"codes must be an integer array, got dtype {arr.dtype.name!r}")
+        arr = _typed_codes(arr, fmt)
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
     in_range = arr.dtype.kind == "u" and (1 << (8 * arr.dtype.itemsize)) <= fmt.num_codes  # e.g. uint8 codes of an 8-bit format
@@ -99,9 +97,25 @@ def _check_codes(codes, fmt):
     return arr
 
 
-def decode(codes, fmt, *, dtype=np.float32):
-    """Values of ``codes`` (any integer array shape) in ``fmt``, as ``dtype``.
+def _typed_codes(arr, fmt):
+    """The bit patterns of an array whose dtype is a registered format (ml_dtypes float8/6/4 and
+    e8m0, bfloat16, float16; torch tensors arrive here as ml_dtypes arrays), as unsigned codes."""
+    dt = arr.dtype
+    own = dtype_format(dt)
+    if own is None:
+        raise TypeError(f"codes must be an integer array or an array of a registered format's dtype "
+                        f"(ml_dtypes or torch float8), got dtype {dt.name!r}")
+    if own != fmt:
+        raise ValueError(f"codes of dtype {dt.name} are {own.name} codes, not {fmt.name}: "
+                         f"pass fmt={own.name!r}, or integer codes to read them as {fmt.name}")
+    return arr.view(np.dtype(f"u{dt.itemsize}").newbyteorder(dt.byteorder))
 
+
+def decode(codes, fmt, *, dtype=np.float32):
+    """Values of ``codes`` in ``fmt``, as ``dtype``, same shape.
+
+    codes: integers, or an array typed as ``fmt`` itself (an ml_dtypes array such as
+    ``float8_e4m3fn``, a torch float8 tensor, bfloat16, float16), read from its bit patterns.
     dtype: float16, bfloat16, float32 or float64. Raises ValueError if a decoded value is not
     exactly representable in ``dtype`` (use float64 for wide formats).
     """
