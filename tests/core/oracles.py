@@ -12,6 +12,9 @@ import numpy as np
 
 import fp8ref
 
+from ..golden.oracle import _binade as floor_log2  # floor(log2(a)) for a Fraction a > 0, exactly
+from ..golden.oracle import _pick as pick  # the choice between two neighbours, by mode
+
 #: fp8ref names that ml_dtypes implements, with its dtype
 ML_DTYPES = {
     "e4m3fn": ml_dtypes.float8_e4m3fn,
@@ -85,16 +88,6 @@ NX, UF, OF, NV = 0x01, 0x02, 0x04, 0x10
 TWO = Fraction(2)
 
 
-def floor_log2(a: Fraction) -> int:
-    """floor(log2(a)) for a > 0, exactly."""
-    e = a.numerator.bit_length() - a.denominator.bit_length()
-    while TWO**e > a:
-        e -= 1
-    while TWO ** (e + 1) <= a:
-        e += 1
-    return e
-
-
 @lru_cache(maxsize=None)
 def ieee_facts(fmt):
     """(precision p, emin, max finite, has Inf, has NaN) of an IEEE-like format, read off gfloat's
@@ -125,23 +118,9 @@ def round_p(a: Fraction, p: int, emin: int, mode: str, neg: bool, unbounded: boo
     lo = (a // q) * q
     if lo == a:
         return a
-    hi = lo + q
-    lo_odd = code_index(lo, p, emin, unbounded) % 2 == 1
-    if mode == "rtz":
-        return lo
-    if mode == "rup":
-        return lo if neg else hi
-    if mode == "rdn":
-        return hi if neg else lo
-    if mode == "rto":
-        return lo if lo_odd else hi
-    if a - lo != hi - a:
-        return lo if a - lo < hi - a else hi
-    if mode == "rna":
-        return hi
-    if mode == "rne":
-        return hi if lo_odd else lo
-    raise ValueError(f"no reference for rounding {mode!r}")
+    if mode not in ("rne", "rna", "rtz", "rup", "rdn", "rto"):
+        raise ValueError(f"no reference for rounding {mode!r}")
+    return pick(a, lo, lo + q, mode, neg, code_index(lo, p, emin, unbounded) % 2 == 1)
 
 
 def ieee_reference(x, fmt, mode, overflow="ovf_inf", tininess="after"):
