@@ -27,7 +27,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..core.rounding import MAX_SR_BITS
-from ..core.unpack import Source, as_array, as_source_array, dtype_format, unpack, unpack_float_bits
+from ..core.unpack import as_array, as_source_array, dtype_format, unpack, unpack_float_bits
 from ..formats import get_format
 from ..policy import Policy, make_policy
 from . import ieee
