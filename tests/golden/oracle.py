@@ -14,9 +14,7 @@ from bisect import bisect_left
 from fractions import Fraction
 from functools import lru_cache
 
-from ..oracles.shared import code_values, gfloat_format, pick, round_unbounded  # noqa: F401 (oracle.gfloat_format)
-
-NX, UF, OF, NV = 0x01, 0x02, 0x04, 0x10
+from ..oracles.shared import NV, NX, OF, UF, code_values, gfloat_format, pick, round_unbounded  # noqa: F401 (oracle.NV, ...)
 
 
 def splitmix64(seed: int, n: int) -> list:
