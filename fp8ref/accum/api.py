@@ -281,7 +281,7 @@ def _prepare(m, A, EA, Bt, EBt):
     ra, rb = _lsb_range(A), _lsb_range(Bt)
     F = m.stages[0].frac_bits if m.stages else m.frac_bits
     group = m.stages[0].size if m.stages else (n or max(K, 1))
-    exact64, narrow = True, F is not None
+    exact64, narrow, overflow = True, F is not None, False
     t0 = m.stages[0] if m.stages else m
     if t0.term_rounding != "rtz" and (not m.stages or m.stages[0].chain):
         narrow = False  # an accumulator may set E so high that float32 grid terms underflow
@@ -291,6 +291,7 @@ def _prepare(m, A, EA, Bt, EBt):
     if ra is not None and rb is not None:
         pmax, plsb = ra[0] + rb[0], ra[1] + rb[1]
         exact64 = pmax + (group + 1).bit_length() - plsb <= 53
+        overflow = pmax > 128  # |product| < 2^pmax
         if narrow:  # float32 products: exact, in range, and every grid term exact (no underflow)
             emin_ab = int(EA[EA != ZERO_EXP].min()) + int(EBt[EBt != ZERO_EXP].min())
             narrow = (ra[2] + rb[2] <= 24 and pmax <= 127 and plsb >= -149 and plsb + F - pmax >= -149
@@ -298,7 +299,7 @@ def _prepare(m, A, EA, Bt, EBt):
     if m.scaling == "stage" and m.stages[0].rounding is None and m.stages[0].frac_bits is None and not exact64:
         raise ValueError(f"model {m.name!r}: its unrounded exact groups are not exact in float64 for these inputs")
     sn32 = F is not None and F + 2 + (group + 1).bit_length() <= 24
-    return A, EA, Bt, EBt, exact64, narrow, sn32
+    return A, EA, Bt, EBt, exact64, narrow, sn32, overflow
 
 
 def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False, groups=None):
@@ -308,7 +309,7 @@ def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False, groups=None):
     dtype = _out_params(model, out)
     m = model
     K0 = A.shape[1]
-    A, EA, Bt, EBt, exact64, narrow, sn32 = _prepare(m, A, EA, Bt, EBt)
+    A, EA, Bt, EBt, exact64, narrow, sn32, overflow = _prepare(m, A, EA, Bt, EBt)
     if SA is None:
         P = max(1, -(-K0 // m.promote)) if m.promote else 1
         SA = np.ones((A.shape[0], P))
@@ -323,7 +324,7 @@ def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False, groups=None):
             def padg(x, v):
                 return np.concatenate([x, np.full((x.shape[0], G - x.shape[1]), v, x.dtype)], axis=1)
             GA, GEA, GB, GEB = padg(GA, 1.0), padg(GEA, 0), padg(GB, 1.0), padg(GEB, 0)
-    pg = program(m, out, exact64)
+    pg = program(m, out, exact64, overflow)
     if rows:  # one compiled row kernel: float64 throughout (dot serves tests and golden vectors)
         narrow = sn32 = False
     sn = np.empty(0, np.float32 if sn32 else np.float64)

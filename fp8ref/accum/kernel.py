@@ -17,6 +17,12 @@ decides the rounding, take the scalar rounding :func:`round_int`, whose integer 
 NaN and ±Inf propagate through the same arithmetic (any NaN, ∞ − ∞ or ∞ × 0 gives NaN, an
 infinity gives itself), which is the models' special-value rule.
 
+Two families need none of the fused-sum machinery and take their own row loop (:func:`_family`):
+the sequential binary32 FMA chain (n = 1, exact, RNE: ``fp32_fma``, ``cdna3_fp32``) and pairwise
+binary32 trees (CDNA1/2). There, and wherever a stage or the output is RNE binary32, the rounding
+is the IEEE conversion ``float32(x)`` of the float64 value, with the two-sum error consulted only
+where it could move x across a binary32 tie or into the subnormal range (:func:`_round32_fix`).
+
 Two drivers run the engine: ``gemm_kernel`` (tiles of 64 rows × 64 packed columns of B) and
 ``dot_kernel`` (one row pair per output, W = 1). Each parallel kernel has a serial twin
 (``SERIAL``): the same Python function compiled without ``parallel=True`` (same bits);
@@ -61,9 +67,10 @@ S_LEN = 8
 Z_PLUS, Z_IEEE, Z_INEXACT = 0, 1, 2
 
 
-def program(m, out, exact64):
+def program(m, out, exact64, overflow=True):
     """The int64 program of model ``m`` in output mode ``out`` ("fp32"/"fp16"). exact64: every
-    exact sum of products is known to be exact in float64 (no two-sum checks needed)."""
+    exact sum of products is known to be exact in float64 (no two-sum checks needed). overflow:
+    some product may reach 2^128 (the product-overflow rule is checked only then)."""
     fp16 = out == "fp16"
     emin, emax = (-14, 15) if fp16 else (F32.emin, F32.emax)
 
@@ -74,7 +81,7 @@ def program(m, out, exact64):
     zero = {False: Z_PLUS, True: Z_IEEE, "inexact": Z_INEXACT}[m.signed_zero]
     head = [m.n or 0, -1 if m.frac_bits is None else m.frac_bits, MODE_CODES[m.term_rounding],
             -1 if m.c_frac is None else m.c_frac, -1 if m.c_drop is None else m.c_drop, om, of, emin, emax,
-            int(m.ftz), int(m.product_overflow), zero, int(m.scaling == "stage"), m.promote or 0,
+            int(m.ftz), int(m.product_overflow and overflow), zero, int(m.scaling == "stage"), m.promote or 0,
             len(m.stages), int(exact64)]
     pg = head + [0] * (P_HEAD - len(head))
     for t in m.stages:
@@ -353,6 +360,20 @@ def _round_cols(V, EV, R, use_err, mode, frac, emin, emax, ftz):
     half = np.int64(1) << (sh - 1)
     lo = _F64_BIAS + emin
     hi = _F64_BIAS + emax
+    if mode == _RNE and frac == _F32_FRAC and emin == _F32_EMIN and emax == _F32_EMAX:
+        # binary32 RNE is the IEEE float64 -> float32 conversion (subnormals, overflow included)
+        for jj in range(V.shape[0]):
+            R[jj] = float(np.float32(V[jj]))
+        if use_err:  # a pair whose error decides a tie (or a subnormal result) is rounded whole
+            for jj in range(V.shape[0]):
+                b = Vb[jj]
+                if EV[jj] != 0.0 and (((b >> _F64_MAN) & _EXP_MAX) < lo or (b & low) == half):
+                    R[jj] = round_pair(V[jj], EV[jj], frac, emin, emax, mode)
+        if ftz:
+            for jj in range(V.shape[0]):
+                if abs(R[jj]) < 2.0**-126:
+                    R[jj] *= 0.0
+        return
     nfall = 0
     for jj in range(V.shape[0]):
         b = Vb[jj]
@@ -387,12 +408,11 @@ def _round_cols(V, EV, R, use_err, mode, frac, emin, emax, ftz):
 
 # ---- one fused sum over products or over items ----------------------------------------------------
 @njit(cache=True)
-def _products_grid(Sn, a, Bp, P, k0, k1, term):
+def _products_grid(Sn, Pn, a, Bp, P, k0, k1, term):
     """Sn[j] = Σ_k term(a[k]·Bp[k, j]·P[j]) in Sn's dtype (P converted to Bp's dtype: a power
     of two, capped at 2^126 in float32, where larger ones occur only in groups with no nonzero
     product; float32 products only where ``api`` proved them exact and in range)."""
     W = Sn.shape[0]
-    Pn = np.empty(W, Bp.dtype)
     for jj in range(W):
         Pn[jj] = P[jj]
         if Pn[jj] != P[jj]:  # beyond float32: no nonzero product in this group
@@ -419,7 +439,7 @@ def _x_term(x, xe, e, F, xfrac, cdrop, term):
 
 
 @njit(cache=True)
-def _products_sum(F, term, a, ea, Bp, EBp, k0, k1, X, has_x, xfrac, cdrop, E, XE, P, Q, S, Sn, V, EV,
+def _products_sum(F, term, a, ea, Bp, EBp, k0, k1, X, has_x, xfrac, cdrop, E, XE, P, Q, S, Sn, Pn, V, EV,
                   exact_ok, neg0):
     """V <- the exact value of one fused sum of the products k0..k1 and (has_x) the addends X (the
     accumulator, or a chained result), E <- its alignment exponent. F < 0: an exact sum; EV[j]
@@ -446,47 +466,57 @@ def _products_sum(F, term, a, ea, Bp, EBp, k0, k1, X, has_x, xfrac, cdrop, E, XE
         else:
             for jj in range(W):
                 S[jj] = 0.0
-        _products_grid(Sn, a, Bp, P, k0, k1, term)
+        _products_grid(Sn, Pn, a, Bp, P, k0, k1, term)
         for jj in range(W):
             V[jj] = (S[jj] + float(Sn[jj])) * Q[jj]
             EV[jj] = 0.0
-        return
+        return 0
     for jj in range(W):
         V[jj] = -0.0 if neg0 else 0.0
         EV[jj] = 0.0
     _sum_exact(V, EV, a, Bp, k0, k1, not exact_ok)
+    nbad = 0
     for jj in range(W):
-        if EV[jj] != 0.0:
-            EV[jj] = math.inf
+        if EV[jj] != 0.0 and V[jj] - V[jj] == 0.0 and not (has_x and X[jj] - X[jj] != 0.0):
+            EV[jj] = math.inf  # finite but not exact in float64 (a NaN / Inf sum or addend decides)
+            nbad += 1
         elif has_x:
             s = V[jj] + X[jj]
             EV[jj] = _two_sum_err(V[jj], X[jj], s) if math.isfinite(s) else 0.0
             V[jj] = s
+    return nbad
 
 
 @njit(cache=True)
-def _items_sum(F, term, IV, IX, i0, m, X, has_x, xfrac, cdrop, E, V, EV, neg0):
+def _items_sum(F, term, IV, IX, i0, m, X, has_x, xfrac, cdrop, E, XE, P, Q, V, EV, neg0):
     """V <- one fused sum of the items IV[i0:i0+m] (alignment exponents IX) and (has_x) the
-    addends X, as _products_sum."""
+    addends X, as _products_sum (returns the number of columns left to the long accumulator)."""
     W = V.shape[0]
     if F >= 0:
+        if has_x:
+            _exps_of(XE, X)
         for jj in range(W):
-            e = ZERO_EXP
+            e = XE[jj] if has_x else ZERO_EXP
             for t in range(i0, i0 + m):
                 e = max(e, IX[t, jj])
-            xe = _expo(X[jj]) if has_x else ZERO_EXP
-            e = max(e, xe)
             E[jj] = e
-            scale = math.ldexp(1.0, min(F - e, 1000))  # no nonzero term: any finite scale
+        _grid_scales(E, F, P, Q)
+        xs = math.ldexp(1.0, xfrac - F)
+        xu = math.ldexp(1.0, F - xfrac)
+        for jj in range(W):
             s = 0.0
             for t in range(i0, i0 + m):
-                s += _term(IV[t, jj] * scale, term)
-            if has_x:
-                s += _x_term(X[jj], xe, e, F, xfrac, cdrop, term)
-            V[jj] = s * math.ldexp(1.0, max(e - F, -1000))
+                s += _term(IV[t, jj] * P[jj], term)
+            if has_x and not (cdrop >= 0 and XE[jj] != ZERO_EXP and XE[jj] < E[jj] - cdrop):
+                if xfrac == F:
+                    s += _term(X[jj] * P[jj], term)
+                else:  # the addend's own grid 2^(E - xfrac), in units of 2^(E - F)
+                    s += _term(X[jj] * P[jj] * xs, term) * xu
+            V[jj] = s * Q[jj]
             EV[jj] = 0.0
-        return
+        return 0
     nt = m + (1 if has_x else 0)
+    nbad = 0
     for jj in range(W):
         r = -0.0 if neg0 else 0.0
         err = 0.0
@@ -501,8 +531,25 @@ def _items_sum(F, term, IV, IX, i0, m, X, has_x, xfrac, cdrop, E, V, EV, neg0):
                         bad = True
                     err = d
             r = s
+        bad = bad and r - r == 0.0
         V[jj] = r
-        EV[jj] = math.inf if bad else err
+        EV[jj] = math.inf if bad else (err if r - r == 0.0 else 0.0)
+        nbad += bad
+    return nbad
+
+
+@njit(cache=True)
+def _add32(IV, i0, has_second, X, R, ftz, plus0):
+    """R <- IV[i0] + (IV[i0+1] or X), two binary32 values added in binary32: one IEEE RNE
+    rounding of the exact sum (zero signs as IEEE 754; +0 for an exact zero when plus0)."""
+    for jj in range(R.shape[0]):
+        y = IV[i0 + 1, jj] if has_second else X[jj]
+        r = float(np.float32(IV[i0, jj]) + np.float32(y))
+        if ftz and abs(r) < 2.0**-126:
+            r *= 0.0
+        if plus0 and r == 0.0:
+            r = 0.0
+        R[jj] = r
 
 
 @njit(cache=True)
@@ -530,25 +577,101 @@ def _long_fix(L, V, EV, a, Bp, k0, k1, IV, i0, m, X, has_x, frac, emin, emax, mo
 def _finish(V, EV, R, mode, frac, emin, emax, ftz, plus0, exact):
     """R <- V (+ its pair error) rounded; where EV = inf, R already holds the long
     accumulator's result. plus0: an exactly zero sum is +0."""
-    W = V.shape[0]
     use_err = False
-    if exact:
-        for jj in range(W):
-            if EV[jj] == math.inf:
-                V[jj] = R[jj]  # already rounded: rounding again changes nothing
-                EV[jj] = 0.0
-            elif EV[jj] != 0.0:
-                use_err = True
-    if plus0:
-        for jj in range(W):
-            if V[jj] == 0.0:
+    if exact or plus0:
+        for jj in range(V.shape[0]):
+            if exact:
+                if EV[jj] == math.inf:
+                    V[jj] = R[jj]  # already rounded: rounding again changes nothing
+                    EV[jj] = 0.0
+                elif EV[jj] != 0.0:
+                    use_err = True
+            if plus0 and V[jj] == 0.0:
                 V[jj] = 0.0
     _round_cols(V, EV, R, use_err, mode, frac, emin, emax, ftz)
 
 
 # ---- one step ---------------------------------------------------------------------------------------
 @njit(cache=True)
-def _step(pg, a, ea, Bp, EBp, k0, k1, acc, ga, gea, GB, GEB, g0, E, XE, P, Q, S, Sn, V, EV, R, OV, IV, IX, JV, JX,
+def _round32_fix(V, EV, R):
+    """R holds float32(V); where a two-sum error EV could move V across a binary32 tie (V exactly
+    a tie, or a binary32 subnormal), round the pair whole."""
+    Vb = V.view(np.int64)
+    lo = _F64_BIAS + _F32_EMIN
+    low = (np.int64(1) << (_F64_MAN - _F32_FRAC)) - 1
+    half = np.int64(1) << (_F64_MAN - _F32_FRAC - 1)
+    nfix = 0
+    for jj in range(V.shape[0]):
+        b = Vb[jj]
+        nfix += (EV[jj] != 0.0) & ((((b >> _F64_MAN) & _EXP_MAX) < lo) | ((b & low) == half))
+    if nfix:
+        for jj in range(V.shape[0]):
+            b = Vb[jj]
+            if EV[jj] != 0.0 and (((b >> _F64_MAN) & _EXP_MAX) < lo or (b & low) == half):
+                R[jj] = round_pair(V[jj], EV[jj], _F32_FRAC, _F32_EMIN, _F32_EMAX, _RNE)
+
+
+@njit(cache=True)
+def _fma_row(a, Bp, acc, V, EV, ftz):
+    """The sequential-FMA chain (n = 1, exact, RNE binary32): acc <- fmaf(a[k], Bp[k, j], acc)
+    for every k, every column: the exact product plus acc in float64 with its two-sum error,
+    one rounding to binary32."""
+    for k in range(a.shape[0]):
+        av = float(a[k])
+        row = Bp[k]
+        for jj in range(acc.shape[0]):
+            p = av * float(row[jj])
+            x = acc[jj]
+            s = x + p
+            V[jj] = s
+            EV[jj] = _two_sum_err(x, p, s) if s - s == 0.0 else 0.0
+            acc[jj] = float(np.float32(s))
+        _round32_fix(V, EV, acc)
+        if ftz:
+            for jj in range(acc.shape[0]):
+                if abs(acc[jj]) < 2.0**-126:
+                    acc[jj] *= 0.0
+
+
+@njit(cache=True)
+def _tree_row(a, Bp, acc, n, IV, ftz, plus0, final_plus0):
+    """Pairwise trees of binary32 operations (AMD CDNA1/2): per step of n = 2^d products, each
+    product rounded to binary32 (fmaf(a, b, +0) with plus0), the pairs added in binary32 level by
+    level, then acc + tree in binary32; FTZ flushes every result below 2^-126 (sign kept). Every
+    operation is one IEEE RNE binary32 rounding of an exact value (products are exact in float64)."""
+    W = acc.shape[0]
+    for k0 in range(0, a.shape[0], n):
+        for t in range(n):
+            av = float(a[k0 + t])
+            row = Bp[k0 + t]
+            for jj in range(W):
+                p = av * float(row[jj])
+                r = float(np.float32(p))
+                if plus0 and p == 0.0:
+                    r = 0.0
+                if ftz and abs(r) < 2.0**-126:
+                    r *= 0.0
+                IV[t, jj] = r
+        w = n
+        while w > 1:
+            for t in range(w // 2):
+                for jj in range(W):
+                    r = float(np.float32(IV[2 * t, jj]) + np.float32(IV[2 * t + 1, jj]))
+                    if ftz and abs(r) < 2.0**-126:
+                        r *= 0.0
+                    IV[t, jj] = r
+            w //= 2
+        for jj in range(W):
+            r = float(np.float32(acc[jj]) + np.float32(IV[0, jj]))
+            if ftz and abs(r) < 2.0**-126:
+                r *= 0.0
+            if final_plus0 and r == 0.0:
+                r = 0.0
+            acc[jj] = r
+
+
+@njit(cache=True)
+def _step(pg, a, ea, Bp, EBp, k0, k1, acc, ga, gea, GB, GEB, g0, E, XE, P, Q, S, Sn, Pn, V, EV, R, OV, IV, IX, JV, JX,
           L):
     """acc <- one step (products k0..k1; a whole step of pg[P_N] where there are stages) applied
     to acc, in every column."""
@@ -557,37 +680,49 @@ def _step(pg, a, ea, Bp, EBp, k0, k1, acc, ga, gea, GB, GEB, g0, E, XE, P, Q, S,
     emin, emax, ftz, zero = pg[P_EMIN], pg[P_EMAX], pg[P_FTZ] != 0, pg[P_ZERO]
     exact_ok = pg[P_EXACT64] != 0
     povf = pg[P_POVF] != 0
+    nst = pg[P_NST]
+    F, term = pg[P_F], pg[P_TERM]
+    omode, ofrac = pg[P_OUTMODE], pg[P_OUTFRAC]
+    f32 = emin == _F32_EMIN and emax == _F32_EMAX  # binary32 output mode
     if povf:
         for jj in range(W):
             OV[jj] = 0 if math.isfinite(acc[jj]) else 4
         _overflow_flags(OV, a, Bp, k0, k1)
-    nst = pg[P_NST]
     m = 0
     for st in range(nst):
         o = P_HEAD + st * S_LEN
-        size, F, term, rmode, ofrac = pg[o + S_SIZE], pg[o + S_F], pg[o + S_TERM], pg[o + S_RND], pg[o + S_OFRAC]
+        size, Fs, tm, rmode, sfrac = pg[o + S_SIZE], pg[o + S_F], pg[o + S_TERM], pg[o + S_RND], pg[o + S_OFRAC]
         chain, pzero = pg[o + S_CHAIN] != 0, pg[o + S_PZERO] != 0
+        nextF = pg[o + S_LEN + S_F] if st + 1 < nst else F
         neg0 = zero == Z_IEEE and not pzero
         groups = (n if st == 0 else m) // size
+        # exact sums of two binary32 values (results of a rounded stage) rounded RNE to binary32
+        fast = Fs < 0 and rmode == _RNE and sfrac == _F32_FRAC and f32 and st > 0 and pg[o - S_LEN + S_RND] >= 0
         mo = 0
         for g in range(groups):
             prev = chain and g > 0
+            done = False
             if st == 0:
                 kk = k0 + g * size
-                _products_sum(F, term, a, ea, Bp, EBp, kk, kk + size, R, prev, F, -1, E, XE, P, Q, S, Sn, V, EV,
-                              exact_ok, neg0)
-                if F < 0 and rmode >= 0:
-                    _long_fix(L, V, EV, a, Bp, kk, kk + size, IV, 0, 0, R, prev, ofrac, emin, emax, rmode, R)
+                nbad = _products_sum(Fs, tm, a, ea, Bp, EBp, kk, kk + size, R, prev, Fs, -1, E, XE, P, Q, S, Sn, Pn,
+                                     V, EV, exact_ok, neg0)
+                if nbad:
+                    _long_fix(L, V, EV, a, Bp, kk, kk + size, IV, 0, 0, R, prev, sfrac, emin, emax, rmode, R)
+            elif fast and size + (1 if prev else 0) == 2:
+                _add32(IV, g * size, size == 2, R, R, ftz, not neg0)
+                done = True
             else:
-                _items_sum(F, term, IV, IX, g * size, size, R, prev, F, -1, E, V, EV, neg0)
-                if F < 0 and rmode >= 0:
-                    _long_fix(L, V, EV, a, Bp, 0, 0, IV, g * size, size, R, prev, ofrac, emin, emax, rmode, R)
+                nbad = _items_sum(Fs, tm, IV, IX, g * size, size, R, prev, Fs, -1, E, XE, P, Q, V, EV, neg0)
+                if nbad:
+                    _long_fix(L, V, EV, a, Bp, 0, 0, IV, g * size, size, R, prev, sfrac, emin, emax, rmode, R)
             if rmode >= 0:
-                _finish(V, EV, R, rmode, ofrac, emin, emax, ftz, not neg0, F < 0)
+                if not done:
+                    _finish(V, EV, R, rmode, sfrac, emin, emax, ftz, not neg0, Fs < 0)
                 if not chain:
                     for jj in range(W):
                         JV[mo, jj] = R[jj]
-                    _exps_of(JX[mo], R)
+                    if nextF >= 0:  # alignment exponents only where a grid sum reads them
+                        _exps_of(JX[mo], R)
                     mo += 1
             elif st == 0 and pg[P_STAGED]:  # unrounded, times the block scales, aligned at their exponents
                 gi = g0 + g
@@ -606,29 +741,32 @@ def _step(pg, a, ea, Bp, EBp, k0, k1, acc, ga, gea, GB, GEB, g0, E, XE, P, Q, S,
         if chain:
             for jj in range(W):
                 JV[0, jj] = R[jj]
-            _exps_of(JX[0], R)
+            if nextF >= 0:
+                _exps_of(JX[0], R)
             mo = 1
         m = mo
         IV, JV = JV, IV
         IX, JX = JX, IX
     # ---- the last fused sum: the items (or the products) and the accumulator ----
-    F, term = pg[P_F], pg[P_TERM]
     cfrac = F if pg[P_CFRAC] < 0 else pg[P_CFRAC]
     cdrop = pg[P_CDROP]
-    omode, ofrac = pg[P_OUTMODE], pg[P_OUTFRAC]
     neg0 = zero == Z_IEEE
-    if nst:
-        _items_sum(F, term, IV, IX, 0, m, acc, True, cfrac, cdrop, E, V, EV, neg0)
-        if F < 0:
-            _long_fix(L, V, EV, a, Bp, 0, 0, IV, 0, m, acc, True, ofrac, emin, emax, omode, R)
+    last_rounded = nst > 0 and pg[P_HEAD + (nst - 1) * S_LEN + S_RND] >= 0
+    if last_rounded and F < 0 and m == 1 and omode == _RNE and ofrac == _F32_FRAC and f32:
+        _add32(IV, 0, False, acc, acc, ftz, zero == Z_INEXACT)  # item + accumulator: one binary32 add
     else:
-        _products_sum(F, term, a, ea, Bp, EBp, k0, k1, acc, True, cfrac, cdrop, E, XE, P, Q, S, Sn, V, EV,
-                      exact_ok, neg0)
-        if F < 0:
-            _long_fix(L, V, EV, a, Bp, k0, k1, IV, 0, 0, acc, True, ofrac, emin, emax, omode, R)
-    _finish(V, EV, R, omode, ofrac, emin, emax, ftz, zero == Z_INEXACT, F < 0)
-    for jj in range(W):
-        acc[jj] = R[jj]
+        if nst:
+            nbad = _items_sum(F, term, IV, IX, 0, m, acc, True, cfrac, cdrop, E, XE, P, Q, V, EV, neg0)
+            if nbad:
+                _long_fix(L, V, EV, a, Bp, 0, 0, IV, 0, m, acc, True, ofrac, emin, emax, omode, R)
+        else:
+            nbad = _products_sum(F, term, a, ea, Bp, EBp, k0, k1, acc, True, cfrac, cdrop, E, XE, P, Q, S, Sn, Pn, V,
+                                 EV, exact_ok, neg0)
+            if nbad:
+                _long_fix(L, V, EV, a, Bp, k0, k1, IV, 0, 0, acc, True, ofrac, emin, emax, omode, R)
+        _finish(V, EV, R, omode, ofrac, emin, emax, ftz, zero == Z_INEXACT, F < 0)
+        for jj in range(W):
+            acc[jj] = R[jj]
     if povf:  # AMD: with no NaN/Inf input, a product >= 2^128 makes the step ±Inf (NaN for both signs)
         for jj in range(W):
             f = OV[jj]
@@ -651,28 +789,55 @@ def _promote(acc, reg, sa, SB, p, V, EV):
 
 
 @njit(cache=True)
-def _buffers(pg, W, sn_proto):
+def _buffers(pg, W, sn_proto, pn_proto):
     """Work arrays of one task."""
     nmax = max(pg[P_N], 1)
     return (np.empty(W, np.int32), np.empty(W, np.int32), np.empty(W), np.empty(W), np.empty(W),
-            np.empty(W, sn_proto.dtype), np.empty(W), np.empty(W), np.empty(W), np.empty(W, np.int32),
-            np.zeros((nmax, W)), np.zeros((nmax, W), np.int32), np.zeros((nmax, W)), np.zeros((nmax, W), np.int32),
-            np.zeros(_NL, np.int64))
+            np.empty(W, sn_proto.dtype), np.empty(W, pn_proto.dtype), np.empty(W), np.empty(W), np.empty(W),
+            np.empty(W, np.int32), np.zeros((nmax, W)), np.zeros((nmax, W), np.int32), np.zeros((nmax, W)),
+            np.zeros((nmax, W), np.int32), np.zeros(_NL, np.int64))
+
+
+@njit(cache=True)
+def _family(pg):
+    """Which row loop a program takes: 1 the sequential binary32 FMA chain (n = 1, exact, RNE
+    binary32), 2 pairwise binary32 trees (exact stages of 1 then 2 items, every rounding RNE
+    binary32, the last sum item + accumulator), 0 the general step."""
+    f32 = pg[P_EMIN] == _F32_EMIN and pg[P_EMAX] == _F32_EMAX
+    rne32 = pg[P_OUTMODE] == _RNE and pg[P_OUTFRAC] == _F32_FRAC and f32
+    if not rne32 or pg[P_F] >= 0 or pg[P_POVF] != 0:
+        return 0
+    nst = pg[P_NST]
+    if nst == 0:
+        return 1 if pg[P_N] == 1 else 0
+    for st in range(nst):
+        o = P_HEAD + st * S_LEN
+        if (pg[o + S_SIZE] != (1 if st == 0 else 2) or pg[o + S_F] >= 0 or pg[o + S_RND] != _RNE
+                or pg[o + S_OFRAC] != _F32_FRAC or pg[o + S_CHAIN] != 0 or (st > 0 and pg[o + S_PZERO] != 0)):
+            return 0
+    return 2
 
 
 @njit(cache=True)
 def _row(pg, a, ea, Bp, EBp, acc, reg, sa_row, SBp, ga, gea, GBp, GEBp, buf):
     """Every step of one row of A against the packed columns (acc, reg: W values in and out)."""
-    E, XE, P, Q, S, Sn, V, EV, R, OV, IV, IX, JV, JX, L = buf
+    E, XE, P, Q, S, Sn, Pn, V, EV, R, OV, IV, IX, JV, JX, L = buf
     K = a.shape[0]
     n = pg[P_N] if pg[P_N] > 0 else max(K, 1)
     promote = pg[P_PROMOTE]
     per = n // pg[P_HEAD + S_SIZE] if pg[P_NST] > 0 else 0  # first-stage groups per step
+    fam = _family(pg)
+    if fam == 1 and not promote:
+        _fma_row(a, Bp, acc, V, EV, pg[P_FTZ] != 0)
+        return
+    if fam == 2 and not promote:
+        _tree_row(a, Bp, acc, n, IV, pg[P_FTZ] != 0, pg[P_HEAD + S_PZERO] != 0, pg[P_ZERO] == Z_INEXACT)
+        return
     step = 0
     for k0 in range(0, K, n):
         k1 = min(k0 + n, K)
-        _step(pg, a, ea, Bp, EBp, k0, k1, acc, ga, gea, GBp, GEBp, step * per, E, XE, P, Q, S, Sn, V, EV, R, OV,
-              IV, IX, JV, JX, L)
+        _step(pg, a, ea, Bp, EBp, k0, k1, acc, ga, gea, GBp, GEBp, step * per, E, XE, P, Q, S, Sn, Pn, V, EV, R,
+              OV, IV, IX, JV, JX, L)
         step += 1
         if promote and (k1 % promote == 0 or k1 == K):
             _promote(acc, reg, sa_row[(k1 - 1) // promote], SBp, (k1 - 1) // promote, V, EV)
@@ -719,7 +884,7 @@ def gemm_kernel(pg, A, EA, B, EB, C, SA, SB, GA, GEA, GB, GEB, sn_proto):
         for jj in range(w):
             for p in range(SB.shape[1]):
                 SBp[jj, p] = SB[j0 + jj, p]
-        buf = _buffers(pg, _JC, sn_proto)
+        buf = _buffers(pg, _JC, sn_proto, B[:0, 0])
         acc = np.zeros(_JC)
         reg = np.zeros(_JC)
         for r in range(h):
@@ -756,7 +921,7 @@ def dot_kernel(pg, A, EA, B, EB, C, SA, SB, GA, GEA, GB, GEB, sn_proto):
         SBp = np.empty((1, SB.shape[1]))
         for p in range(SB.shape[1]):
             SBp[0, p] = SB[r, p]
-        buf = _buffers(pg, 1, sn_proto)
+        buf = _buffers(pg, 1, sn_proto, B[:0, 0])
         acc = np.empty(1)
         reg = np.empty(1)
         reg[0] = C[r]

@@ -243,3 +243,15 @@ def test_long_accumulator_paths():
         want = _bits(_ref(MODELS[model], "bf16", "bf16", "fp32", A, B, np.zeros((1, 1), np.float32)))
         assert np.array_equal(_bits(gemm(A, B, model=model, fmt="bf16")), want), model
         assert _bits(dot(A, B.T, model=model, fmt="bf16")[0]) == want[0, 0], model
+
+
+@pytest.mark.parametrize("c", [np.inf, -np.inf, np.nan])
+def test_infinite_c_with_a_product_sum_inexact_in_float64(c):
+    """Found by hypothesis: 57344² + 2^-32 is not exact in float64, so the sum went to the long
+    accumulator, which cannot hold C = ±Inf / NaN and returned the finite sum."""
+    a = np.array([[57344.0, 2.0**-16]])
+    b = np.array([[57344.0], [2.0**-16]])
+    want = reference_dot(a[0], b[:, 0], c, model="exact", fmt="e5m2")
+    for model in ("exact", "fp32_fma", "sm100_mma_sync_fp8"):
+        got = gemm(a, b, np.full((1, 1), c, np.float32), model=model, fmt="e5m2")[0, 0]
+        assert (np.isnan(got) and np.isnan(want)) or got == want, model
