@@ -24,7 +24,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, fields, replace
 
-from ..core.floats import F32
+from ..core.floats import F16, F32
 from ..formats import get_format
 
 __all__ = ["AccumModel", "Stage", "MODELS", "DEPRECATED", "get_model", "list_models",
@@ -357,7 +357,10 @@ class AccumModel:
         """The bit pattern of a NaN result: ``nan_bits`` for FP32 output, its binary16
         narrowing (sign, top 10 payload bits) for FP16 output."""
         b = self.nan_bits
-        return b if out == "fp32" else ((b >> 16) & 0x8000) | 0x7C00 | ((b >> 13) & 0x3FF)
+        if out == "fp32":
+            return b
+        sign = (b >> (F32.bits - F16.bits)) & F16.sign_mask
+        return sign | F16.exp_mask | ((b >> (F32.man_bits - F16.man_bits)) & F16.man_mask)
 
     def accepts(self, scale_fmt, block) -> bool:
         """Whether block-scaled operands with this scale format and block size are taken."""

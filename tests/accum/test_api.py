@@ -358,3 +358,11 @@ def test_stage_descriptions_are_validated():
         Stage(4, 10, chain=True)
     with pytest.raises(ValueError, match="term_rounding"):
         Stage(4, 10, term_rounding="rne")
+
+
+@pytest.mark.parametrize("bits,want", [(0x7FC00000, 0x7E00), (0x7FFFFFFF, 0x7FFF), (0xFFC02000, 0xFE01)])
+def test_nan_pattern_narrows_to_binary16(bits, want):
+    """FP16 output keeps the sign and the top 10 payload bits (written out: sign bit 15, exponent
+    all ones 0x7C00, payload bits 22..13 of the float32 pattern)."""
+    m = get_model("h100_fp16").replace(nan_bits=bits)
+    assert m.nan_pattern("fp16") == want and m.nan_pattern("fp32") == bits
