@@ -211,7 +211,7 @@ class BlockScaled:
         x = np.repeat(x, self.block, axis=self.axis)
         return x[: self.shape[0], : self.shape[1]]
 
-    def transposed(self) -> "BlockScaled":
+    def transposed(self) -> BlockScaled:
         return BlockScaled(self.codes.T, self.scales.T, self.fmt, self.scale_fmt, self.block, 1 - self.axis)
 
 

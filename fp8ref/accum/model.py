@@ -368,7 +368,7 @@ class AccumModel:
             return False
         return not self.scale_formats or (scale_fmt, block) in self.scale_formats
 
-    def replace(self, **changes) -> "AccumModel":
+    def replace(self, **changes) -> AccumModel:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 
