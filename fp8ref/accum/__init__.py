@@ -7,10 +7,9 @@ rows; ``reference_dot`` is an independent pure-Python (``fractions``) implementa
 definition; ``error_study`` compares models with the exact result.
 """
 
-import warnings as _warnings
-
 from .api import OUTPUTS, BlockScaled, alignment_exponents, dot, gemm
 from .model import DEPRECATED, MODELS, AccumModel, Stage, get_model, list_models
+from .model import deprecated_attribute as _deprecated_attribute
 from .reference import reference_dot
 from .study import ErrorStudy, error_study
 
@@ -19,8 +18,4 @@ __all__ = ["AccumModel", "Stage", "MODELS", "DEPRECATED", "get_model", "list_mod
 
 
 def __getattr__(name):
-    if name == "PRESETS":
-        _warnings.warn("fp8ref.accum.PRESETS is deprecated (it clashed with fp8ref.PRESETS, the policy presets); "
-                       "use fp8ref.accum.MODELS", DeprecationWarning, stacklevel=2)
-        return MODELS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _deprecated_attribute(__name__, name)

@@ -579,9 +579,15 @@ def list_models() -> list:
     return list(MODELS)
 
 
-def __getattr__(name):
+def deprecated_attribute(module, name):
+    """``module.PRESETS`` (the old name of :data:`MODELS`, which clashed with ``fp8ref.PRESETS``,
+    the codec policies) with a DeprecationWarning; AttributeError for any other name."""
     if name == "PRESETS":
-        warnings.warn("fp8ref.accum.PRESETS is deprecated (it clashed with fp8ref.PRESETS, the policy presets); "
-                      "use fp8ref.accum.MODELS", DeprecationWarning, stacklevel=2)
+        warnings.warn(f"{module}.PRESETS is deprecated (it clashed with fp8ref.PRESETS, the policy presets); "
+                      f"use {module}.MODELS", DeprecationWarning, stacklevel=3)
         return MODELS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+
+def __getattr__(name):
+    return deprecated_attribute(__name__, name)
