@@ -416,7 +416,7 @@ def code_fields(code: int, fmt) -> list[tuple[str, str]]:
     """The bit fields of one code as ``[(name, bits), ...]``, most significant first.
 
     A format may define its own split with a ``code_fields(code)`` method. Otherwise:
-    IEEE-like ``sign, exponent, mantissa``; UE8M0 ``exponent``; HiF8 ``sign, dot, exponent,
+    IEEE-like ``sign, exponent, mantissa`` (no ``sign`` in unsigned P3109 formats); UE8M0 ``exponent``; HiF8 ``sign, dot, exponent,
     mantissa`` (``dot`` the prefix code; DML codes have no exponent field); posits ``sign,
     regime, exponent, fraction`` of the magnitude (for negative codes, of the two's complement,
     as the posit standard decodes them); any other kind ``sign`` (if it has one) and ``bits``.
@@ -432,9 +432,9 @@ def code_fields(code: int, fmt) -> list[tuple[str, str]]:
     bits = fmt.bits
     if kind == "ieee":
         m, e = fmt.man_bits, fmt.exp_bits
-        return [("sign", _bin(code >> (bits - 1), 1)), ("exponent", _bin((code >> m) & ((1 << e) - 1), e)),
-                ("mantissa", _bin(code & ((1 << m) - 1), m))] if m else \
-               [("sign", _bin(code >> (bits - 1), 1)), ("exponent", _bin((code >> m) & ((1 << e) - 1), e))]
+        sign = [("sign", _bin(code >> (bits - 1), 1))] if fmt.is_signed else []  # P3109 unsigned: none
+        return sign + [("exponent", _bin((code >> m) & ((1 << e) - 1), e))] + \
+            ([("mantissa", _bin(code & ((1 << m) - 1), m))] if m else [])
     if kind == "ue8m0" or (not getattr(fmt, "signed", True)):
         return [("exponent", _bin(code, bits))]
     if kind == "posit":

@@ -83,7 +83,10 @@ def reference(x: float, fmt, mode, overflow, tininess):
     flags = 0
     if r_unb > maxf:
         flags |= OF | NX
-        to_max = overflow != "ovf_inf" or mode in ("rtz", "rto") or (mode == "rup" and neg) or (mode == "rdn" and not neg)
+        # round to odd saturates (SoftFloat round_odd), except in the signed P3109 formats, whose
+        # Saturate sends ToOdd overflow to ±Inf (P3109 interim report, ωSaturate under OvfInf)
+        odd_to_max = mode == "rto" and not fmt.name.startswith("p3109")
+        to_max = overflow != "ovf_inf" or mode == "rtz" or odd_to_max or (mode == "rup" and neg) or (mode == "rdn" and not neg)
         if to_max or not (fmt.has_infinity or fmt.has_nan):
             return (-maxf if neg else maxf), flags
         return ("inf" if fmt.has_infinity else "nan"), flags
