@@ -5,7 +5,8 @@ and returns E4M3FN codes; every operand may have its own format and the result a
 (``out_fmt=``), under the result format's policy, with per-element IEEE flags
 (``return_flags=True``). Operations: add sub mul div fma sqrt recip rsqrt neg abs copysign,
 minimum maximum minimum_number maximum_number minimum_magnitude maximum_magnitude
-minimum_magnitude_number maximum_magnitude_number, eq lt le gt ge unordered total_order, clamp,
+minimum_magnitude_number maximum_magnitude_number (and P3109's minimum_finite maximum_finite),
+eq lt le gt ge unordered total_order, clamp,
 convert; ``apply(op, ...)`` by name; ``evaluate(op, 1.5, 2.25, fmt=...)`` on values.
 
 How: each result is computed exactly as ``(sign, class, M, E)`` in integer arithmetic
@@ -20,7 +21,7 @@ semantics table.
 from .api import (  # noqa: F401
     OPERATIONS, abs, add, apply, clamp, convert, copysign, div, eq, family, fma, ge, gt, le, lt,
     maximum, maximum_magnitude, maximum_magnitude_number, maximum_number, minimum, minimum_magnitude,
-    minimum_magnitude_number, minimum_number, mul, neg, recip, rsqrt, sqrt, sub, total_order, unordered,
+    minimum_magnitude_number, minimum_number, minimum_finite, maximum_finite, mul, neg, recip, rsqrt, sqrt, sub, total_order, unordered,
 )
 from .semantics import FAMILIES, Semantics, family_of  # noqa: F401
 from .values import Evaluation, evaluate  # noqa: F401
@@ -28,7 +29,7 @@ from .values import Evaluation, evaluate  # noqa: F401
 __all__ = [
     "add", "sub", "mul", "div", "fma", "sqrt", "recip", "rsqrt", "neg", "abs", "copysign",
     "minimum", "maximum", "minimum_number", "maximum_number", "minimum_magnitude", "maximum_magnitude",
-    "minimum_magnitude_number", "maximum_magnitude_number", "eq", "lt", "le", "gt", "ge", "unordered",
+    "minimum_magnitude_number", "maximum_magnitude_number", "minimum_finite", "maximum_finite", "eq", "lt", "le", "gt", "ge", "unordered",
     "total_order", "clamp", "convert", "apply", "evaluate", "Evaluation", "family", "FAMILIES", "Semantics",
     "OPERATIONS",
 ]

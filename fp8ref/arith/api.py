@@ -25,7 +25,7 @@ from .semantics import family_of, semantics_of
 __all__ = [
     "add", "sub", "mul", "div", "fma", "sqrt", "recip", "rsqrt", "neg", "abs", "copysign",
     "minimum", "maximum", "minimum_number", "maximum_number", "minimum_magnitude", "maximum_magnitude",
-    "minimum_magnitude_number", "maximum_magnitude_number", "eq", "lt", "le", "gt", "ge", "unordered",
+    "minimum_magnitude_number", "maximum_magnitude_number", "minimum_finite", "maximum_finite", "eq", "lt", "le", "gt", "ge", "unordered",
     "total_order", "clamp", "convert", "apply", "family", "OPERATIONS",
 ]
 
@@ -81,6 +81,9 @@ def _rbits(pol, kw, shape):
 
 
 def _refuse(op, fmts):
+    if op.endswith("_finite") and family_of(fmts[-1]) != "p3109":
+        raise ValueError(f"{op} is a P3109 operation; the result format {fmts[-1].name} follows "
+                         f"{semantics_of(fmts[-1]).standard}")
     for f in fmts:
         why = dict(semantics_of(f).refused).get(op)
         if why:
@@ -258,6 +261,8 @@ minimum_magnitude = _binary("minimum_magnitude", "the operand of smaller magnitu
 maximum_magnitude = _binary("maximum_magnitude", "the operand of larger magnitude (ties: maximum)", _SELECT)
 minimum_magnitude_number = _binary("minimum_magnitude_number", "minimum_magnitude; a NaN loses to a number", _SELECT)
 maximum_magnitude_number = _binary("maximum_magnitude_number", "maximum_magnitude; a NaN loses to a number", _SELECT)
+minimum_finite = _binary("minimum_finite", "P3109 MinimumFinite: the smaller of a and b; NaN and ±∞ lose to a finite operand", _SELECT)
+maximum_finite = _binary("maximum_finite", "P3109 MaximumFinite: the larger of a and b; NaN and ±∞ lose to a finite operand", _SELECT)
 
 sqrt = _unary("sqrt", "√a", "sqrt(-0) = -0; a < 0: NaN with invalid.")
 recip = _unary("recip", "1 / a", "IEEE-like: 1/±0 = ±∞ with 0x08; P3109/posit: NaN with invalid.")

@@ -57,7 +57,7 @@ def total_order_rank(fmt) -> np.ndarray:
         s = fmt.sign_mask
         mag = codes & (s - 1)
         key = np.where(codes & s, -mag - 1, mag)
-        if not fmt.has_negative_zero:
+        if fmt.is_signed and not fmt.has_negative_zero:
             key = np.where(codes == s, s, key)  # the sign-only NaN: last
     else:  # by value, NaNs last (by code)
         from ..codecs import decode_table

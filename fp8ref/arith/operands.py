@@ -40,7 +40,8 @@ def ieee_nan_layout(fmt) -> bool:
     """True where the format's NaNs are IEEE 754's: all 2^m - 1 non-zero significands under the
     all-ones exponent (so the top significand bit tells quiet from signalling)."""
     m = getattr(fmt, "man_bits", 0)
-    return (fmt.kind == "ieee" and getattr(fmt, "has_infinity", False) and m >= 1
+    return (fmt.kind == "ieee" and getattr(fmt, "overflow_rule", "ieee") == "ieee"
+            and getattr(fmt, "has_infinity", False) and m >= 1
             and getattr(fmt, "num_high_nans", 0) == (1 << m) - 1)
 
 

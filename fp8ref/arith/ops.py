@@ -307,7 +307,8 @@ def sign_bits(fmt, op, code, b_neg=None):
 
 # ---- selections: min/max family, clamp -------------------------------------------------------
 MINMAX = ("minimum", "maximum", "minimum_number", "maximum_number", "minimum_magnitude",
-          "maximum_magnitude", "minimum_magnitude_number", "maximum_magnitude_number")
+          "maximum_magnitude", "minimum_magnitude_number", "maximum_magnitude_number",
+          "minimum_finite", "maximum_finite")  # the last two: P3109 only
 
 
 def _less(va, vb, na, nb):
@@ -325,7 +326,9 @@ def _pick(r, sem, fmt, mask, p, code, same):
 
 def minmax(sem, fmt, name, a, b, va, vb, a_code, b_code, a_same, b_same):
     """IEEE 754-2019 §9.6 (P3109's Minimum ... MaximumMagnitudeNumber tables agree on values;
-    they deliver ±∞ unprojected). ``va``/``vb``: exact float64 values."""
+    they deliver ±∞ unprojected). ``*_number``: a NaN operand is ignored (a signalling one still
+    raises invalid); P3109's ``*_finite``: NaN and ±∞ operands are ignored where a finite one
+    exists. ``va``/``vb``: exact float64 values."""
     is_max = name.startswith("max")
     lt = _less(va, vb, a.neg, b.neg)
     gt = _less(vb, va, b.neg, a.neg)
@@ -334,17 +337,22 @@ def minmax(sem, fmt, name, a, b, va, vb, a_code, b_code, a_same, b_same):
         lt = np.where(ma == mb, lt, ma < mb)
         gt = np.where(ma == mb, gt, ma > mb)
     pick_b = lt if is_max else gt  # equal: a
-    r = Result(a.cls.shape[0])
+    an, bn = _isnan(a), _isnan(b)
+    if name.endswith("_number") or name.endswith("_finite"):
+        miss_a, miss_b = an, bn
+        if name.endswith("_finite"):
+            miss_a, miss_b = an | (a.cls == INF), bn | (b.cls == INF)
+        pick_b = np.where(miss_a & ~miss_b, True, np.where(miss_b & ~miss_a, False, pick_b))
+        pick_b = np.where(an & ~bn, True, np.where(bn & ~an, False, pick_b))
+        nan = an & bn
+        r = Result(a.cls.shape[0])
+        r.flag((an ^ bn) & ((a.cls == SNAN) | (b.cls == SNAN)), FLAG_INVALID)
+    else:
+        nan = an | bn
+        r = Result(a.cls.shape[0])
     _pick(r, sem, fmt, ~pick_b, a, a_code, a_same)
     _pick(r, sem, fmt, pick_b, b, b_code, b_same)
-    an, bn = _isnan(a), _isnan(b)
-    if name.endswith("_number"):  # a NaN loses to a number; sNaN still signals
-        _pick(r, sem, fmt, an & ~bn, b, b_code, b_same)
-        _pick(r, sem, fmt, bn & ~an, a, a_code, a_same)
-        r.flag((an ^ bn) & ((a.cls == SNAN) | (b.cls == SNAN)), FLAG_INVALID)
-        r.nan(an & bn, (a, b))
-    else:
-        r.nan(an | bn, (a, b))
+    r.nan(nan, (a, b))
     return r
 
 

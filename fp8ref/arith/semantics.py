@@ -68,9 +68,7 @@ FAMILIES = {
 
 
 def _is_p3109(fmt) -> bool:
-    if fmt.kind == "p3109" or getattr(fmt, "family", None) == "p3109":
-        return True
-    return fmt.kind == "ieee" and fmt.name.lower().startswith("p3109_")
+    return getattr(fmt, "overflow_rule", None) == "p3109"
 
 
 def family_of(fmt) -> str:
