@@ -117,7 +117,7 @@ def _compute(op, fmts, out, pol, flat) -> ops.Result:
         return ops.fma(sem, out, *P, pol.rounding)
     if op in _SIGN_OPS:
         return ops.sign_op(sem, out, op, P[0], P[1] if op == "copysign" else None)
-    same = [f == out for f in fmts]
+    same = [all(f == out for f in fmts)] * len(fmts)  # homogeneous: the operand's own code
     vals = [_values(c, f) for c, f in zip(flat, fmts)]
     if op in ops.MINMAX:
         return ops.minmax(sem, out, op, P[0], P[1], vals[0], vals[1], flat[0], flat[1], same[0], same[1])
@@ -170,7 +170,7 @@ def _run(op, xs, fmt, out_fmt, in_fmts, return_flags, kw, names=("a", "b", "c"))
     flat, shape = _operands(op, xs, fmts, names)
     rb, nb = _rbits(pol, kw, shape) if out is not None else (None, 0)
     n = flat[0].shape[0]
-    if op in _SIGN_OPS and semantics_of(out).sign_ops == "bits" and fmts[0] == out:
+    if op in _SIGN_OPS and semantics_of(out).sign_ops == "bits" and all(f == out for f in fmts):
         b_neg = parts(flat[1], fmts[1]).neg if op == "copysign" else None
         codes, flags = ops.sign_bits(out, op, flat[0], b_neg), np.zeros(n, np.uint8)
     elif op != "clamp" and tables.usable(op, fmts, pol, n):
@@ -243,8 +243,8 @@ def _predicate(op, what):
     return f
 
 
-_SELECT = ("IEEE 754-2019 §9.6 (P3109: the same values, ±∞ unprojected); the result is the chosen "
-           "operand's own code when it is in the result format, else its value rounded.")
+_SELECT = ("IEEE 754-2019 §9.6 (P3109: the same values, ±∞ unprojected); with every operand in the "
+           "result format the result is the chosen operand's own code, else its value converted.")
 
 add = _binary("add", "a + b", "An exact zero sum is +0 (-0 under rdn, or for (-0) + (-0)).")
 sub = _binary("sub", "a - b", "An exact zero difference is +0 (-0 under rdn).")
@@ -252,7 +252,7 @@ mul = _binary("mul", "a × b", "0 × ∞ is NaN with invalid.")
 div = _binary("div", "a / b", "x/0: ±∞ with the infinite flag 0x08 (IEEE-like), NaN with invalid "
               "(P3109, posits); 0/0 and ∞/∞: NaN with invalid.")
 copysign = _binary("copysign", "|a| with the sign of b",
-                   "IEEE-like formats: on the sign bit (NaN included, no flags) when a and the result share a format.")
+                   "IEEE-like formats: on the sign bit (NaN included, no flags) when a, b and the result share a format.")
 minimum = _binary("minimum", "the smaller of a and b (NaN if either is NaN; -0 < +0)", _SELECT)
 maximum = _binary("maximum", "the larger of a and b (NaN if either is NaN; -0 < +0)", _SELECT)
 minimum_number = _binary("minimum_number", "the smaller of a and b; a NaN loses to a number", _SELECT)

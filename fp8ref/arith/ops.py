@@ -317,8 +317,9 @@ def _less(va, vb, na, nb):
 
 
 def _pick(r, sem, fmt, mask, p, code, same):
-    """Deliver operand ``p`` where ``mask``: its own code when it is in the result format,
-    P3109's raw ±Inf for an infinity there, else its value through the codec."""
+    """Deliver operand ``p`` where ``mask``: its own code when every operand is in the result
+    format (``same``; IEEE 754's homogeneous operations return an operand), P3109's raw ±Inf for
+    an infinity, else its value through the codec (as convertFormat)."""
     r.take(mask, p, code if same else None)
     if sem.raw_infinities:
         r.infinity(mask & (p.cls == INF), p.neg, sem, fmt)
