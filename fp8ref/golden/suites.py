@@ -580,3 +580,4 @@ register_suite(Suite(
 
 from . import block_suites  # noqa: E402,F401  (registers mx, nvfp4, deepseek)
 from . import gemm_suite  # noqa: E402,F401  (registers gemm)
+from . import arith_suites  # noqa: E402,F401  (registers arith)
