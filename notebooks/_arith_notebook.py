@@ -120,8 +120,9 @@ mul_errs = error_table("mul", FMTS)"""),
 For IEEE-like formats the largest relative error of a normal result is half an ulp relative to
 the smallest significand, 2^-p (E4M3FN: 2^-4 ≈ 0.0588 at 1.0625 → 1); posits and HiF8 lose
 precision where they taper, so their largest errors are those of their coarsest binades (posit8
-with es = 2 has the neighbouring values 2^16, 2^20, 2^24 at the top: 2^12 × 2^2 = 2^14 rounds to
-2^16, an error of 3).
+with es = 2 has the neighbouring values 2^-24, 2^-20, 2^-16 at the bottom: 2^-24 × 4 = 2^-22
+rounds to 2^-20 — the standard rounds the encoding, whose tie between those two is 2^-22 itself,
+and ties go to the even pattern — an error of 3).
 The distribution of log2 of the relative error of a × b:"""),
     ("code", """\
 if HAVE_MPL:
