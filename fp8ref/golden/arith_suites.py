@@ -46,7 +46,7 @@ from ..arith.semantics import semantics_of
 from ..codecs import decode_table
 from ..formats import get_format
 from .fields import Field
-from .prng import stream
+from .prng import stream, subseed
 from .suites import FileSpec, Suite, _gen_entry, register_suite
 
 __all__ = ["DEFAULT_LINES", "ARITH_FILES", "operands"]
@@ -459,8 +459,8 @@ def _spec(op, fmts, out, pol_fields, srbits, tier):
             rb = stream(ctx.seed, *rnames).bits(cols[0].size, srbits)
             kw = dict(rbits=rb.astype(np.int64), srbits=srbits)
             table["rbits"] = rb.astype(np.uint64)
-            gens.append({"id": "rbits", "count": int(cols[0].size), "first_line": 1, "stream": "/".join(rnames),
-                         "note": "the rbits column of every line"})
+            gens[0] = {**gens[0], "note": f"the rbits column of every line comes from stream {'/'.join(rnames)} "
+                       f"(subseed 0x{subseed(ctx.seed, *rnames):016X})"}
         ints = [c.astype(np.int64) for c in cols]
         if res_fmt is None:
             z, fl = arith.apply(op, *ints, fmt=fmts[0], fmts=list(fmts), return_flags=True)

@@ -18,6 +18,8 @@ from fp8ref.arith.api import _generic, _policy
 from fp8ref.golden.prng import stream
 from fp8ref.policy import FLAG_INEXACT, FLAG_INFINITE, FLAG_INVALID, FLAG_OVERFLOW, FLAG_UNDERFLOW, Policy
 
+from tests._deps import TORCH_REASON
+
 from ._cases import random_codes
 
 
@@ -155,7 +157,7 @@ def test_broadcasting_and_dtypes():
 
 
 def test_torch_codes():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=TORCH_REASON)
     t = torch.tensor([0x38, 0x40], dtype=torch.uint8)
     assert A.add(t, t, "e4m3fn").tolist() == [0x40, 0x48]
 
