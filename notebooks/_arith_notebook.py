@@ -1,23 +1,11 @@
-"""Cell sources of 05_arithmetic_in_8_bits.ipynb (built by _build.py, like the others)."""
+"""Cell sources of 05_arithmetic_in_8_bits.ipynb (built by _build.py, like the others; the set-up
+cell is _build.py's, with ``fp8ref.arith`` imported as ``A``)."""
 
-SETUP = """\
-import numpy as np
-import fp8ref
-import fp8ref.arith as A
-from tabulate import tabulate
-from IPython.display import HTML, display
 
-try:  # plots need matplotlib (pip install "fp8ref[plot]"); everything else works without it
-    import matplotlib
-    import matplotlib.pyplot as plt
-    HAVE_MPL = True
-except ImportError:
-    HAVE_MPL = False
-    print("matplotlib not installed: tables only")
-"""
-
-ARITH = [
-    ("md", """\
+def cells(setup):
+    """The notebook's cells, ``setup`` being the shared set-up cell."""
+    return [
+        ("md", """\
 # Arithmetic in 8 bits
 
 `fp8ref.arith` adds, multiplies, divides, ... arrays of **codes** of any format: each result is
@@ -30,22 +18,22 @@ standard for posits (docs/arithmetic.md has the table).
 This notebook looks at three things: that 8-bit addition is not associative (and how often),
 how large the error of one `a + b` or `a × b` is in each format, and how P3109 and OCP FP8
 differ when a result overflows."""),
-    ("code", SETUP),
-    ("md", """\
+        ("code", setup + "import fp8ref.arith as A\n"),
+        ("md", """\
 ## One operation, spelled out
 
 `A.evaluate` takes numbers, encodes them into the operand format and shows codes, values and
 flags (the command line does the same: `fp8ref arith add 1.5 2.25 --fmt e4m3fn`)."""),
-    ("code", """\
+        ("code", """\
 display(A.evaluate("add", 1.5, 2.25, fmt="e4m3fn"))
 display(A.evaluate("mul", 0.1, 10, fmt="e4m3fn"))     # 0.1 is not an E4M3FN value: it is rounded first
 display(A.evaluate("div", 1, 3, fmt="p3109_8p4", rounding="rto"))"""),
-    ("md", """\
+        ("md", """\
 ## (a + b) + c is not a + (b + c)
 
 Every result is rounded, so the order of two additions matters. Over 200,000 random triples of
 finite codes, how often do the two orders differ? (`A.add` works on whole arrays of codes.)"""),
-    ("code", """\
+        ("code", """\
 FORMATS = ["e4m3fn", "e5m2", "p3109_8p3", "p3109_8p4", "posit8_es2", "e2m1fn"]
 rng = np.random.default_rng(0)
 
@@ -68,10 +56,10 @@ for fmt in FORMATS:
     rows.append([fmt, f"{differ.mean():.1%}", f"({va:g} + {vb:g}) + {vc:g} = {vl[i]:g}",
                  f"{va:g} + ({vb:g} + {vc:g}) = {vr[i]:g}"])
 print(tabulate(rows, headers=["format", "triples where the orders differ", "example: left", "right"]))"""),
-    ("md", """\
+        ("md", """\
 The classic case is a large value absorbing small ones: in E4M3FN, 256 + 8 rounds back to 256
 (the spacing there is 32), so adding 8 three times leaves 256, while adding 24 first gives 288."""),
-    ("code", """\
+        ("code", """\
 x = fp8ref.encode(np.array([256.0, 8.0, 8.0, 8.0]), "e4m3fn")
 left_to_right = x[0]
 for v in x[1:]:
@@ -79,7 +67,7 @@ for v in x[1:]:
 small_first = A.add(x[0], A.add(A.add(x[1], x[2], "e4m3fn"), x[3], "e4m3fn"), "e4m3fn")
 print("256 + 8 + 8 + 8, left to right :", fp8ref.decode(left_to_right, "e4m3fn"))
 print("256 + ((8 + 8) + 8)            :", fp8ref.decode(small_first, "e4m3fn"))"""),
-    ("md", """\
+        ("md", """\
 ## The error of one a + b and one a × b
 
 Every pair of finite codes (65,536 pairs per 8-bit format): the exact sum or product (float64
@@ -88,7 +76,7 @@ gives the share of exact results, the largest and median relative error of the i
 that neither overflow nor underflow, and how many pairs overflow or underflow (the flags; a
 product that underflows loses up to all of its digits, and a posit product below minpos is
 delivered as minpos)."""),
-    ("code", """\
+        ("code", """\
 def error_table(op, formats):
     rows, errs = [], {}
     for fmt in formats:
@@ -116,7 +104,7 @@ FMTS = ["e4m3fn", "e5m2", "e4m3fnuz", "p3109_8p3", "p3109_8p4", "hif8", "posit8_
 add_errs = error_table("add", FMTS)
 print()
 mul_errs = error_table("mul", FMTS)"""),
-    ("md", """\
+        ("md", """\
 For IEEE-like formats the largest relative error of a normal result is half an ulp relative to
 the smallest significand, 2^-p (E4M3FN: 2^-4 ≈ 0.0588 at 1.0625 → 1); posits and HiF8 lose
 precision where they taper, so their largest errors are those of their coarsest binades (posit8
@@ -124,7 +112,7 @@ with es = 2 has the neighbouring values 2^-24, 2^-20, 2^-16 at the bottom: 2^-24
 rounds to 2^-20 — the standard rounds the encoding, whose tie between those two is 2^-22 itself,
 and ties go to the even pattern — an error of 3).
 The distribution of log2 of the relative error of a × b:"""),
-    ("code", """\
+        ("code", """\
 if HAVE_MPL:
     fig, ax = plt.subplots(figsize=(8, 3.5))
     for fmt in ["e4m3fn", "e5m2", "p3109_8p4", "posit8_es2", "hif8"]:
@@ -134,7 +122,7 @@ if HAVE_MPL:
     ax.set_ylabel("density")
     ax.legend()
     plt.show()"""),
-    ("md", """\
+        ("md", """\
 ## P3109 and OCP FP8 at overflow
 
 The same overflowing product, 2 × max finite, in each format and policy. OCP FP8 follows IEEE
@@ -142,7 +130,7 @@ The same overflowing product, 2 × max finite, in each format and policy. OCP FP
 P3109 formats have ±Inf (Extended) and three saturation modes; its *ToOdd* rounding overflows to
 Inf, where IEEE-like formats (SoftFloat's round-to-odd) saturate. And the special cases of the
 operation tables are not projected in P3109: Inf + 1 stays Inf even under SatFinite."""),
-    ("code", """\
+        ("code", """\
 def show(op, fmt, *values, **policy):
     e = A.evaluate(op, *values, fmt=fmt, **policy)
     return f"0x{e.code:02X} ({e.value:g}) {' '.join(e.flag_names) or '-'}"
@@ -156,10 +144,10 @@ for fmt in ["e4m3fn", "e5m2", "p3109_8p3", "p3109_k8p3uf"]:
         rows.append([fmt, ovf, show("mul", fmt, mx, 2, overflow=ovf), show("mul", fmt, mx, 2, overflow=ovf, rounding="rto"),
                      show("add", fmt, float("inf"), 1, overflow=ovf) if fp8ref.get_format(fmt).has_infinity else "(no Inf)"])
 print(tabulate(rows, headers=["format", "overflow", "max × 2, RNE", "max × 2, to odd", "Inf + 1"]))"""),
-    ("md", """\
+        ("md", """\
 Division by zero shows the families' rules side by side: IEEE 754 gives ±Inf and raises the
 divide-by-zero flag (0x08); P3109 defines Divide(X, 0) = NaN for every X; a posit gives NaR."""),
-    ("code", """\
+        ("code", """\
 for fmt in ["e5m2", "e4m3fn", "p3109_8p3", "posit8_es2"]:
     print(f"{fmt:12s} family {A.family(fmt):6s}  1 / 0 = {show('div', fmt, 1, 0)}")"""),
-]
+    ]

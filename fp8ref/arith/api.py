@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codecs import decode_table, resolve_policy
-from ..core.rounding import MAX_SR_BITS
+from ..codecs import _check_rbits, decode_table
+from ..codecs import _policy as _codec_policy
 from ..formats import get_format
 from ..policy import Policy
 from . import compare as _cmp
@@ -43,41 +43,21 @@ _BOOL_OPS = _cmp.COMPARISONS + ("total_order",)
 
 
 def _policy(out, kw) -> Policy:
+    """The result format's Policy from the keyword arguments (as ``fp8ref.encode`` reads them)."""
     unknown = set(kw) - {*_FIELDS, "preset", "policy", "rbits", "srbits"}
     if unknown:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
-    fields = {k: kw.get(k) for k in _FIELDS}
-    pol, preset = kw.get("policy"), kw.get("preset")
-    if pol is not None:
-        if not isinstance(pol, Policy):
-            raise TypeError("policy must be an fp8ref.Policy")
-        if preset is not None or any(v is not None for v in fields.values()):
-            raise ValueError("pass either policy= or preset=/individual policy fields, not both")
-        return pol
-    return resolve_policy(out, preset, **fields)
+    return _codec_policy(out, kw.get("policy"), kw.get("preset"), {k: kw.get(k) for k in _FIELDS})
 
 
 def _rbits(pol, kw, shape):
+    """(flat int64 random bits, their width) for stochastic rounding, validated as by encode."""
     rbits, srbits = kw.get("rbits"), kw.get("srbits")
     if not pol.is_stochastic:
         if rbits is not None:
             raise ValueError(f"rbits given but rounding is {pol.rounding!r}, not a stochastic mode")
         return None, 0
-    if rbits is None:
-        raise ValueError("stochastic rounding needs rbits: an unsigned integer array of the result's shape")
-    if hasattr(rbits, "detach"):
-        rbits = rbits.detach().cpu().numpy()
-    r = np.asarray(rbits)
-    if r.dtype.kind not in "iu":
-        raise ValueError(f"rbits must be an integer array, got dtype {r.dtype.name!r}")
-    if r.shape != shape:
-        raise ValueError(f"rbits has shape {r.shape}, expected the result's shape {shape}")
-    n = r.dtype.itemsize * 8 if srbits is None else srbits
-    if not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_SR_BITS:
-        raise ValueError(f"srbits must be an integer in 1..{MAX_SR_BITS}, got {n!r}")
-    if r.size and (r.min() < 0 or int(r.max()) >= (1 << int(n))):
-        raise ValueError(f"rbits values must lie in [0, 2^{int(n)}) for srbits={int(n)}")
-    return r.astype(np.int64).reshape(-1), int(n)
+    return _check_rbits(rbits, srbits, shape)
 
 
 def _refuse(op, fmts):
