@@ -5,7 +5,6 @@ DUT check) and the CLI (info, table, convert)."""
 
 from __future__ import annotations
 
-import importlib
 import json
 
 import numpy as np
@@ -13,12 +12,11 @@ import pytest
 from hypothesis import given, settings
 
 import fp8ref
-import fp8ref.cli as cli
 from fp8ref import strategies as st
-from fp8ref.cli import inspect_cmd, main
 from fp8ref.golden import Selection, check, generate, verify
 from fp8ref.golden import suites as S
 from fp8ref.testing import assert_codes_equal, assert_quantize_matches, boundary_cases, code_fields, format_code
+from tests.surface.test_cli_inspect import run
 
 SAMPLE = ["p3109_k8p3se", "p3109_k8p4ue", "p3109_k8p4sf", "p3109_k8p3uf", "p3109_k3p1se", "p3109_k3p3uf",
           "p3109_k16p11se", "p3109_k6p6ue", "p3109_k9p1sf"]
@@ -112,24 +110,7 @@ def test_golden_vector_files(monkeypatch, tmp_path):
     assert not check(str(vec), str(tmp_path / "bad.txt")).ok
 
 
-# ---- CLI ----------------------------------------------------------------------------------------
-def run(capsys, *argv):
-    orig = cli._load_commands
-
-    def load():
-        orig()
-        if not any(c[0] == "info" for c in cli._COMMANDS):
-            importlib.reload(inspect_cmd)
-
-    cli._load_commands = load
-    try:
-        rc = main(list(argv))
-    finally:
-        cli._load_commands = orig
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
+# ---- CLI (run: main() in this process, as tests/surface does) ----------------------------------
 @pytest.mark.parametrize("name", SAMPLE)
 def test_cli_info_and_table(capsys, name):
     fmt = fp8ref.get_format(name)
