@@ -168,3 +168,22 @@ def _p3109(r):
     from fp8ref.formats.p3109 import P3109_ROUNDING
 
     return {v: k for k, v in P3109_ROUNDING.items()}[r]
+
+
+@pytest.mark.parametrize("name", ["e4m3fn", "e5m2", "e2m1fn", "e4m3fnuz", "fp16"])
+def test_raz_on_ieee_like_formats_against_the_fractions_reference(name):
+    """TowardMaxMagnitude is one rounding for every format family: IEEE-like formats under
+    fp8ref's IEEE rule (overflow away from zero: Inf, NaN where there is none, ±max without
+    either), codes and flags."""
+    fmt = get_format(name)
+    F = A.fmt_of(name)
+    vals = fp8ref.decode(np.arange(0, fmt.num_codes, max(1, fmt.num_codes // 1024)), fmt, dtype=np.float64)
+    vals = vals[np.isfinite(vals)]
+    x = np.concatenate([vals, vals * (1 + 2.0**-20), vals * (1 - 2.0**-20), vals * 1.5, [1e300, -1e300]])
+    for ovf in ("ovf_inf", "sat_finite"):
+        kw = dict(nan_to="max") if not fmt.has_nan else {}
+        codes, flags = encode(x, fmt, rounding="raz", overflow=ovf, return_flags=True, **kw)
+        for xi, c, f in zip(x.tolist(), codes.tolist(), flags.tolist()):
+            v = A.num(Fraction(xi), neg_zero=np.signbit(xi))
+            want = A.deliver(F, v, A.Mode.of("raz", ovf, nan_to="max"))
+            assert (c, f) == want, (name, ovf, xi, hex(c), f, want)
