@@ -68,11 +68,6 @@ def encode_parts_mode(parts, fmt, mode, rbits=None, return_flags=False):
     return (codes.astype(np.int64), flags) if return_flags else codes.astype(np.int64)
 
 
-def encode_exact_mode(values, fmt, mode, rbits=None):
-    """fp8ref's codec on exact values (Fraction / int / float inf, nan)."""
-    return encode_parts_mode(exact_parts(values), fmt, mode, rbits)
-
-
 def value_records(v: np.ndarray) -> bytes:
     """cases.decode_records of float64 values, vectorised (value = ±m * 2^e, m odd or 0)."""
     rec = np.zeros(v.size, dtype=[("m", "<u8"), ("e", "<i4"), ("cls", "<i4")])
@@ -106,13 +101,10 @@ def fp8ref_outputs(ps):
     fmt = fmt_of(ps.fmt)
     if ps.src == "decode":
         return [value_records(fp8ref.decode(x, fmt, dtype=np.float64))]
+    parts = record_parts(*x) if ps.src == "family" else exact_parts(x) if ps.src == "exact" else None
+    n = PC.n_inputs(ps)
     outs = []
     for k, mode in enumerate(ps.modes):
-        rb = PC.random_values(ps, k, PC.n_inputs(ps))
-        if ps.src == "family":
-            outs.append(encode_parts_mode(record_parts(*x), fmt, mode, rb))
-        elif ps.src == "exact":
-            outs.append(encode_exact_mode(x, fmt, mode, rb))
-        else:
-            outs.append(encode_mode(x, fmt, mode, rb))
+        rb = PC.random_values(ps, k, n)
+        outs.append(encode_mode(x, fmt, mode, rb) if parts is None else encode_parts_mode(parts, fmt, mode, rb))
     return outs

@@ -250,7 +250,9 @@ def family_inputs(ps: ProjSet):
     return mm, ee, cls
 
 
+@lru_cache(maxsize=8)
 def inputs(ps: ProjSet):
+    """The set's inputs (cached: do not modify)."""
     if ps.src in ("f16", "bf16"):
         return f16_inputs(ps.src)
     if ps.src == "f32":
@@ -263,6 +265,8 @@ def inputs(ps: ProjSet):
 
 
 def n_inputs(ps: ProjSet) -> int:
+    if ps.src in ("f16", "bf16"):
+        return 1 << 16
     x = inputs(ps)
     return len(x[0]) if ps.src == "family" else len(x)
 
