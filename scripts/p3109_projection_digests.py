@@ -26,6 +26,7 @@ os.environ.setdefault("FP8REF_P3109_OPT", "-O1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.oracles.p3109 import build as B  # noqa: E402
+from tests.p3109 import family_driver as FD  # noqa: E402
 from tests.p3109 import projection_cases as PC  # noqa: E402
 
 
@@ -33,7 +34,7 @@ def _work(d):
     ps = PC.ProjSet.from_json(d)
     t = time.time()
     outs = PC.reference_outputs(ps)
-    return ps.id, PC.digest(outs), sum(len(o) for o in outs), time.time() - t
+    return ps.id, PC.digest(outs), PC.n_inputs(ps) * len(ps.modes), time.time() - t
 
 
 def write(dest: Path, header: dict, sets: list):
@@ -47,10 +48,13 @@ def write(dest: Path, header: dict, sets: list):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--only", help="regex on set ids (testing the script; nothing is written)")
+    ap.add_argument("--only", help="regex on set ids: run (and record progress for) these only; the data file "
+                                   "is written by a run without --only")
     ap.add_argument("--check", type=int, default=0, help="recompute N committed sets with the driver and compare")
     args = ap.parse_args(argv)
     exe = B.build(verbose=True)
+    if not args.check and (not args.only or re.search(args.only, "family/ decode/")):
+        FD.build(verbose=True)  # the family driver (every supported member)
     if args.check:
         _, sets = PC.load()
         pick = sets[:: max(1, len(sets) // args.check)][: args.check]
@@ -66,7 +70,7 @@ def main(argv=None):
         sets = [s for s in sets if re.search(args.only, s.id)]
     progress = exe.parent / "projection-progress.jsonl"
     done = {}
-    if progress.exists() and not args.only:
+    if progress.exists():
         for line in progress.read_text().splitlines():
             r = json.loads(line)
             done[r["id"]] = r
@@ -76,11 +80,10 @@ def main(argv=None):
     with open(progress, "a") as prog, Pool(args.jobs) as pool:
         for i, (sid, dg, n, dt) in enumerate(pool.imap_unordered(_work, todo, chunksize=1)):
             done[sid] = {"id": sid, "digest": dg, "cases": n}
-            if not args.only:
-                prog.write(json.dumps(done[sid]) + "\n")
-                prog.flush()
+            prog.write(json.dumps(done[sid]) + "\n")  # one short append per set: runs may share the file
+            prog.flush()
             print(f"{i + 1}/{len(todo)} {sid}: {n} cases in {dt:.0f} s ({time.time() - t0:.0f} s)", file=sys.stderr)
-    out = [{**s.as_json(), "digest": done[s.id]["digest"], "cases": done[s.id]["cases"]} for s in sets]
+    out = [{**s.as_json(), "digest": done[s.id]["digest"], "cases": PC.n_inputs(s) * len(s.modes)} for s in sets]
     header = {
         "provenance": f"outputs of the IEEE P3109 reference implementation {B.PROVENANCE}, run through "
                       "tests/oracles/p3109/driver.cpp by scripts/p3109_projection_digests.py",

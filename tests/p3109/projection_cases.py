@@ -114,6 +114,10 @@ def all_sets() -> list[ProjSet]:
     return out
 
 
+def parse_fmt(name: str) -> C.P3109Format:
+    return C.parse(name)
+
+
 def load(path: Path = DATA) -> tuple[dict, list[ProjSet]]:
     d = json.loads(Path(path).read_text())
     return {k: v for k, v in d.items() if k != "sets"}, [ProjSet.from_json(s) for s in d["sets"]]

@@ -15,16 +15,18 @@ _HEADER, _SETS = PC.load()
 
 def test_the_committed_sets_are_the_defined_sets():
     assert [(s.id, s.modes) for s in _SETS] == [(s.id, s.modes) for s in PC.all_sets()]
-    assert len(_SETS) == 2 * 13 + 2 * 47
-    assert all(s.cases >= 20_000 for s in _SETS)
-    assert sum(s.cases for s in _SETS if s.src in ("f16", "bf16")) == 2 * 65536 * sum(
-        len(s.modes) for s in _SETS if s.src == "f16")
+    count = {src: sum(1 for s in _SETS if s.src == src) for src in PC.SOURCES}
+    assert count == {"f16": 13, "bf16": 13, "f32": 47, "exact": 47, "family": 454, "decode": 278}
+    # >= 20,000 cases per format (all modes) where the format has that many distinct inputs
+    assert all(s.cases >= 20_000 for s in _SETS if s.src in ("f16", "bf16", "f32", "exact"))
+    assert all(s.cases >= 20_000 or PC.parse_fmt(s.fmt).K <= 4 for s in _SETS if s.src == "family")
+    assert all(s.cases == 1 << PC.parse_fmt(s.fmt).K for s in _SETS if s.src == "decode")
 
 
 @pytest.mark.parametrize("ps", _SETS, ids=lambda s: s.id)
 def test_projection_matches_the_reference(ps):
     outs = fp8ref_outputs(ps)
-    assert sum(len(o) for o in outs) == ps.cases
+    assert PC.n_inputs(ps) * len(ps.modes) == ps.cases
     assert PC.digest(outs) == ps.digest, f"{ps.id}: run tests/p3109/test_live_driver.py for the differing cases"
 
 
