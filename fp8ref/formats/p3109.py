@@ -24,7 +24,7 @@ lookup (``get_format``) and never appears in ``list_formats``.
 
 fp8ref's codecs and tables decode to float64, so members whose values leave float64's range are
 refused with a one-line error: an exponent field of more than 11 bits (K - P > 11 signed,
-K - P > 10 unsigned; 50 of the 490 members, all with K >= 12).
+K - P > 10 unsigned; 50 of the 504 members, all with K >= 12). The other 454 are supported.
 
 P3109's rounding and saturation modes are fp8ref ``Policy`` values (:data:`P3109_ROUNDING`,
 :data:`P3109_SATURATION`); the mapping is also a table in docs/formats_p3109.md.
