@@ -153,7 +153,7 @@ def _run(op, xs, fmt, out_fmt, in_fmts, return_flags, kw, names=("a", "b", "c"))
     if op in _SIGN_OPS and semantics_of(out).sign_ops == "bits" and all(f == out for f in fmts):
         b_neg = parts(flat[1], fmts[1]).neg if op == "copysign" else None
         codes, flags = ops.sign_bits(out, op, flat[0], b_neg), np.zeros(n, np.uint8)
-    elif op != "clamp" and tables.usable(op, fmts, pol, n):
+    elif op != "clamp" and tables.usable(op, fmts, out, pol, n):
         sem = semantics_of(out) if out is not None else None
         t = tables.get(op, fmts, out, pol, _compute, _compare if op in _BOOL_OPS else None, sem)
         codes, flags = tables.lookup(t, flat, fmts, out, return_flags, op)

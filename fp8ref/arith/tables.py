@@ -84,26 +84,22 @@ def _build_fma(fmts, out, pol, sem):
     return Table(codes.astype(out.code_dtype), flags, res.is_nan() if mask else None, t1, fb.bits, nc)
 
 
-def usable(op, fmts, pol, n) -> bool:
+def usable(op, fmts, out, pol, n) -> bool:
     """Whether the table path applies (and pays) for ``n`` elements."""
     if pol.is_stochastic or pol.below_range == "error":
         return False
     if op == "fma":
         if len(fmts) != 3 or any(f.num_codes > 256 for f in fmts):
             return False
-        return n >= FMA_MIN or _cached(op, fmts, pol)
+        return n >= FMA_MIN or _key(op, fmts, out, pol) in _CACHE
     size = int(np.prod([f.num_codes for f in fmts]))
     if size > _MAX_KEYS or len(fmts) > 2:
         return False
-    return 16 * n >= size or _cached(op, fmts, pol)
+    return 16 * n >= size or _key(op, fmts, out, pol) in _CACHE
 
 
 def _key(op, fmts, out, pol):
     return (op, tuple(fmts), out, pol)
-
-
-def _cached(op, fmts, pol):
-    return any(k[0] == op and k[1] == tuple(fmts) and k[3] == pol for k in list(_CACHE))
 
 
 def get(op, fmts, out, pol, compute, compare=None, sem=None) -> Table:

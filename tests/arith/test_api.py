@@ -119,7 +119,7 @@ def test_table_path_equals_generic_path(op, fmts, out, kw):
     pol = _policy(outf, kw) if outf else Policy()
     want_c, want_f = _generic(op, F, outf, pol, flat, None, 0)
     tables.clear()
-    assert tables.usable(op, F, pol, flat[0].size)
+    assert tables.usable(op, F, outf, pol, flat[0].size)
     got_c, got_f = A.apply(op, *flat, fmt=fmts[0], fmts=fmts, out_fmt=out, return_flags=True, **kw)  # Numba
     assert np.array_equal(got_c.astype(np.int64), want_c) and np.array_equal(got_f, want_f)
     small = [f[:999] for f in flat]  # the table is built now: numpy indexing
