@@ -47,7 +47,11 @@ def _policy(out, kw) -> Policy:
     unknown = set(kw) - {*_FIELDS, "preset", "policy", "rbits", "srbits"}
     if unknown:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
-    return _codec_policy(out, kw.get("policy"), kw.get("preset"), {k: kw.get(k) for k in _FIELDS})
+    pol = _codec_policy(out, kw.get("policy"), kw.get("preset"), {k: kw.get(k) for k in _FIELDS})
+    if pol.rounding == "hybrid":
+        raise ValueError("rounding 'hybrid' (HiF8 HR) is defined on float32 inputs' 24-bit significands, "
+                         "not on arithmetic results; use rna (TA) or another mode")
+    return pol
 
 
 def _rbits(pol, kw, shape):

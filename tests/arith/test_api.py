@@ -185,6 +185,8 @@ def test_errors_are_one_line_and_named():
         A.apply("pow", 1, 1, fmt="e4m3fn")
     with pytest.raises(ValueError, match="unknown format"):
         A.add(1, 1, "e4m3fm")
+    with pytest.raises(ValueError, match="rounding 'hybrid'"):
+        A.div(0x11, 0x23, "hif8", rounding="hybrid")
     with pytest.raises(TypeError, match="takes no policy"):
         A.apply("lt", 1, 1, fmt="e4m3fn", rounding="rtz")
 
