@@ -1,9 +1,10 @@
 """fp8ref.arith vs APyTypes over every operand pair of an 8-bit format, ns/pair, same run.
 
-Every binary operation on all 65,536 (a, b) pairs of E4M3 (IEEE-style, with Inf: APyTypes'
-native layout) and E5M2, RNE; fma on 65,536 triples (the pairs with a third operand per pair),
-sqrt on 65,536 operands (every code 256 times). APyTypes has no fma and no sqrt: the goals
-compare them with its add (fma <= 2x APyTypes' add, div/sqrt <= 10x). Both sides get their
+Binary operations on all 65,536 (a, b) pairs of E4M3 (IEEE-style, with Inf: APyTypes' native
+layout) and E5M2, RNE; fma on 65,536 triples (the pairs with a third operand per pair), sqrt on
+65,536 operands (every code 256 times); maximum_number, copysign and lt as examples of the other
+binary operations. APyTypes has no fma, sqrt or these: the goals compare them with its add (fma
+<= 2x APyTypes' add, div/sqrt <= 10x, the others <= 1x). Both sides get their
 operands prepared (uint8 codes; APyFloatArrays) outside the timed region; results are checked
 equal first (NaN payloads aside).
 
@@ -65,7 +66,7 @@ def main():
         peer = {"add": lambda: ax + ay, "sub": lambda: ax - ay, "mul": lambda: ax * ay, "div": lambda: ax / ay}
         with apy.APyFloatQuantizationContext(apy.QuantizationMode.TIES_EVEN):
             t_add = best(peer["add"], repeat)
-            for op in ("add", "sub", "mul", "div", "fma", "sqrt"):
+            for op in ("add", "sub", "mul", "div", "fma", "sqrt", "maximum_number", "copysign", "lt"):
                 operands = {"fma": (x, y, z), "sqrt": (x,)}.get(op, (x, y))
                 ours = lambda: A.apply(op, *operands, fmt=fmt)  # noqa: E731
                 got = ours()
@@ -82,7 +83,9 @@ def main():
                 tables.clear()
                 t_first = once(ours)
                 fl = [f] * len(operands)
-                t_gen = once(lambda: _generic(op, fl, f, _policy(f, {}), [o.astype(np.int64) for o in operands], None, 0))
+                res_fmt = None if op == "lt" else f
+                pol = _policy(f, {}) if res_fmt else fp8ref.Policy()
+                t_gen = once(lambda: _generic(op, fl, res_fmt, pol, [o.astype(np.int64) for o in operands], None, 0))
                 ref = t_peer if t_peer is not None else t_add
                 goal = {"fma": 2, "div": 10, "sqrt": 10}.get(op, 1)
                 vs = "" if t_peer is not None else " (vs add)"

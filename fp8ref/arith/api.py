@@ -100,6 +100,10 @@ def _compute(op, fmts, out, pol, flat) -> ops.Result:
     if op == "fma":
         return ops.fma(sem, out, *P, pol.rounding)
     if op in _SIGN_OPS:
+        if sem.sign_ops == "bits" and all(f == out for f in fmts):  # IEEE 754 §5.5.1: on the code
+            r = ops.Result(flat[0].shape[0])
+            r.code = ops.sign_bits(out, op, flat[0], P[1].neg if op == "copysign" else None)
+            return r
         return ops.sign_op(sem, out, op, P[0], P[1] if op == "copysign" else None)
     same = [all(f == out for f in fmts)] * len(fmts)  # homogeneous: the operand's own code
     vals = [_values(c, f) for c, f in zip(flat, fmts)]
@@ -154,10 +158,7 @@ def _run(op, xs, fmt, out_fmt, in_fmts, return_flags, kw, names=("a", "b", "c"))
     flat, shape = _operands(op, xs, fmts, names)
     rb, nb = _rbits(pol, kw, shape) if out is not None else (None, 0)
     n = flat[0].shape[0]
-    if op in _SIGN_OPS and semantics_of(out).sign_ops == "bits" and all(f == out for f in fmts):
-        b_neg = parts(flat[1], fmts[1]).neg if op == "copysign" else None
-        codes, flags = ops.sign_bits(out, op, flat[0], b_neg), np.zeros(n, np.uint8)
-    elif op != "clamp" and tables.usable(op, fmts, out, pol, n):
+    if op != "clamp" and tables.usable(op, fmts, out, pol, n):
         sem = semantics_of(out) if out is not None else None
         t = tables.get(op, fmts, out, pol, _compute, _compare if op in _BOOL_OPS else None, sem)
         codes, flags = tables.lookup(t, flat, fmts, out, return_flags, op)
