@@ -68,7 +68,7 @@ def main():
             t_add = best(peer["add"], repeat)
             for op in ("add", "sub", "mul", "div", "fma", "sqrt", "maximum_number", "copysign", "lt"):
                 operands = {"fma": (x, y, z), "sqrt": (x,)}.get(op, (x, y))
-                ours = lambda: A.apply(op, *operands, fmt=fmt)  # noqa: E731
+                ours = lambda: A.apply(op, *operands, fmt=fmt)
                 got = ours()
                 if op in peer:
                     want = np.asarray(peer[op]().to_bits(), dtype=np.int64).reshape(-1)

@@ -18,13 +18,43 @@ use result tables built by that generic path (:mod:`.tables`). docs/arithmetic.m
 semantics table.
 """
 
-from .api import (  # noqa: F401
-    OPERATIONS, abs, add, apply, clamp, convert, copysign, div, eq, family, fma, ge, gt, le, lt,
-    maximum, maximum_magnitude, maximum_magnitude_number, maximum_number, minimum, minimum_magnitude,
-    minimum_magnitude_number, minimum_number, minimum_finite, maximum_finite, mul, neg, recip, rsqrt, sqrt, sub, total_order, unordered,
+from .api import (
+    OPERATIONS,
+    abs,
+    add,
+    apply,
+    clamp,
+    convert,
+    copysign,
+    div,
+    eq,
+    family,
+    fma,
+    ge,
+    gt,
+    le,
+    lt,
+    maximum,
+    maximum_finite,
+    maximum_magnitude,
+    maximum_magnitude_number,
+    maximum_number,
+    minimum,
+    minimum_finite,
+    minimum_magnitude,
+    minimum_magnitude_number,
+    minimum_number,
+    mul,
+    neg,
+    recip,
+    rsqrt,
+    sqrt,
+    sub,
+    total_order,
+    unordered,
 )
 from .semantics import FAMILIES, Semantics, family_of  # noqa: F401
-from .values import Evaluation, evaluate  # noqa: F401
+from .values import Evaluation, evaluate
 
 __all__ = [
     "add", "sub", "mul", "div", "fma", "sqrt", "recip", "rsqrt", "neg", "abs", "copysign",

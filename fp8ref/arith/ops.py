@@ -22,7 +22,7 @@ from .operands import Parts
 from .semantics import Semantics, infinity_codes
 
 __all__ = ["Result", "deliver", "BINARY", "UNARY", "add", "sub", "mul", "div", "fma", "product",
-           "fma_from_product", "sqrt", "rsqrt", "recip", "convert", "sign_op", "select_op",
+           "fma_from_product", "sqrt", "rsqrt", "recip", "convert", "sign_op", "sign_bits", "nan_result_error",
            "MINMAX", "minmax", "clamp"]
 
 

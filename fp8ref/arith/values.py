@@ -63,7 +63,7 @@ class Evaluation:
 
     def as_dict(self) -> dict:
         """Plain values (non-finite numbers as the strings "nan", "inf", "-inf")."""
-        num = lambda v: v if isinstance(v, bool) or v == v and abs(v) != float("inf") else (  # noqa: E731
+        num = lambda v: v if isinstance(v, bool) or v == v and abs(v) != float("inf") else (
             "nan" if v != v else ("inf" if v > 0 else "-inf"))
         return {"op": self.op, "operands": [{"fmt": o.fmt, "code": o.code, "value": num(o.value), "exact": o.exact}
                                             for o in self.operands],

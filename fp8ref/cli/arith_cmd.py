@@ -13,7 +13,14 @@ one was not representable) or, with ``--codes``, codes. A thin layer over
 from __future__ import annotations
 
 from ..arith import OPERATIONS, evaluate
-from ..policy import NAN_MODES, NAN_TO_MODES, OVERFLOW_MODES, PRESETS, ROUNDING_MODES, TININESS_MODES
+from ..policy import (
+    NAN_MODES,
+    NAN_TO_MODES,
+    OVERFLOW_MODES,
+    PRESETS,
+    ROUNDING_MODES,
+    TININESS_MODES,
+)
 from . import CliError, add_command, print_json
 
 

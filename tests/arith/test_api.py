@@ -16,8 +16,14 @@ import fp8ref.arith as A
 from fp8ref.arith import exact, tables
 from fp8ref.arith.api import _generic, _policy
 from fp8ref.golden.prng import stream
-from fp8ref.policy import FLAG_INEXACT, FLAG_INFINITE, FLAG_INVALID, FLAG_OVERFLOW, FLAG_UNDERFLOW, Policy
-
+from fp8ref.policy import (
+    FLAG_INEXACT,
+    FLAG_INFINITE,
+    FLAG_INVALID,
+    FLAG_OVERFLOW,
+    FLAG_UNDERFLOW,
+    Policy,
+)
 from tests._deps import TORCH_REASON
 
 from ._cases import random_codes

@@ -120,7 +120,7 @@ def test_fma_generators():
 
     assert all(a * b + c == 0 for a, b, c in rows("exact_zero"))
     fin = sorted({_value("e4m3fn", k) for k in range(256) if isinstance(_value("e4m3fn", k), Fraction)})
-    between = lambda x, y: sum(min(x, y) < v < max(x, y) for v in fin)  # noqa: E731
+    between = lambda x, y: sum(min(x, y) < v < max(x, y) for v in fin)
     assert all(between(c, -a * b) <= 3 for a, b, c in rows("cancellation"))  # c a few values from -(a b)
     assert all(0 < abs(a * b) < Fraction(1, 64) for a, b, c in rows("subnormal_products"))
     assert all(abs(a * b) > 100 for a, b, c in rows("overflow"))

@@ -202,7 +202,7 @@ def test_posit8_sqrt_fma_compare_vs_softposit(sp):
         assert int(got[i]) == want, (hex(a[i]), hex(b[i]), hex(c[i]), hex(int(got[i])), hex(want))
     i = np.arange(65536, dtype=np.int64)
     x, y = i >> 8, i & 255
-    signed = lambda v: np.where(v >= 128, v - 256, v)  # noqa: E731  the standard's order
+    signed = lambda v: np.where(v >= 128, v - 256, v)
     for name, fn in (("eq", np.equal), ("lt", np.less), ("le", np.less_equal), ("gt", np.greater), ("ge", np.greater_equal)):
         assert np.array_equal(A.apply(name, x, y, fmt="posit8_es2"), fn(signed(x), signed(y))), name
     pos = [_posit(sp, 0, v) for v in range(256)]
