@@ -17,9 +17,10 @@ Sets (one per source and format, every mode of the format inside):
 * ``exact/<fmt>``: exact dyadic values with up to 62 significant bits into every compiled
   format: each sampled code's value and midpoint, each ± 2^-60 of its ulp (sticky bits far
   below the guard bit), ± one unit of a 62-bit significand, SplitMix64 62-bit significands
-  at exponents across the format's range ± margins, far below the smallest subnormal and far
-  above the largest value, ±Inf, NaN, the negatives; the reference's Project, fp8ref's codec
-  (``encode_exact``, the path exact arithmetic results take).
+  at exponents across the format's range ± margins (600; 1,800 for Finite formats, which
+  have a third of the modes), far below the smallest subnormal and far above the largest
+  value, ±Inf, NaN, the negatives; the reference's Project, fp8ref's codec (``encode_exact``,
+  the path exact arithmetic results take).
 * ``family/<fmt>``: every family member fp8ref supports (454: K = 3..16, at most 11 exponent
   bits; family_driver.MEMBERS), through family_driver.cpp: exact values (``family_inputs``) in
   every rounding x every saturation, Finite formats included (the reference's Saturate, which
@@ -64,6 +65,8 @@ SATS = ("SatFinite", "SatPropagate", "OvfInf")
 #: stochastic widths the driver compiles
 NBITS = (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24, 32)
 SOURCES = ("f16", "bf16", "f32", "exact", "family", "decode")
+#: cases (inputs x modes) of every family set at least
+MIN_CASES = 20_000
 
 
 @dataclass(frozen=True)
@@ -186,11 +189,13 @@ def exact_inputs(ps: ProjSet) -> list:
         mid = (v + nxt) / 2
         for q in (v, mid):
             vals += [q, q + ulp * tiny_rel, q - ulp * tiny_rel]
-    # 62-bit significands at exponents across the range (and beyond it)
+    # 62-bit significands at exponents across the range (and beyond it); Finite formats have a
+    # third of the modes (SatFinite only), so three times the values (>= 20,000 cases per set)
     lo = 1 - f.bias - (f.P - 1) - 6
     hi = f.bias + 4 if f.signed else f.bias + 5
-    r = C.splitmix64(C._seed(ps.id + "|exact"), 2 * 600)
-    for i in range(600):
+    n_random = 600 if f.extended else 1800
+    r = C.splitmix64(C._seed(ps.id + "|exact"), 2 * n_random)
+    for i in range(n_random):
         m = int(r[2 * i] >> np.uint64(2)) | (1 << 61)
         width = 1 + int(r[2 * i + 1] % np.uint64(62))
         m >>= 62 - width  # 1..62 significant bits
@@ -216,8 +221,9 @@ def _fits(q: Fraction) -> bool:
 def family_inputs(ps: ProjSet):
     """Exact values of a ``family`` set as driver records ``(m, e, cls)`` (int64 arrays; value
     m * 2^e for cls 0, m signed; cls 1/2/3 = +inf/-inf/NaN): each sampled code's value and
-    midpoint, each ± 2^-(61-P) of its ulp, overflow, underflow and tie probes, 128 SplitMix64
-    values of 1..62 significant bits across the range, ±0... the negatives."""
+    midpoint, each ± 2^-(61-P) of its ulp, overflow, underflow and tie probes, SplitMix64 values
+    of 1..62 significant bits across the range (128, more where the set needs them for
+    MIN_CASES cases), ±0... the negatives."""
     f = C.parse(ps.fmt)
     K, P, B = f.K, f.P, f.bias
     if f.max_code < 96:
@@ -240,14 +246,18 @@ def family_inputs(ps: ProjSet):
     emax = qmax + smax.bit_length() - 1
     ex_m = [1, 3, 1, 1, (smax << k2) + 1, 1, 3, 1, 1, (1 << 61) - 1, (1 << 61) + 1]
     ex_e = [emax + 1, emax, emax + 2, 1000, qmax - k2, qmin - 1, qmin - 2, qmin - 2, -1100, qmin - 62, qmin - 62]
-    r = C.splitmix64(C._seed(ps.id + "|vals"), 256)
+    M = np.concatenate([a[w] for a, w in zip(m, keep)] + [np.array(ex_m, dtype=np.int64)])
+    E = np.concatenate([a[w] for a, w in zip(e, keep)] + [np.array(ex_e, dtype=np.int64)])
+    pos = M > 0
+    M, E = M[pos], E[pos]
+    # random values: 128, or as many as the set needs for MIN_CASES cases over its modes
+    need = -(-MIN_CASES // len(ps.modes))  # inputs: 2 (M.size + n_random) + 4 of them
+    n_random = max(128, (need - 3) // 2 - M.size)
+    r = C.splitmix64(C._seed(ps.id + "|vals"), 2 * n_random)
     width = 1 + (r[::2] % np.uint64(62)).astype(np.int64)
     rm = ((r[1::2] >> np.uint64(2)) | np.uint64(1 << 61)).astype(np.int64) >> (62 - width)
     lead = qmin - 3 + ((r[::2] >> np.uint64(8)) % np.uint64(emax + 3 - (qmin - 3) + 1)).astype(np.int64)
-    M = np.concatenate([a[w] for a, w in zip(m, keep)] + [np.array(ex_m, dtype=np.int64), rm])
-    E = np.concatenate([a[w] for a, w in zip(e, keep)] + [np.array(ex_e, dtype=np.int64), lead - width + 1])
-    pos = M > 0
-    M, E = M[pos], E[pos]
+    M, E = np.concatenate([M, rm]), np.concatenate([E, lead - width + 1])
     mm = np.concatenate([M, -M, np.zeros(4, np.int64)])
     ee = np.concatenate([E, E, np.zeros(4, np.int64)])
     cls = np.concatenate([np.zeros(2 * M.size, np.int64), np.array([0, 1, 2, 3], np.int64)])

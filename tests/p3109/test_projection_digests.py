@@ -19,7 +19,7 @@ def test_the_committed_sets_are_the_defined_sets():
     assert count == {"f16": 13, "bf16": 13, "f32": 47, "exact": 47, "family": 454, "decode": 278}
     # >= 20,000 cases per format (all modes) where the format has that many distinct inputs
     assert all(s.cases >= 20_000 for s in _SETS if s.src in ("f16", "bf16", "f32", "exact"))
-    assert all(s.cases >= 20_000 or PC.parse_fmt(s.fmt).K <= 4 for s in _SETS if s.src == "family")
+    assert all(s.cases >= PC.MIN_CASES for s in _SETS if s.src == "family")
     assert all(s.cases == 1 << PC.parse_fmt(s.fmt).K for s in _SETS if s.src == "decode")
 
 
