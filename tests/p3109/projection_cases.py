@@ -250,8 +250,8 @@ def family_inputs(ps: ProjSet):
     E = np.concatenate([a[w] for a, w in zip(e, keep)] + [np.array(ex_e, dtype=np.int64)])
     pos = M > 0
     M, E = M[pos], E[pos]
-    # random values: 128, or as many as the set needs for MIN_CASES cases over its modes
-    need = -(-MIN_CASES // len(ps.modes))  # inputs: 2 (M.size + n_random) + 4 of them
+    # random values: 128, or as many as a family set needs for MIN_CASES cases over its modes
+    need = -(-MIN_CASES // len(modes_for(ps.fmt, "family/")))  # inputs: 2 (M.size + n_random) + 4
     n_random = max(128, (need - 3) // 2 - M.size)
     r = C.splitmix64(C._seed(ps.id + "|vals"), 2 * n_random)
     width = 1 + (r[::2] % np.uint64(62)).astype(np.int64)

@@ -55,7 +55,7 @@ def test_decode_every_code(cs):
     # Format.exact_value (Fraction, from the code's fields) carries the same values
     pick = codes if fmt.bits <= 12 else codes[:: 1 << (fmt.bits - 12)]
     exact = [fmt.exact_value(int(c)) for c in pick]
-    assert C.decodevalue_records(exact).tobytes() == value_records(fp8ref.decode(pick, fmt, dtype=np.float64)), cs.id
+    assert C.decode_records(exact).tobytes() == value_records(fp8ref.decode(pick, fmt, dtype=np.float64)), cs.id
 
 
 def _outputs(cs, convert_input):
