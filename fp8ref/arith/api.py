@@ -98,7 +98,7 @@ def _compute(op, fmts, out, pol, flat) -> ops.Result:
     if op in ops.UNARY:
         return ops.UNARY[op](sem, out, P[0], pol.rounding)
     if op == "fma":
-        return ops.fma(sem, out, *P, pol.rounding)
+        return ops.fma(sem, out, P[0], P[1], P[2], pol.rounding)
     if op in _SIGN_OPS:
         if sem.sign_ops == "bits" and all(f == out for f in fmts):  # IEEE 754 §5.5.1: on the code
             r = ops.Result(flat[0].shape[0])
@@ -110,7 +110,7 @@ def _compute(op, fmts, out, pol, flat) -> ops.Result:
     if op in ops.MINMAX:
         return ops.minmax(sem, out, op, P[0], P[1], vals[0], vals[1], flat[0], flat[1], same[0], same[1])
     if op == "clamp":
-        return ops.clamp(sem, out, *P, *vals, flat, same)
+        return ops.clamp(sem, out, P[0], P[1], P[2], vals[0], vals[1], vals[2], flat, same)
     raise ValueError(f"unknown operation {op!r}")
 
 

@@ -63,8 +63,11 @@ class Evaluation:
 
     def as_dict(self) -> dict:
         """Plain values (non-finite numbers as the strings "nan", "inf", "-inf")."""
-        num = lambda v: v if isinstance(v, bool) or v == v and abs(v) != float("inf") else (
-            "nan" if v != v else ("inf" if v > 0 else "-inf"))
+        def num(v):
+            if isinstance(v, bool) or (v == v and abs(v) != float("inf")):
+                return v
+            return "nan" if v != v else ("inf" if v > 0 else "-inf")
+
         return {"op": self.op, "operands": [{"fmt": o.fmt, "code": o.code, "value": num(o.value), "exact": o.exact}
                                             for o in self.operands],
                 "result": {"fmt": self.fmt, "code": self.code, "value": num(self.value)},
@@ -129,7 +132,7 @@ def evaluate(op, *operands, fmt, out_fmt=None, fmts=None, codes=False, **policy)
     fmts = list(fmts) if fmts is not None else [fmt] * len(operands)
     if len(fmts) != len(operands):
         raise ValueError(f"{op}: {len(fmts)} operand formats for {len(operands)} operand(s)")
-    ops = []
+    given = []
     for x, f in zip(operands, fmts):
         f = get_format(f)
         if codes:
@@ -138,15 +141,14 @@ def evaluate(op, *operands, fmt, out_fmt=None, fmts=None, codes=False, **policy)
         else:
             v = parse_number(x)
             c = int(encode(np.float64(v), f))
-        ops.append(Operand(v, f.name, c, float(decode_table(f)[c])))
-    operands = ops
-    args = [np.asarray(o.code) for o in operands]
+        given.append(Operand(v, f.name, c, float(decode_table(f)[c])))
+    args = [np.asarray(o.code) for o in given]
     if policy.get("rbits") is not None:
         policy["rbits"] = np.asarray(int(policy["rbits"]))
     res, flags = apply(op, *args, fmt=fmt, out_fmt=out_fmt, fmts=fmts, return_flags=True, **policy)
     if res.dtype == bool:
-        return Evaluation(op, tuple(operands), "bool", int(bool(res)), bool(res), int(flags))
+        return Evaluation(op, tuple(given), "bool", int(bool(res)), bool(res), int(flags))
     out = get_format(out_fmt if out_fmt is not None else fmt)
     code = int(res)
     pol = _policy(out, {k: v for k, v in policy.items() if k not in ("rbits", "srbits")}).as_dict()
-    return Evaluation(op, tuple(operands), out.name, code, float(decode_table(out)[code]), int(flags), pol)
+    return Evaluation(op, tuple(given), out.name, code, float(decode_table(out)[code]), int(flags), pol)

@@ -47,7 +47,7 @@ from ..codecs import decode_table
 from ..formats import get_format
 from .fields import Field
 from .prng import stream, subseed
-from .suites import FileSpec, Suite, _gen_entry, register_suite
+from .suites import FileSpec, Suite, gen_entry, register_suite
 
 __all__ = ["DEFAULT_LINES", "ARITH_FILES", "operands"]
 
@@ -265,7 +265,7 @@ def operands(op, fmts, out, tier, seed, count):
         return _fma_operands(fmts, out, tier, seed)
     if total <= DEFAULT_LINES or (tier == "full" and total <= 1 << 16):
         cols = _exhaustive(fmts)
-        return _freeze_cols(cols, [_gen_entry("exhaustive", cols[0].size)])
+        return _freeze_cols(cols, [gen_entry("exhaustive", cols[0].size)])
     names = ("arith", op, *fmts, str(out))
     budget = DEFAULT_LINES if tier == "default" else 4 * DEFAULT_LINES
     sp = [special_codes(f) for f in fmts]
@@ -394,7 +394,7 @@ def _join(parts, seed):
             continue
         for j in range(k):
             cols[j].append(np.asarray(arrs[j], dtype=np.uint64))
-        gens.append(_gen_entry(gid, m, names, seed, line))
+        gens.append(gen_entry(gid, m, names, seed, line))
         line += m
     return [np.concatenate(c) for c in cols], gens
 

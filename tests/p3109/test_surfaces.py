@@ -55,6 +55,32 @@ def test_testing_helpers(name):
     assert_codes_equal(fp8ref.encode(x, name), fp8ref.encode(x, name), name)
 
 
+@pytest.mark.parametrize("name", SAMPLE)
+def test_code_class_and_binades_follow_the_report(name):
+    """Format.code_class and Format.binades (the CLI's table and info) against the report's values
+    (tests/oracles/p3109/cases.py, written from the text): unsigned code 0 is zero, not NaN."""
+    from fractions import Fraction
+
+    from tests.oracles.p3109.cases import parse
+
+    fmt, ref = fp8ref.get_format(name), parse("binary" + name.removeprefix("p3109_k"))
+    want, per_binade = [], {}
+    for c in range(fmt.num_codes):
+        v = ref.value(c)
+        if isinstance(v, float):
+            want.append("nan" if v != v else "inf")
+        elif v == 0:
+            want.append("zero")
+        else:
+            e = abs(v).numerator.bit_length() - abs(v).denominator.bit_length()
+            e -= Fraction(2) ** e > abs(v)  # floor(log2 |v|)
+            want.append("subnormal" if e < 1 - ref.bias else "normal")
+            if v > 0:
+                per_binade[e] = per_binade.get(e, 0) + 1
+    assert [fmt.code_class(c) for c in range(fmt.num_codes)] == want
+    assert fmt.binades() == tuple(sorted(per_binade.items()))
+
+
 def test_code_fields_of_unsigned_formats_have_no_sign():
     assert code_fields(0x81, "p3109_k8p4ue") == [("exponent", "10000"), ("mantissa", "001")]
     assert format_code(0x81, "p3109_k8p4se") == "1.0000.001"
