@@ -139,7 +139,7 @@ def round_p(a: Fraction, p: int, emin: int, mode: str, neg: bool, unbounded: boo
     lo = (a // q) * q
     if lo == a:
         return a
-    if mode not in ("rne", "rna", "rtz", "rup", "rdn", "rto"):
+    if mode not in ("rne", "rna", "rnz", "rtz", "rup", "rdn", "rto", "raz"):
         raise ValueError(f"no reference for rounding {mode!r}")
     return pick(a, lo, lo + q, mode, neg, code_index(lo, p, emin, unbounded) % 2 == 1)
 

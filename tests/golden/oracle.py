@@ -81,6 +81,8 @@ def _pick(a, lo, hi, mode, neg, lo_odd, r=None, n=0):
         return hi if neg else lo
     if mode == "rto":
         return lo if lo_odd else hi
+    if mode == "raz":
+        return hi
     if mode == "stochastic":  # up iff floor(d * 2^n) + r >= 2^n, d = (a - lo) / (hi - lo)
         d = (a - lo) / (hi - lo)
         return hi if math.floor(d * 2**n) + r >= 2**n else lo
@@ -89,6 +91,8 @@ def _pick(a, lo, hi, mode, neg, lo_odd, r=None, n=0):
         return lo if dl < dh else hi
     if mode == "rna":
         return hi
+    if mode == "rnz":
+        return lo
     return hi if lo_odd else lo
 
 

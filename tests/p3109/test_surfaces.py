@@ -14,6 +14,7 @@ from hypothesis import given, settings
 import fp8ref
 from fp8ref import strategies as st
 from fp8ref.golden import Selection, check, generate, verify
+from fp8ref.golden import convert_suites, decode_suite
 from fp8ref.golden import suites as S
 from fp8ref.testing import assert_codes_equal, assert_quantize_matches, boundary_cases, code_fields, format_code
 from tests.surface.test_cli_inspect import run
@@ -110,9 +111,9 @@ def _spec_suite(monkeypatch, names):
         for n in names:
             fmt = fp8ref.get_format(n)
             for r, o in (("rne", "ovf_inf"), ("rto", "ovf_inf")):
-                out.append(S._convert_spec("p3109_family", "float32", fmt, S._policy_for(fmt, rounding=r, overflow=o),
-                                           "default"))
-            out.append(S._decode_spec(fmt, "default"))
+                pol = convert_suites.policy_for(fmt, rounding=r, overflow=o)
+                out.append(convert_suites.convert_spec("p3109_family", "float32", fmt, pol, "default"))
+            out.append(decode_suite._decode_spec(fmt, "default"))
         return out
 
     monkeypatch.setitem(S.SUITES, "p3109_family", S.Suite("p3109_family", "P3109 family members", files))
