@@ -66,9 +66,10 @@ def test_multiplier_matches_every_operand_pair(exhaustive, build):
 def test_mul_mutant_is_caught(mutant, build, exhaustive, mutant_report):
     results = rtl.run_bench(MUL, VECTORS, build, mutant=mutant) + rtl.run_bench(MUL, exhaustive, build, mutant=mutant)
     assert len(results) == 4  # committed SatFinite, OvfInf; exhaustive SatFinite, OvfInf
+    section = mutant_report("RTL mutants caught by the golden vectors (golden check)")
     for r in results:
         bad, lines = rtl.mismatch_count(r.report)
-        mutant_report.append((f"mul:{mutant}", r.stem + (" (all pairs)" if lines == 65536 else ""), bad, lines))
+        section.append((f"mul:{mutant}", r.stem + (" (all pairs)" if lines == 65536 else ""), bad, lines))
     for r in results:
         assert not r.passed and r.mismatches > 0, f"mutant {mutant} passed {r.stem}: the vectors miss this bug"
 
