@@ -40,6 +40,7 @@ ROUNDING_MODES = (
     "rup",  # toward +inf
     "rdn",  # toward -inf
     "rto",  # round to odd: truncate, then set the last bit if inexact
+    "raz",  # away from zero, i.e. toward max magnitude (P3109 TowardMaxMagnitude)
     "stochastic",  # add n random bits below the kept precision, truncate (gfloat StochasticFastest, PTX cvt.rs)
     "stochastic_fast",  # add r + 1/2 (gfloat StochasticFast)
     "stochastic_rne",  # round the discarded part to n bits (RNE), then add (gfloat Stochastic)

@@ -514,6 +514,8 @@ NOTEBOOKS = {
     "04_golden_vectors.ipynb": GOLDEN,
 }
 NOTEBOOKS["03_accumulation_error_vs_k.ipynb"] = ACCUM
+from _arith_notebook import cells as arith_cells  # noqa: E402  (cells of notebook 05, in their own file)
+NOTEBOOKS["05_arithmetic_in_8_bits.ipynb"] = arith_cells(SETUP)
 
 
 def build(cells, name):

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from . import builtin as _builtin  # noqa: F401  (registers posit8, hif8, ue8m0 after the IEEE-like table)
 from . import registry as _registry
 from .ieee import Format
+from .p3109 import p3109_format
 from .protocol import FormatLike, FormatSpec
 from .registry import aliases_of, list_formats, register, register_default
 
@@ -12,4 +13,4 @@ from .registry import aliases_of, list_formats, register, register_default
 get_format: Callable[[FormatSpec], FormatLike] = _registry.get_format
 
 __all__ = ["Format", "FormatLike", "FormatSpec", "get_format", "list_formats", "register", "register_default",
-           "aliases_of"]
+           "aliases_of", "p3109_format"]

@@ -49,7 +49,7 @@ from ..oracles.shared import TWO, code_index, floor_log2, gfloat_format, ieee_fa
 FUSED_MIN = 1 << 16  # fp8ref.codecs: from here the key-table path runs as one Numba loop
 BELOW = FUSED_MIN - 1
 LARGE = 1 << 20  # also past the size from which a 2^22-key table is built
-IEEE_MODES = ("rne", "rna", "rnz", "rtz", "rup", "rdn", "rto")
+IEEE_MODES = ("rne", "rna", "rnz", "rtz", "rup", "rdn", "rto", "raz")
 TININESS = ("after", "before")
 
 USER_E8 = [

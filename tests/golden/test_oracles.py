@@ -225,7 +225,7 @@ def test_exact_products_vs_fractions(default_set):
 
 def test_rounded_products_vs_fractions(default_set):
     d, man = default_set
-    picked = stems(man, lambda e: e["op"] == "mul" and not e["stem"].endswith(".exact"))
+    picked = stems(man, lambda e: e["suite"] == "mul" and not e["stem"].endswith(".exact"))  # (arith: tests/arith)
     assert picked
     for stem in picked:
         meta, rows = read(d, stem)

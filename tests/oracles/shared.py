@@ -150,6 +150,8 @@ def pick(a, lo, hi, mode, neg, lo_odd, r=None, n=0):
         return hi if neg else lo
     if mode == "rto":
         return lo if lo_odd else hi
+    if mode == "raz":
+        return hi
     if mode == "stochastic":
         d = (a - lo) / (hi - lo)
         return hi if math.floor(d * 2**n) + r >= 2**n else lo
@@ -238,7 +240,7 @@ def round_p(a: Fraction, p: int, emin: int, mode: str, neg: bool, unbounded: boo
     lo = (a // q) * q
     if lo == a:
         return a
-    if mode not in ("rne", "rna", "rnz", "rtz", "rup", "rdn", "rto"):
+    if mode not in ("rne", "rna", "rnz", "rtz", "rup", "rdn", "rto", "raz"):
         raise ValueError(f"no reference for rounding {mode!r}")
     return pick(a, lo, lo + q, mode, neg, code_index(lo, p, emin, unbounded) % 2 == 1)
 
@@ -269,7 +271,10 @@ def ieee_reference(x, fmt, mode, overflow="ovf_inf", tininess="after"):
         return Fraction(0), 0
     r_unb = round_p(a, p, emin, mode, neg, unbounded=True)
     if r_unb > maxf:
-        to_max = overflow != "ovf_inf" or mode in ("rtz", "rto") or (mode == "rup" and neg) or (mode == "rdn" and not neg)
+        # round to odd saturates (SoftFloat round_odd), except in the signed P3109 formats, whose
+        # Saturate sends ToOdd overflow to ±Inf (P3109 interim report, ωSaturate under OvfInf)
+        odd_to_max = mode == "rto" and not fmt.name.startswith("p3109")
+        to_max = overflow != "ovf_inf" or mode == "rtz" or odd_to_max or (mode == "rup" and neg) or (mode == "rdn" and not neg)
         if to_max or not (has_inf or has_nan):
             return (-maxf if neg else maxf), OF | NX
         return (("-inf" if neg else "inf") if has_inf else "nan"), OF | NX

@@ -29,8 +29,8 @@ def _need():
         pytest.skip(f"notebook tests need {', '.join(missing)} (pip install -e '.[dev]')")
 
 
-def test_the_four_notebooks_exist():
-    assert [n[:2] for n in NOTEBOOKS] == ["01", "02", "03", "04"], NOTEBOOKS
+def test_the_five_notebooks_exist():
+    assert [n[:2] for n in NOTEBOOKS] == ["01", "02", "03", "04", "05"], NOTEBOOKS
 
 
 def test_notebooks_match_their_source():
