@@ -29,7 +29,7 @@ from ..core.rounding import MAX_SR_BITS
 from ..core.unpack import as_source_array, unpack, unpack_float_bits
 from ..formats import get_format
 from ..policy import Policy, make_policy
-from . import ieee
+from . import conventions, ieee
 
 __all__ = ["encode", "decode", "quantize", "register_codec", "codec_for", "decode_table", "resolve_policy"]
 
@@ -176,6 +176,7 @@ def _generic(fmt, codec, policy, arr, src, rbits=None, srbits=0):
         if hi <= lo:
             break
         neg, cls, M, E = unpack(flat[lo:hi], src)
+        cls = conventions.apply_daz(policy, cls, M, E, conventions.source_emin(src))
         r = None if rbits is None else rbits[lo:hi]
         codes[lo:hi], flags[lo:hi] = codec.encode_exact(fmt, neg, cls, M, E, policy, r, srbits)
     return codes, flags
@@ -201,6 +202,7 @@ def _key_table(fmt, policy, src, t):
     sticky = key & np.uint64(1)
     pats = ((key >> np.uint64(1)) << np.uint64(src.man_bits - t)) | sticky
     neg, cls, M, E = unpack_float_bits(pats, src)
+    cls = conventions.apply_daz(policy, cls, M, E, src.emin)
     codes, flags = codec_for(fmt).encode_exact(fmt, neg, cls, M, E, policy, None, 0)
     return _freeze(codes.astype(fmt.code_dtype), flags)
 
@@ -232,6 +234,8 @@ def encode(
     tininess=None,
     below_range=None,
     input_path=None,
+    ftz=None,
+    daz=None,
     rbits=None,
     srbits=None,
     preset=None,
@@ -241,7 +245,9 @@ def encode(
     """Encode ``x`` to codes of ``fmt`` (uint8, or uint16 for formats over 8 bits).
 
     Policy fields default to ``rounding="rne", overflow="ovf_inf", nan="canonical",
-    nan_to="error", tininess="after"``, or to those of ``preset`` (see ``fp8ref.PRESETS``).
+    nan_to="error", tininess="after", ftz=False, daz=False``, or to those of ``preset`` (see
+    ``fp8ref.PRESETS``; the hardware conventions ``ftz``/``daz``/``nan="riscv"|"x86"|"arm"`` are
+    described in ``fp8ref.codecs.conventions``).
     Stochastic modes need ``rbits`` (integers of x's shape, each ``< 2^srbits``; ``srbits``
     defaults to the bit width of rbits' dtype). With ``return_flags`` also returns a uint8
     flag array (inexact 0x01, underflow 0x02, overflow 0x04, infinite 0x08, invalid 0x10).
@@ -250,9 +256,10 @@ def encode(
     codec = codec_for(fmt)
     fields = dict(
         rounding=rounding, overflow=overflow, nan=nan, nan_to=nan_to, tininess=tininess,
-        below_range=below_range, input_path=input_path,
+        below_range=below_range, input_path=input_path, ftz=ftz, daz=daz,
     )
     pol = _policy(fmt, policy, preset, fields)
+    conventions.check(fmt, pol)
     arr, src = as_source_array(x)
     wider_than_f32 = (src.kind == "float" and src.bits > 32) or (src.kind == "int" and src.bits >= 32)
     if pol.input_path == "via_float32" and wider_than_f32:

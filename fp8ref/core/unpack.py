@@ -117,7 +117,9 @@ def _from_torch(x):
 
 
 def unpack_float_bits(u: np.ndarray, src: Source):
-    """Decompose IEEE interchange bit patterns ``u`` (uint) of ``src`` into (neg, cls, M, E)."""
+    """Decompose IEEE interchange bit patterns ``u`` (uint) of ``src`` into (neg, cls, M, E).
+
+    For NaNs ``M * 2^E`` is the trailing significand as a fraction in [0, 1) (the payload)."""
     u = u.astype(np.uint64)
     m, e = src.man_bits, src.exp_bits
     neg = (u >> np.uint64(src.bits - 1)).astype(bool)
@@ -126,8 +128,8 @@ def unpack_float_bits(u: np.ndarray, src: Source):
     top = (1 << e) - 1
     bias = (1 << (e - 1)) - 1
     normal = (ef != 0) & (ef != top)
-    M = np.where(normal, frac | (1 << m), np.where(ef == 0, frac, 0))
-    E = np.where(normal, ef - bias - m, 1 - bias - m)
+    M = np.where(normal, frac | (1 << m), frac)  # a NaN keeps its payload: M * 2^-m in [0, 1)
+    E = np.where(normal, ef - bias - m, np.where(ef == top, -m, 1 - bias - m))
     cls = np.full(u.shape, FINITE, dtype=np.int8)
     cls[M == 0] = ZERO
     special = ef == top
