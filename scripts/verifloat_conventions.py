@@ -9,8 +9,10 @@ Runs under a Python that has ``verifloat`` 0.2.0 (cp312 only) and numpy, *not* f
 
 ``--out`` records VeriFloat's codes and flags for deterministic float32 inputs (subnormal-heavy,
 rounding boundaries, NaN payloads, specials) converted to every format VeriFloat can describe,
-under each convention in ``CONFIGS``. ``--serve`` answers a JSON request
-``{"fmt": name, "config": name, "raw": [float32 bit patterns]}`` with ``{"code": [...],
+under each convention in ``CONFIGS``, and every code of the ``CODE_SOURCES`` converted to every
+format under ``CODE_CONFIGS`` (keys ``<src>:<fmt>/<config>/code``). ``--serve`` answers a JSON request
+``{"fmt": name, "config": name, "raw": [bit patterns], "src": "f32" (default) or a FORMATS
+name}`` with ``{"code": [...],
 "flags": [...]}`` (code -1 where VeriFloat raises, e.g. NaN into a format without NaN).
 
 Licence: the recorded outputs are data produced by running VeriFloat 0.2.0 (PyPI, see its
@@ -80,7 +82,14 @@ def inputs() -> list[int]:
     return out
 
 
-def convert(fmt_name: str, config: str, raws):
+#: 8-bit (and FP6) sources whose every code is converted to every format (NaN payloads of E5M2,
+#: E4M3, E3M4; the sources' own subnormals for daz)
+CODE_SOURCES = ("e5m2", "e4m3", "e3m4", "e4m3fn", "e2m3fn")
+CODE_CONFIGS = ("nan_x86", "nan_canonical", "daz")
+
+
+def convert(fmt_name: str, config: str, raws, src_name: str = "f32"):
+    """VeriFloat's (codes, flags) for ``raws`` (bit patterns of float32, or of ``src_name``)."""
     import verifloat as v
 
     (eb, mb), kw = FORMATS[fmt_name]
@@ -91,7 +100,12 @@ def convert(fmt_name: str, config: str, raws):
     if "nan_mode" in dst_kw:
         dst_kw["nan_mode"] = v.NaNMode(dst_kw["nan_mode"])
     dst = v.FPFormat(eb, mb, **kw, **dst_kw)
-    src = v.FP32.replace(ftz=True) if daz else v.FP32
+    if src_name == "f32":
+        src = v.FP32
+    else:
+        (seb, smb), skw = FORMATS[src_name]
+        src = v.FPFormat(seb, smb, **skw)
+    src = src.replace(ftz=True) if daz else src
     codes, flags = [], []
     for r in raws:
         try:
@@ -111,7 +125,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.serve:
         req = json.load(sys.stdin)
-        codes, flags = convert(req["fmt"], req["config"], req["raw"])
+        codes, flags = convert(req["fmt"], req["config"], req["raw"], req.get("src", "f32"))
         json.dump({"code": codes, "flags": flags}, sys.stdout)
         return 0
     if not a.out:
@@ -125,6 +139,12 @@ def main(argv=None):
             codes, flags = convert(f, c, raws.tolist())
             arrays[f"{f}/{c}/code"] = np.array(codes, dtype=np.int32)
             arrays[f"{f}/{c}/flags"] = np.array(flags, dtype=np.uint8)
+    for sname in CODE_SOURCES:
+        for f in FORMATS:
+            for c in CODE_CONFIGS:
+                codes, flags = convert(f, c, range(1 << (1 + sum(FORMATS[sname][0]))), sname)
+                arrays[f"{sname}:{f}/{c}/code"] = np.array(codes, dtype=np.int32)
+                arrays[f"{sname}:{f}/{c}/flags"] = np.array(flags, dtype=np.uint8)
     arrays["meta"] = np.array(json.dumps({"verifloat": verifloat.__version__, "numpy": np.__version__,
                                           "formats": FORMATS, "configs": CONFIGS}, sort_keys=True))
     tmp = a.out + ".tmp.npz"

@@ -16,9 +16,9 @@
   bits that fit (SoftFloat's 8086, 8086-SSE and ARM-VFPv2 ``commonNaN`` path: f32 0x7F812345
   -> fp16 0x7E09), in formats whose all-ones exponent holds every NaN (fp16, bf16, E5M2, ...);
   elsewhere, and for NaN results of non-NaN inputs, the quiet NaN with the input's sign.
-  Payloads travel from float16/bfloat16/float32/float64 inputs (``core.unpack`` gives a NaN's
-  trailing significand as ``M * 2^E`` in [0, 1)); codes inputs arrive through float64 and carry
-  none.
+  Payloads travel from float16/bfloat16/float32/float64 inputs and from the codes of formats
+  with ``nan_payload_bits`` (E5M2 ...: ``core.unpack`` gives a NaN's trailing significand as
+  ``M * 2^E`` in [0, 1), and tells signalling from quiet by its top bit).
 """
 
 from __future__ import annotations
@@ -66,12 +66,6 @@ def flush_to_zero(fmt, policy, tiny, neg, codes, flags):
     flags[tiny] |= FLAG_UNDERFLOW | FLAG_INEXACT
 
 
-def _payload_room(fmt) -> bool:
-    """Every code under the all-ones exponent but Inf is a NaN (IEEE style): payloads fit."""
-    m = getattr(fmt, "man_bits", 0)
-    return bool(m) and getattr(fmt, "has_infinity", False) and fmt.num_high_nans == (1 << m) - 1
-
-
 def nan_code(fmt, policy, neg, M=None, E=None):
     """NaN code(s) for NaN results by ``policy.nan``; ``neg`` is the input's sign; ``M * 2^E``
     the NaN input's trailing significand as a fraction in [0, 1) (None: not a NaN input)."""
@@ -85,8 +79,8 @@ def nan_code(fmt, policy, neg, M=None, E=None):
     if not fmt.has_negative_zero:  # the only NaN is the sign-only code
         return np.full(shape, base, dtype=np.int64)
     codes = np.where(neg, base | fmt.sign_mask, base).astype(np.int64)
-    if mode in PROPAGATING and M is not None and _payload_room(fmt):
-        m = fmt.man_bits
+    m = getattr(fmt, "nan_payload_bits", 0)
+    if mode in PROPAGATING and M is not None and m:
         sh = np.asarray(E, dtype=np.int64) + m  # payload bits that fit: floor(M * 2^(E + m))
         M = np.asarray(M, dtype=np.int64)
         pay = np.where(sh >= 0, M << np.maximum(sh, 0), M >> np.maximum(-sh, 0))

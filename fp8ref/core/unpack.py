@@ -181,5 +181,13 @@ def unpack(arr: np.ndarray, src: Source):
     # codes of an fp8ref-registered ml_dtypes type: decode exactly to float64, then unpack
     from ..codecs import decode
 
-    vals = decode(arr.ravel().view(src.uint), src.fmt, dtype=np.float64)
-    return unpack_float_bits(vals.view(np.uint64), _FLOAT_SOURCES["float64"])
+    codes = arr.ravel().view(src.uint)
+    vals = decode(codes, src.fmt, dtype=np.float64)
+    neg, cls, M, E = unpack_float_bits(vals.view(np.uint64), _FLOAT_SOURCES["float64"])
+    m = getattr(src.fmt, "nan_payload_bits", 0)
+    if m:  # IEEE-style NaN codes: their own payload and quiet bit, not float64's default NaN
+        nan = np.isnan(vals)
+        frac = codes.astype(np.int64) & ((1 << m) - 1)
+        M, E = np.where(nan, frac, M), np.where(nan, -m, E)
+        cls = np.where(nan, np.where(frac >> (m - 1), QNAN, SNAN), cls).astype(np.int8)
+    return neg, cls, M, E

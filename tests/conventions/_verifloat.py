@@ -35,9 +35,10 @@ def python312() -> str:
     return py
 
 
-def run(fmt: str, config: str, raw) -> tuple[np.ndarray, np.ndarray]:
-    """VeriFloat's codes (-1: it raised) and flags for float32 bit patterns ``raw``."""
-    req = json.dumps({"fmt": fmt, "config": config, "raw": [int(r) for r in raw]})
+def run(fmt: str, config: str, raw, src: str = "f32") -> tuple[np.ndarray, np.ndarray]:
+    """VeriFloat's codes (-1: it raised) and flags for bit patterns ``raw`` of ``src`` (float32,
+    or a format named in the script's FORMATS)."""
+    req = json.dumps({"fmt": fmt, "config": config, "raw": [int(r) for r in raw], "src": src})
     out = subprocess.run([python312(), str(SCRIPT), "--serve"], input=req, capture_output=True, text=True,
                          timeout=300, check=True)
     res = json.loads(out.stdout)

@@ -9,6 +9,7 @@ finite overflow that becomes E4M3FN's NaN keeps its sign in VeriFloat's canonica
 fp8ref's ``riscv`` NaN is always positive (RISC-V's canonical NaN; ``x86``/``arm`` keep it).
 """
 
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -34,21 +35,22 @@ def policy(fmt, config):
     return Policy(**{"nan": "riscv", "nan_to": "zero", **CONFIG_POLICY[config]})
 
 
-def compare(fmt_name, config, raw, vcode, vflags):
-    """Assert fp8ref == VeriFloat except the documented differences; returns the count compared."""
+def compare(fmt_name, config, x, vcode, vflags):
+    """Assert fp8ref == VeriFloat on inputs ``x`` (float32 bit patterns as uint32, or any input
+    array) except the documented differences; returns the count compared."""
     fmt = get_format(fmt_name)
-    raw = np.asarray(raw, dtype=np.uint32)
+    x = np.asarray(x)
+    x = x.view(np.float32) if x.dtype == np.uint32 else x
     keep = vcode >= 0  # VeriFloat raised: NaN into a format without NaN
-    assert fmt.has_nan or not keep[np.isnan(raw.view(np.float32))].any()
-    codes, flags = encode(raw.view(np.float32), fmt, policy=policy(fmt, config), return_flags=True)
-    x = raw.view(np.float32)
+    assert fmt.has_nan or not keep[np.isnan(x)].any()
+    codes, flags = encode(x, fmt, policy=policy(fmt, config), return_flags=True)
     # a number (Inf, or finite overflow) that becomes NaN or max because the format lacks Inf
     inf_in = (np.isinf(x) | np.isin(codes, fmt.nan_codes)) & ~np.isnan(x) & (not fmt.has_infinity)
     ok = keep & ~inf_in
     bad = np.flatnonzero(ok & ((codes.astype(np.int64) != vcode) | (flags != vflags)))
     if bad.size:
         i = bad[0]
-        pytest.fail(f"{fmt_name} {config}: {bad.size} mismatches; first f32 {int(raw[i]):#010x}: fp8ref "
+        pytest.fail(f"{fmt_name} {config}: {bad.size} mismatches; first input {x[i]!r}: fp8ref "
                     f"{int(codes[i]):#x} flags {int(flags[i]):#x}, VeriFloat {int(vcode[i]):#x} flags {int(vflags[i]):#x}")
     if inf_in.any():  # the documented difference: same magnitude (NaN or max), other flags/sign
         c, v = codes[inf_in].astype(np.int64), vcode[inf_in]
@@ -79,6 +81,26 @@ def test_recorded_verifloat_covers_the_conventions():
     assert len(set((payload & 0x1FF).tolist())) > 50  # payload bits really travel
 
 
+CODE_SOURCES = {"e5m2": ml_dtypes.float8_e5m2, "e4m3": ml_dtypes.float8_e4m3, "e3m4": ml_dtypes.float8_e3m4,
+                "e4m3fn": ml_dtypes.float8_e4m3fn, "e2m3fn": ml_dtypes.float6_e2m3fn}
+
+
+def code_inputs(src):
+    n = 1 << get_format(src).bits
+    return np.arange(n, dtype=np.uint8).view(CODE_SOURCES[src])
+
+
+@pytest.mark.parametrize("config", ["nan_x86", "nan_canonical", "daz"])
+@pytest.mark.parametrize("src", sorted(CODE_SOURCES))
+def test_recorded_verifloat_code_sources(src, config):
+    """Every code of an 8-bit (FP6) source into every format: NaN payloads and signalling NaNs of
+    E5M2/E4M3/E3M4 codes, and the source's own subnormals under daz."""
+    fx = vf.fixture()
+    x = code_inputs(src)
+    for f in FORMATS:
+        compare(f, config, x, fx[f"{src}:{f}/{config}/code"].astype(np.int64), fx[f"{src}:{f}/{config}/flags"])
+
+
 LIVE = [("e5m2", "ftz_before"), ("e4m3fn", "daz_ftz"), ("fp16", "nan_x86"), ("bf16", "daz_ftz"),
         ("e2m1fn", "ftz_rup"), ("tf32", "nan_arm"), ("e3m4", "ftz_after")]
 
@@ -100,6 +122,12 @@ def test_live_verifloat(fmt_name, config):
     raw = _live_inputs()
     vcode, vflags = vf.run(fmt_name, config, raw)
     assert compare(fmt_name, config, raw, vcode, vflags) > 3000
+
+
+def test_live_verifloat_code_source():
+    x = code_inputs("e5m2")
+    vcode, vflags = vf.run("fp16", "nan_x86", x.view(np.uint8), src="e5m2")
+    assert compare("fp16", "nan_x86", x, vcode, vflags) == 256
 
 
 def test_live_verifloat_reproduces_the_fixture():
