@@ -6,8 +6,7 @@ VeriFloat ships only a CPython 3.12 wheel, so run this with a Python 3.12 that h
     PYTHONPATH=. /tmp/vf/bin/python benchmarks/compare_verifloat.py [--dpi] [--n 1000000]
 
 Prints what each row measured and a Markdown table (docs/hardware-verification.md §6 holds one
-run). Rows: hardware conventions (FTZ/DAZ, NaN conventions, payloads: what VeriFloat does with
-them; fp8ref's are issue 19 §1), cocotb pieces (lane packing, block buses, scoreboard, vector
+run). Rows: hardware conventions (FTZ/DAZ, NaN conventions, payloads), cocotb pieces (lane packing, block buses, scoreboard, vector
 driver), DPI-C (``--dpi``: both models under Verilator on the committed f32 -> E4M3FN file),
 the accumulators against the published tensor-core samples (tests/data/hw_accum), and the
 speed of f32 -> E4M3FN conversions. Exits 0 without doing anything when verifloat is not
@@ -60,25 +59,43 @@ def best(fn, reps=5):
 
 # ---- hardware conventions ------------------------------------------------------------------------
 def conventions():
-    print("hardware conventions (what VeriFloat does; fp8ref's Policy fields: issue 19 section 1)")
-    pending = "pending (issue 19 §1)"
+    print("hardware conventions (VeriFloat's format modes; fp8ref's Policy fields ftz / daz / nan)")
+    enc = fp8ref.encode
+
+    def f32(u):
+        return np.array([u], dtype=np.uint32).view(np.float32)
+
+    def fp(codes_flags, width):
+        c, f = codes_flags
+        return f"{int(c[0]):#0{width + 2}x} flags {fp8ref.flag_names(int(f[0]))}"
+
     ftz16 = FPFormat(5, 10, ftz=True)
     tiny = FP32.from_raw(0x33800000)  # 2^-24: the smallest binary16 subnormal
     out = tiny.convert(ftz16)
-    sub_in = ftz16.from_raw(0x0001).convert(FP32)
     row("FTZ (subnormal result flushed)", f"ftz=True: f32 2^-24 -> f16 {out.raw:#06x} flags {out.flags!r}; "
-        f"plain f16 gives {tiny.convert(FP16).raw:#06x}", pending)
-    row("DAZ (subnormal input as zero)", f"same ftz flag: f16 0x0001 -> f32 {sub_in.raw:#010x} "
-        f"(without: {FP16.from_raw(0x0001).convert(FP32).raw:#010x}); no separate DAZ", pending)
+        f"plain f16 gives {tiny.convert(FP16).raw:#06x}",
+        f"ftz=True: {fp(enc(f32(0x33800000), 'fp16', ftz=True, return_flags=True), 4)}; tininess after "
+        "or before rounding (Policy.tininess)")
+    sub_in = ftz16.from_raw(0x0001).convert(FPFormat(8, 7))
+    x16 = np.array([1], dtype=np.uint16).view(np.float16)
+    row("DAZ (subnormal input as zero)", f"the ftz flag on the source format: f16 0x0001 -> bf16 {sub_in.raw:#06x} "
+        f"(without: {FP16.from_raw(0x0001).convert(FPFormat(8, 7)).raw:#06x}); no separate DAZ",
+        f"daz=True (separate from ftz): {fp(enc(x16, 'bf16', daz=True, return_flags=True), 4)} "
+        f"(without: {fp(enc(x16, 'bf16', return_flags=True), 4)})")
     snan = 0xFFA12345  # negative signalling NaN with a payload
-    res = []
+    res, mine = [], []
     for mode in NaNMode:
         r16 = FP32.from_raw(snan).convert(FPFormat(5, 10, nan_mode=mode))
         r8 = FP32.from_raw(snan).convert(FPFormat(5, 2, nan_mode=mode))
         res.append(f"{mode.value}: f16 {r16.raw:#06x} e5m2 {r8.raw:#04x} {r16.flags!r}")
-    row("NaN conventions (f32 -NaN payload 0x212345 -> f16 / e5m2)", "; ".join(res), pending)
+    for mode in ("riscv", "x86", "arm"):
+        c16, fl = enc(f32(snan), "fp16", nan=mode, return_flags=True)
+        c8 = enc(f32(snan), "e5m2", nan=mode)
+        mine.append(f"{mode}: f16 {int(c16[0]):#06x} e5m2 {int(c8[0]):#04x} {fp8ref.flag_names(int(fl[0]))}")
+    row("NaN conventions (f32 -NaN payload 0x212345 -> f16 / e5m2)", "; ".join(res), "; ".join(mine))
     r = FP32.from_raw(0x7FC12345).convert(FPFormat(8, 7, nan_mode=NaNMode.PROPAGATE))
-    row("payload propagation (f32 qNaN 0x7FC12345 -> bf16, propagate)", f"{r.raw:#06x}", pending)
+    row("payload propagation (f32 qNaN 0x7FC12345 -> bf16, propagate)", f"{r.raw:#06x}",
+        f"nan='x86' / 'arm': {int(enc(f32(0x7FC12345), 'bf16', nan='x86')[0]):#06x}")
 
 
 # ---- cocotb pieces ------------------------------------------------------------------------------------

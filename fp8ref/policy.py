@@ -18,6 +18,7 @@ __all__ = [
     "NAN_MODES",
     "NAN_TO_MODES",
     "TININESS_MODES",
+    "CONVENTION_FIELDS",
     "BELOW_RANGE_MODES",
     "INPUT_PATHS",
     "FLAG_INEXACT",
@@ -61,6 +62,9 @@ NAN_MODES = (
     "canonical",  # the format's canonical NaN, always positive (0x7F; 0x80 for FNUZ/P3109)
     "keep_sign",  # canonical NaN with the sign of the input
     "ml_dtypes",  # ml_dtypes: quiet NaN (E5M2: 0x7E) with the input's sign
+    "riscv",  # RISC-V / ARM default-NaN mode (FPSCR.DN): the positive quiet NaN (E5M2 0x7E, fp16 0x7E00)
+    "x86",  # SoftFloat 8086/8086-SSE: a NaN input quieted, its sign and top payload bits kept
+    "arm",  # SoftFloat ARM-VFPv2 (FPSCR.DN=0): the same for conversions (differs only in 2-operand picks)
 )
 
 #: What a NaN input becomes in a format without NaN (FP6/FP4). All set the invalid flag.
@@ -72,6 +76,9 @@ NAN_TO_MODES = (
 )
 
 TININESS_MODES = ("after", "before")
+
+#: Boolean hardware-convention fields (flush-to-zero results, denormal inputs are zero).
+CONVENTION_FIELDS = ("ftz", "daz")
 
 #: How inputs wider than float32 (float64, 64/32-bit integers) reach the rounding.
 INPUT_PATHS = (
@@ -121,6 +128,10 @@ class Policy:
     tiny and inexact, tiny meaning ``0 < |r_unbounded| < min_normal`` (``after``) or
     ``0 < |x| < min_normal`` (``before``); invalid for signalling-NaN inputs and for NaN/Inf
     inputs delivered as a number because the format lacks them.
+
+    Hardware conventions (``fp8ref.codecs.conventions``): ``ftz`` delivers every tiny nonzero
+    finite result (tiny as ``tininess`` says) as a zero of its sign with underflow|inexact;
+    ``daz`` reads every subnormal input (of the source's own format) as a zero of its sign.
     """
 
     rounding: str = "rne"
@@ -130,12 +141,17 @@ class Policy:
     tininess: str = "after"
     below_range: str = "nan"
     input_path: str = "direct"
+    ftz: bool = False
+    daz: bool = False
 
     def __post_init__(self):
         for (f, old), new in RENAMED_VALUES.items():
             if getattr(self, f) == old:
                 warn_renamed(f"{f}={old!r}", f"{f}={new!r}", stacklevel=4)
                 object.__setattr__(self, f, new)
+        for f in CONVENTION_FIELDS:
+            if not isinstance(getattr(self, f), bool):
+                raise ValueError(f"{f} must be True or False, got {getattr(self, f)!r}")
         for f, allowed in (
             ("rounding", ROUNDING_MODES),
             ("overflow", OVERFLOW_MODES),
@@ -154,7 +170,10 @@ class Policy:
         return self.rounding in STOCHASTIC_MODES
 
     def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """Every field, except ``ftz``/``daz`` while False (records written before they existed
+        stay byte-identical)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in CONVENTION_FIELDS or getattr(self, f.name)}
 
 
 @dataclass(frozen=True)

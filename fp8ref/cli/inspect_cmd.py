@@ -299,6 +299,9 @@ def _configure_convert(p):
     p.add_argument("--nan-to", dest="nan_to", choices=NAN_TO_MODES, help="NaN into a format without NaN")
     p.add_argument("--tininess", choices=TININESS_MODES)
     p.add_argument("--below-range", dest="below_range", choices=BELOW_RANGE_MODES, help="unsigned formats (UE8M0)")
+    p.add_argument("--ftz", action="store_true", default=None,
+                   help="flush tiny results to ±0 with underflow|inexact (tiny as --tininess says)")
+    p.add_argument("--daz", action="store_true", default=None, help="read subnormal inputs (of the --from type) as ±0")
     p.add_argument("--rbits", metavar="R", help="random bits for stochastic rounding (an integer)")
     p.add_argument("--srbits", type=int, metavar="N", help="how many random bits R holds")
     p.add_argument("--json", action="store_true", help="machine-readable output (an object; a list for several VALUEs)")
@@ -374,7 +377,8 @@ def _value_line(v: float, cls: str) -> str:
 def _run_convert(args):
     fmt = get_format(args.to)
     policy = resolve_policy(fmt, args.preset, rounding=args.rounding, overflow=args.overflow, nan=args.nan,
-                         nan_to=args.nan_to, tininess=args.tininess, below_range=args.below_range)
+                         nan_to=args.nan_to, tininess=args.tininess, below_range=args.below_range,
+                         ftz=args.ftz, daz=args.daz)
     results = [_convert_one(v, args, fmt, policy) for v in args.values]
     if args.json:
         print_json(results[0] if len(results) == 1 else results)

@@ -32,10 +32,10 @@ import numpy as np
 
 from ..core.floats import float_type
 from ..core.rounding import MAX_SR_BITS
-from ..core.unpack import as_array, as_source_array, dtype_format, unpack, unpack_float_bits, unpack_values
+from ..core.unpack import QNAN, SNAN, as_array, as_source_array, dtype_format, unpack, unpack_float_bits, unpack_values
 from ..formats import FormatLike, FormatSpec, get_format
 from ..policy import Policy, make_policy
-from . import ieee, posit, tapered, ue8m0
+from . import conventions, ieee, posit, tapered, ue8m0
 from ._no_value import NO_VALUE, error_at, may_refuse
 
 __all__ = ["encode", "decode", "quantize", "register_codec", "codec_for", "decode_table", "resolve_policy"]
@@ -183,9 +183,18 @@ def _check_rbits(rbits, srbits, shape):
 
 def _decompose(flat, src):
     """(neg, cls, M, E) of a flat source array; codes through their format's exact values."""
-    if src.kind == "codes":
-        return unpack_values(decode(flat.view(src.uint), src.fmt, dtype=np.float64))
-    return unpack(flat, src)
+    if src.kind != "codes":
+        return unpack(flat, src)
+    codes = flat.view(src.uint)
+    vals = decode(codes, src.fmt, dtype=np.float64)
+    neg, cls, M, E = unpack_values(vals)
+    m = getattr(src.fmt, "nan_payload_bits", 0)
+    if m:  # IEEE-style NaN codes: their own payload and quiet bit, not float64's default NaN
+        nan = np.isnan(vals)
+        frac = codes.astype(np.int64) & ((1 << m) - 1)
+        M, E = np.where(nan, frac, M), np.where(nan, -m, E)
+        cls = np.where(nan, np.where(frac >> (m - 1), QNAN, SNAN), cls).astype(np.int8)
+    return neg, cls, M, E
 
 
 def _generic(fmt, codec, policy, arr, src, rbits=None, srbits=0):
@@ -198,6 +207,7 @@ def _generic(fmt, codec, policy, arr, src, rbits=None, srbits=0):
         if hi <= lo:
             break
         neg, cls, M, E = _decompose(flat[lo:hi], src)
+        cls = conventions.apply_daz(policy, cls, M, E, conventions.source_emin(src))
         r = None if rbits is None else rbits[lo:hi]
         codes[lo:hi], flags[lo:hi] = codec.encode_exact(fmt, neg, cls, M, E, policy, r, srbits, errors="mark")
     return codes, flags
@@ -230,6 +240,7 @@ def _build_key_table(fmt, policy, src, t):
         key = np.arange(lo, min(lo + _GENERIC_CHUNK, nkey), dtype=np.uint64)
         pats = ((key >> np.uint64(1)) << np.uint64(src.man_bits - t)) | (key & np.uint64(1))
         neg, cls, M, E = unpack_float_bits(pats, src)
+        cls = conventions.apply_daz(policy, cls, M, E, src.emin)
         c, flags[lo:lo + key.size] = codec_for(fmt).encode_exact(fmt, neg, cls, M, E, policy, None, 0, errors="mark")
         codes[lo:lo + key.size] = c
     return _freeze(codes, flags)
@@ -266,6 +277,8 @@ def encode(
     tininess: str | None = None,
     below_range: str | None = None,
     input_path: str | None = None,
+    ftz: bool | None = None,
+    daz: bool | None = None,
     rbits=None,
     srbits: int | None = None,
     preset: str | None = None,
@@ -275,7 +288,9 @@ def encode(
     """Encode ``x`` to codes of ``fmt`` (uint8, or uint16 for formats over 8 bits).
 
     Policy fields default to ``rounding="rne", overflow="ovf_inf", nan="canonical",
-    nan_to="error", tininess="after"``, or to those of ``preset`` (see ``fp8ref.PRESETS``).
+    nan_to="error", tininess="after", ftz=False, daz=False``, or to those of ``preset`` (see
+    ``fp8ref.PRESETS``; the hardware conventions ``ftz``/``daz``/``nan="riscv"|"x86"|"arm"`` are
+    described in ``fp8ref.codecs.conventions``).
     Stochastic modes need ``rbits`` (integers of x's shape, each ``< 2^srbits``; ``srbits``
     defaults to the bit width of rbits' dtype). With ``return_flags`` also returns a uint8
     flag array (inexact 0x01, underflow 0x02, overflow 0x04, infinite 0x08, invalid 0x10).
@@ -284,9 +299,10 @@ def encode(
     codec = codec_for(fmt)
     fields = dict(
         rounding=rounding, overflow=overflow, nan=nan, nan_to=nan_to, tininess=tininess,
-        below_range=below_range, input_path=input_path,
+        below_range=below_range, input_path=input_path, ftz=ftz, daz=daz,
     )
     pol = _policy(fmt, policy, preset, fields)
+    conventions.check(fmt, pol)
     arr, src = as_source_array(x)
     wider_than_f32 = (src.kind == "float" and src.bits > 32) or (src.kind == "int" and src.bits >= 32)
     if pol.input_path == "via_float32" and wider_than_f32:

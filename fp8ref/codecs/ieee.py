@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.rounding import floor_log2, round_shift
 from ..core.unpack import FINITE, INF, QNAN, SNAN, ZERO
+from .conventions import flush_to_zero, nan_code
 from ..policy import (
     FLAG_INEXACT,
     FLAG_INVALID,
@@ -61,16 +62,6 @@ def decode_table(fmt) -> np.ndarray:
     return np.where(codes & fmt.sign_mask, -val, val)  # NaN codes keep their sign bit
 
 
-def nan_code(fmt, policy, neg):
-    """NaN code(s) for results that are NaN, by ``policy.nan``; ``neg`` is the input's sign."""
-    if policy.nan == "canonical":
-        return np.full(np.shape(neg), fmt.canonical_nan, dtype=np.int64)
-    base = fmt.quiet_nan if policy.nan == "ml_dtypes" else fmt.canonical_nan
-    if not fmt.has_negative_zero:  # the only NaN is the sign-only code
-        return np.full(np.shape(neg), base, dtype=np.int64)
-    return np.where(neg, base | fmt.sign_mask, base).astype(np.int64)
-
-
 def overflow_to_max(policy, neg, fmt=None):
     """True where an overflowing finite value is delivered as ±max rather than ±Inf/NaN:
     saturating policies, and the rounding directions that never round away from zero, by the
@@ -90,10 +81,11 @@ def overflow_to_max(policy, neg, fmt=None):
     return np.zeros(np.shape(neg), dtype=bool)
 
 
-def special_results(fmt, policy, neg, cls, codes, flags, max_code):
+def special_results(fmt, policy, neg, cls, codes, flags, max_code, M=None, E=None):
     """Fill codes/flags for zero, Inf and NaN inputs (shared by all codecs that have a sign).
 
-    ``max_code``: the positive max-finite code. Returns nothing; writes in place.
+    ``max_code``: the positive max-finite code; ``M``, ``E``: the decomposed inputs (a NaN's
+    payload, for the propagating NaN conventions). Returns nothing; writes in place.
     """
     sign = np.where(neg, fmt.sign_mask, 0).astype(np.int64)
     zero = cls == ZERO
@@ -117,7 +109,8 @@ def special_results(fmt, policy, neg, cls, codes, flags, max_code):
     if nan.any():
         flags[cls == SNAN] |= FLAG_INVALID
         if fmt.has_nan:
-            codes[nan] = nan_code(fmt, policy, neg[nan])
+            pay = (None, None) if M is None else (M[nan], E[nan])
+            codes[nan] = nan_code(fmt, policy, neg[nan], *pay)
         else:
             flags[nan] |= FLAG_INVALID
             if policy.nan_to in ("zero", "error"):  # "error": no result, marked by _no_value.check
@@ -179,7 +172,8 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0, errors="rais
     flags[over] |= FLAG_OVERFLOW
     flags[tiny & inexact] |= FLAG_UNDERFLOW
     check(fmt, policy, neg, cls, M, E, flags, errors)
-    special_results(fmt, policy, neg, cls, codes, flags, fmt.max_code_mag)
+    flush_to_zero(fmt, policy, tiny, neg, codes, flags)
+    special_results(fmt, policy, neg, cls, codes, flags, fmt.max_code_mag, M, E)
     if not fmt.is_signed:  # P3109 unsigned: a negative rounded value or -Inf saturates to M_lo = 0
         below = neg & ((fin & (mag > 0)) | (cls == INF))
         codes[below] = 0

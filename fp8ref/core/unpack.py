@@ -135,11 +135,16 @@ def _from_torch(x):
 
 
 def unpack_float_bits(u: np.ndarray, src: Source | FloatType):
-    """Decompose IEEE interchange bit patterns ``u`` (uint) of ``src`` into (neg, cls, M, E)."""
+    """Decompose IEEE interchange bit patterns ``u`` (uint) of ``src`` into (neg, cls, M, E).
+
+    For NaNs ``M * 2^E`` is the trailing significand as a fraction in [0, 1) (the payload)."""
     ft = src.ft if isinstance(src, Source) else src
     assert ft is not None, "unpack_float_bits needs a float source"
     sign, ef, frac = ft.fields(u)
     M, E = ft.significand(ef, frac)
+    top = ef == ft.exp_max  # a NaN keeps its payload: M * 2^E = frac * 2^-m in [0, 1)
+    M = np.where(top, frac, M).astype(np.int64)
+    E = np.where(top, -ft.man_bits, E).astype(np.int64)
     cls = np.full(M.shape, FINITE, dtype=np.int8)
     cls[M == 0] = ZERO
     special = ef == ft.exp_max

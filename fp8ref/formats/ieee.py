@@ -151,6 +151,13 @@ class Format:
         return None
 
     @property
+    def nan_payload_bits(self) -> int:
+        """Trailing-significand bits a NaN carries (top one: quiet) when every code under the
+        all-ones exponent but Inf is a NaN (IEEE style: E5M2, fp16, bf16, E4M3, E3M4); else 0."""
+        full = self.has_infinity and self.num_high_nans == (1 << self.man_bits) - 1
+        return self.man_bits if full else 0
+
+    @property
     def quiet_nan(self) -> int | None:
         """ml_dtypes' positive NaN: Inf code with the top mantissa bit set for IEEE-style
         NaN ranges, otherwise the canonical NaN."""

@@ -14,7 +14,7 @@ Command line: ``fp8ref golden list|generate|verify|diff|check`` (docs/golden-vec
 """
 
 # the suite families register themselves on import, in this order (the order of a set's files)
-from . import convert_suites, stochastic_suite, decode_suite, mul_suite, kind_suites  # noqa: F401
+from . import convert_suites, stochastic_suite, decode_suite, mul_suite, kind_suites, conventions_suite  # noqa: F401
 from . import block_suites, gemm_suite, arith_suites  # noqa: F401
 from .prng import SplitMix64, stream, subseed
 from .sets import DEFAULT_OUTPUTS, OUTPUTS, Selection, generate, render, select, show_progress

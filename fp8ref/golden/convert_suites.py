@@ -14,7 +14,7 @@ import numpy as np
 from ..codecs import encode
 from ..core.floats import float_type
 from ..formats import get_format
-from ..policy import Policy
+from ..policy import CONVENTION_FIELDS, Policy
 from . import generators as G
 from .fields import Field, encode_input
 from .prng import stream
@@ -80,10 +80,12 @@ _HEADER_KEY = {"rounding": "rm", "overflow": "ovf", "tininess": "tininess", "bel
 IEEE_AXES = ("rounding", "overflow", "tininess")
 
 
-def convert_spec(suite, src_name, fmt, pol, tier, axes=IEEE_AXES):
-    """``<suite>/<src>_to_<fmt>.<axis values>``: one input, one result, flags."""
+def convert_spec(suite, src_name, fmt, pol, tier, axes=IEEE_AXES, *, tag=None, inputs=None):
+    """``<suite>/<src>_to_<fmt>.<axis values>`` (or ``.<tag>``): one input, one result, flags.
+    ``inputs(suite, src name, fmt name, seed, count) -> (patterns, generator entries)`` replaces
+    :func:`convert_inputs`. The header names ``ftz``/``daz`` when set."""
     src = float_type(src_name)
-    tag = ".".join(_AXIS_TAG[a] + getattr(pol, a) for a in axes)
+    tag = tag or ".".join(_AXIS_TAG[a] + getattr(pol, a) for a in axes)
     stem = f"{suite}/{src.short}_to_{fmt.name}.{tag}"
     fields = (Field("a", "input", src.name), Field("z", "result", fmt.name), Field("flags", "flags", "flags"))
     meta = {"src": src.name, "dst": fmt.name, "policy": pol.as_dict()}
@@ -91,9 +93,11 @@ def convert_spec(suite, src_name, fmt, pol, tier, axes=IEEE_AXES):
     header = {"op": f"{src.short}_to_{fmt.name}", **{_HEADER_KEY[a]: getattr(pol, a) for a in keys}, "nan": pol.nan}
     if not getattr(fmt, "has_nan", True):
         header["nan_to"] = pol.nan_to
+    header.update({k: 1 for k in CONVENTION_FIELDS if getattr(pol, k)})
+    inputs = inputs or convert_inputs
 
     def build(ctx):
-        a, gens = convert_inputs(suite, src.name, fmt.name, ctx.seed, ctx.count)
+        a, gens = inputs(suite, src.name, fmt.name, ctx.seed, ctx.count)
         z, fl = encode_table(src.name, a, fmt, pol)
         return {"a": a, "z": z, "flags": fl}, list(gens)
 

@@ -55,6 +55,8 @@ __all__ = [
     "structured",
     "testfloat_random",
     "srbits_sweep",
+    "subnormal_heavy",
+    "nan_payloads",
     "p1_patterns",
     "p2_patterns",
     "positive_values",
@@ -391,3 +393,33 @@ def random_blocks(n: int, bs: int, rng: SplitMix64, spread=(-30, 30)) -> np.ndar
     e = (k[:, None] - g + 127).astype(np.int64)
     bits = (sign << _U(31)) | (e.astype(np.uint64) << _U(23)) | m
     return np.where(r16 == 0, sign << _U(31), bits)
+
+
+def subnormal_heavy(src: FloatType, fmt, n: int, rng: SplitMix64) -> np.ndarray:
+    """``n`` random patterns between the target's smallest nonzero value / 4 and 4 * min normal
+    (uniform exponent, random significand, both signs; exponents below the source's normal range
+    become source subnormals), then ``n // 4`` random source subnormals: inputs that ``ftz`` and
+    ``daz`` change."""
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    lo, _ = _target_exponents(fmt)
+    emin = getattr(fmt, "emin", lo)
+    e = (rng.below(n, emin - lo + 5).astype(np.int64) + lo - 2 + src.bias).astype(np.int64)
+    sig = rng.bits(n, src.man_bits)
+    sign = rng.bits(n, 1) << _U(src.bits - 1)
+    pats = np.where(e >= 1, (np.maximum(e, 0).astype(np.uint64) << _U(src.man_bits)) | sig,
+                    np.maximum(sig >> np.minimum(1 - e, 63).astype(np.uint64), _U(1)))
+    k = n // 4
+    subs = np.maximum(rng.bits(k, src.man_bits), _U(1)) | (rng.bits(k, 1) << _U(src.bits - 1))
+    return np.concatenate([pats | sign, subs])
+
+
+def nan_payloads(src: FloatType, n: int, rng: SplitMix64) -> np.ndarray:
+    """NaNs whose payloads the propagating conventions carry: a walking one below the quiet bit
+    (quiet and signalling), then ``n`` random NaNs, both signs."""
+    q = src.quiet_bit
+    walk = [1 << i for i in range(src.man_bits - 1)]
+    pos = np.array([src.inf_bits | q | w for w in walk] + [src.inf_bits | w for w in walk], dtype=np.uint64)
+    rnd = _U(src.inf_bits) | rng.bits(n, src.man_bits)
+    rnd = np.where(rnd == _U(src.inf_bits), _U(src.inf_bits | 1), rnd) | (rng.bits(n, 1) << _U(src.bits - 1))
+    return np.concatenate([with_signs(pos, src), rnd])
