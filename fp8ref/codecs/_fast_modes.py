@@ -269,8 +269,9 @@ def encode_fast(fmt, codec, pol, arr, src, rbits=None, srbits=None, want_flags=T
     layout = (src.man_bits - t, src.man_bits, (1 << src.exp_bits) - 1, packed)
     if hybrid:
         wide = src.man_bits + 1 - _SIG
-        if wide > 0 and (u & src.uint((1 << wide) - 1)).any():
-            return None  # more than 24 significant bits: the generic path (it may raise)
+        if wide > 0 and ((u & src.uint((1 << wide) - 1)) != 0).any():
+            if (((u & src.uint((1 << wide) - 1)) != 0) & ~np.isnan(arr.reshape(-1))).any():
+                return None  # more than 24 significant bits: the generic path (it may raise)
         _hybrid_kernel(u, *layout, want_flags, out_c, out_f)
     else:
         rule = STOCHASTIC_RULES[pol.rounding]
