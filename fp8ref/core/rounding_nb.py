@@ -9,6 +9,8 @@ Each function here is the scalar twin of a numpy rule and is tested equal to it
   whether the 24-bit significand ``S`` rounds up when its low ``s`` bits are discarded.
 
 Rule numbers follow ``STOCHASTIC_RULES``. Arithmetic is exact int64, as in the numpy originals.
+Numba's on-disk cache keys a kernel on its own file only: after editing a twin, delete the
+``__pycache__/*.nbi`` / ``*.nbc`` files of the modules that call it (``codecs/_fast_modes.py``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from fp8ref.core.rounding import bit_length, round_shift
 from fp8ref.core.rounding_nb import STOCHASTIC_RULES, bit_length_twin, hybrid_ssr_up_twin, stochastic_up_twin
 
 
-@njit(cache=True)
+@njit  # not cached: numba would not notice an edited twin
 def _twin_up(M, s, r, n, rule):
     out = np.empty(M.shape[0], np.bool_)
     for i in range(M.shape[0]):
@@ -18,7 +18,7 @@ def _twin_up(M, s, r, n, rule):
     return out
 
 
-@njit(cache=True)
+@njit  # not cached: numba would not notice an edited twin
 def _twin_bits(M):
     out = np.empty(M.shape[0], np.int64)
     for i in range(M.shape[0]):
@@ -26,7 +26,7 @@ def _twin_bits(M):
     return out
 
 
-@njit(cache=True)
+@njit  # not cached: numba would not notice an edited twin
 def _twin_ssr(S, s):
     out = np.empty(S.shape[0], np.bool_)
     for i in range(S.shape[0]):
