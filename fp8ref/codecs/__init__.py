@@ -12,7 +12,8 @@ them exactly (``core.unpack``) and picks one of three equivalent paths:
   exponent, the leading ``t`` significand bits and one sticky bit (true of every format whose
   precision is small and whose range stays inside the source's normal range): the codec
   encodes one representative per key;
-* **generic**: the codec on the decomposed input (stochastic rounding, wide formats, ints).
+* **generic**: the codec on the decomposed input (wide formats, ints; stochastic rounding and
+  HiF8 ``hybrid`` below 2^16 elements, larger float inputs taking ``_fast_modes``' Numba loop).
 
 Tables are built by the generic path itself, so all three agree by construction; the tests
 check them against each other and against the oracles anyway.

@@ -19,9 +19,10 @@ underflow bit from the tininess decision: the same rule at the precision of the 
 binade with unbounded exponent (stochastic), TA's (hybrid). The tests compare this path with the
 generic one, codes and flags, on the edge sets, random bit patterns and random bits.
 
-The loops are serial (thread- and fork-safe, as ``_gather``). Inputs the fast path does not
-accept (bad random bits, a float64 input with more than 24 significant bits under ``hybrid``)
-make it return None; the generic path then raises its usual error.
+The loops are serial (thread- and fork-safe, as ``_gather``). Random bits are checked by the
+front end's own checks; inputs the fast path does not take (NaN into a format without NaN under
+``nan_to="error"``, float64 with more than 24 significant bits under ``hybrid``) make it return
+None, and the generic path raises its usual error (or encodes them).
 """
 
 from __future__ import annotations
@@ -176,8 +177,9 @@ def _unpack_twin(x, man_bits, exp_mask, p, s_sub, delta):
 
 @njit(cache=True)
 def _stochastic_kernel(u, r, n, rule, sh, man_bits, exp_mask, packed, s_sub, delta, want_flags, out_c, out_f):
-    """Random values lie in [0, 2^n) (``encode_fast`` checks). Elements whose underflow flag needs the tininess decision are marked in out_f for ``_tininess_pass`` (a
-    second call to the twin in this loop costs a fifth of its speed)."""
+    """Random values lie in [0, 2^n) (``encode_fast`` checks). Elements whose underflow flag
+    needs the tininess decision are marked in out_f for ``_tininess_pass`` (a second call to
+    the twin in this loop costs a fifth of its speed)."""
     one = np.uint64(1)
     ush = np.uint64(sh)
     smask = (one << ush) - one
@@ -213,8 +215,8 @@ def _hybrid_kernel(u, sh, man_bits, exp_mask, packed, want_flags, out_c, out_f):
     """Inputs have at most 24 significant bits (``encode_fast`` checks). The SSR/TA choice is a
     select, not a branch: it follows the data."""
     one = np.uint64(1)
-    ush, umb = np.uint64(sh), np.uint64(man_bits)
-    smask, fmask, emask = (one << ush) - one, (one << umb) - one, np.uint64(exp_mask)
+    ush = np.uint64(sh)
+    smask, fmask = (one << ush) - one, (one << np.uint64(man_bits)) - one
     hidden = np.int64(1) << man_bits
     wide = man_bits + 1 - _SIG  # source significand bits beyond 24 (float32: 0)
     for i in range(u.shape[0]):
@@ -222,11 +224,9 @@ def _hybrid_kernel(u, sh, man_bits, exp_mask, packed, want_flags, out_c, out_f):
         p = packed[((x >> ush) << one) | np.uint64((x & smask) != 0)]
         ta_f = (p >> _B8) & _M8
         rule = p >> _B56
-        e = (x >> umb) & emask
-        f = np.int64(x & fmask)
-        ssr = (rule != 0) & ((ta_f & _FO) == 0) & ((e != 0) | (f != 0))  # SSR, unless TA overflows
-        # S: the 24-bit significand (of normal inputs; a subnormal one is rule 2 or TA: not read)
-        S = (f | hidden) >> wide
+        ssr = (rule != 0) & ((ta_f & _FO) == 0)  # SSR, unless TA overflows (zero: all agree)
+        # S: the 24-bit significand (of normal inputs; subnormals are rule 2 or TA: not read)
+        S = (np.int64(x & fmask) | hidden) >> wide
         up = hybrid_ssr_up_twin(S, np.int64((p >> _B48) & _M8)) & (rule == 1)
         q = p >> (_B16 << np.uint64(up))  # down (16) or up (32)
         pick = np.uint64(0) - np.uint64(ssr)  # all ones where SSR decides
@@ -255,6 +255,8 @@ def encode_fast(fmt, codec, pol, arr, src, rbits=None, srbits=None, want_flags=T
     if pol.is_stochastic:
         r, n = _rbits_array(rbits, srbits, arr.shape)
         _check_rbit_values(r, n)
+        if not r.dtype.isnative:
+            r = r.astype(r.dtype.newbyteorder("="))
     if not fmt.has_nan and pol.nan_to == "error":
         if np.isnan(arr).any():
             return None  # the generic path raises its error
@@ -269,8 +271,9 @@ def encode_fast(fmt, codec, pol, arr, src, rbits=None, srbits=None, want_flags=T
     layout = (src.man_bits - t, src.man_bits, (1 << src.exp_bits) - 1, packed)
     if hybrid:
         wide = src.man_bits + 1 - _SIG
-        if wide > 0 and ((u & src.uint((1 << wide) - 1)) != 0).any():
-            if (((u & src.uint((1 << wide) - 1)) != 0) & ~np.isnan(arr.reshape(-1))).any():
+        if wide > 0:
+            low = (u & src.uint((1 << wide) - 1)) != 0
+            if low.any() and (low & ~np.isnan(arr.reshape(-1))).any():
                 return None  # more than 24 significant bits: the generic path (it may raise)
         _hybrid_kernel(u, *layout, want_flags, out_c, out_f)
     else:

@@ -58,13 +58,11 @@ def stochastic_up_twin(M, s, r, n, rule):
     if rule == 1:  # stochastic_fast: floor(d * 2^(n+1)) + 2r + 1 >= 2^(n+1)
         return (F >> (_MAX_SHIFT - n - one)) + 2 * r + one >= (full << one)
     sh = _MAX_SHIFT - n  # >= 30
-    d = F >> sh  # floor(d * 2^n)
-    if rule >= 2:  # d * 2^n rounded to nearest, ties to even (stochastic_rne) or odd (_rno)
-        low = F & ((one << sh) - one)
-        half = one << (sh - one)
-        tie_up = (d & one) == (one if rule == 2 else np.int64(0))
-        d += np.int64((low > half) | ((low == half) & tie_up))
-    return d + r >= full
+    if rule >= 2:  # d * 2^n rounded to nearest, ties to even (stochastic_rne) or odd (_rno):
+        # add half - 1, plus 1 where a tie must go up (last kept bit odd for rne, even for rno)
+        tie_up = ((F >> sh) & one) ^ np.int64(rule == 3)
+        return ((F + (one << (sh - one)) - one + tie_up) >> sh) + r >= full
+    return (F >> sh) + r >= full  # floor(d * 2^n) + r >= 2^n
 
 
 @njit(cache=True)
