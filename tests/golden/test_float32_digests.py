@@ -136,33 +136,56 @@ _ospec.loader.exec_module(O)
 #: overflow thresholds, float32 max, Inf and NaNs, negatives, the narrow formats' subnormal ranges
 _EDGE_STARTS = (0x00000000, 0x3F800000, 0x43600000, 0x43E00000, 0x47600000, 0x7F7F0000, 0x7F800000,
                 0x7FFF0000, 0x80000000, 0xC3E00000, 0xFF800000, 0x33000000, 0x3B000000,
-                0x003FE000, 0x005FE000)  # UE8M0: 2^-127 and 1.5 * 2^-127 (float32 subnormals)
+                0x003FE000, 0x005FE000,  # UE8M0: 2^-127 and 1.5 * 2^-127 (float32 subnormals)
+                0x007FC000, 0x807FC000, 0x00400000, 0x3C7FC000, 0x387FC000)  # top subnormal binades
 
 
 @pytest.mark.parametrize("overflow", ["ovf_inf", "sat_finite"])
 @pytest.mark.parametrize("fmt", sorted(O.ORACLES))
 def test_oracle_script_agrees_with_the_digest_stream_on_edge_ranges(fmt, overflow):
-    """scripts/float32_digests_oracle.py (ml_dtypes / numpy / en_dtypes casts, adjusted by its stated
-    rules) gives the same code bytes as the digest script on 2^14-input slices at the edges;
-    the full 2^32 comparison is the script's own job (docs/golden-vectors.md §6)."""
+    """scripts/float32_digests_oracle.py (ml_dtypes / numpy / en_dtypes casts, adjusted by its
+    stated rules) gives the same code bytes, and its flag rules the same flag bytes under both
+    tininess rules, as the digest script on 2^14-input slices at the edges; the full 2^32
+    comparison is the script's own job (docs/golden-vectors.md §6)."""
     import fp8ref
 
-    pol = F.parse_policy(f"{O.ROUNDING.get(fmt, 'rne')}:{overflow}")
     nan = fp8ref.get_format(fmt).canonical_nan
-    for lo in _EDGE_STARTS:
-        hi = lo + (1 << 14)
-        assert O._chunk((fmt, overflow, lo, hi, nan)) == F.encode_range(fmt, pol, lo, hi)[0], hex(lo)
+    for tininess in ("after", "before"):
+        pol = F.parse_policy(f"{O.ROUNDING.get(fmt, 'rne')}:{overflow}:{tininess}")
+        for lo in _EDGE_STARTS:
+            hi = lo + (1 << 14)
+            codes, flags = F.encode_range(fmt, pol, lo, hi)
+            assert O._chunk((fmt, overflow, lo, hi, nan)) == codes, hex(lo)
+            if fmt not in O.NO_FLAGS:
+                assert O._flag_chunk((fmt, overflow, tininess, lo, hi)) == flags, (tininess, hex(lo))
+
+
+def test_oracle_flags_catch_the_issue15_underflow_bug():
+    """The flag oracle on the issue-15 inputs: float32 subnormals 0x007FC000 .. 0x007FFFFF (bf16)
+    and 0x007FF800 .. 0x007FFFFF (tf32) round up to 2^-126 under RNE, also with unbounded
+    exponent: inexact, not tiny after rounding (the old key table said inexact|underflow); the
+    pattern just below each range rounds down with unbounded exponent: tiny."""
+    for fmt, lo in (("bf16", 0x007FC000), ("tf32", 0x007FF800)):
+        f = np.frombuffer(O._flag_chunk((fmt, "ovf_inf", "after", lo, 0x00800000)), np.uint8)
+        assert set(f.tolist()) == {0x01}
+        g = np.frombuffer(O._flag_chunk((fmt, "ovf_inf", "before", lo, 0x00800000)), np.uint8)
+        assert set(g.tolist()) == {0x03}
+        assert O._flag_chunk((fmt, "ovf_inf", "after", lo - 1, lo)) == bytes([0x03])
 
 
 #: 0.5..2 (ordinary rounding), the top binades with +Inf and NaNs, negatives around 448,
 #: negative zero and float32 subnormals (underflow), positive zero and subnormals (UE8M0's bottom)
 _CHUNKS = (0x3F, 0x7F, 0xC3, 0x80, 0x00)
+#: flags: overflow, Inf and NaNs (0x7F); negative subnormals and the bottom binades, where
+#: tininess is decided (0x80: the issue-15 inputs -0x007FC000 .. -0x007FFFFF among them)
+_FLAG_CHUNKS = (0x7F, 0x80)
 
 
 @pytest.mark.skipif(not os.path.isfile(COMMITTED_DIGESTS), reason="no committed float32_digests.json")
 def test_committed_digest_chunks_match_the_oracles():
     """Four 2^24-input chunks of every committed entry that has an oracle (ml_dtypes, numpy
-    float16, en_dtypes), recomputed by the oracle script's casts."""
+    float16 (also scaled, for tf32), en_dtypes), recomputed by the oracle script's casts; two
+    chunks of the flag streams by its flag rules."""
     import fp8ref
 
     with open(COMMITTED_DIGESTS) as f:
@@ -175,5 +198,8 @@ def test_committed_digest_chunks_match_the_oracles():
         for chunk in _CHUNKS:
             b = O._chunk((name, pol["overflow"], chunk << 24, (chunk + 1) << 24, fp8ref.get_format(name).canonical_nan))
             assert hashlib.sha256(b).hexdigest() == e["chunks"]["codes"][chunk], (key, hex(chunk))
+        for chunk in _FLAG_CHUNKS if name not in O.NO_FLAGS else ():
+            b = O._flag_chunk((name, pol["overflow"], pol["tininess"], chunk << 24, (chunk + 1) << 24))
+            assert hashlib.sha256(b).hexdigest() == e["chunks"]["flags"][chunk], (key, hex(chunk), "flags")
         checked.add(key)
     assert len(checked) >= 18 and "ue8m0.rna.ovf_inf.tafter" in checked, sorted(checked)
