@@ -103,7 +103,7 @@ def _shifts(codec, fmt, pol, src):
     return s_norm, s_sub, int(q[fmt.emin - lo] - fmt.emin)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)  # up to 2^21 keys x 8 bytes each (float32 -> fp16)
 def _tables(codec, fmt, pol, src, t):
     """``(packed, s_sub, delta)`` for the kernels, or None; ``pol`` is the base policy
     (rounding ``stochastic`` or ``hybrid``). packed[key], stochastic: down code | up code << 16 |

@@ -156,7 +156,7 @@ def test_bad_rbits_raise_as_generic():
 @settings(max_examples=40, deadline=None)
 @given(
     hnp.arrays(np.uint32, st.integers(1, 64)), st.sampled_from(RULES), st.integers(1, 32),
-    st.sampled_from(["e4m3fn", "e5m2", "e2m1fn", "hif8", "bf16"]), st.sampled_from(["ovf_inf", "sat_finite"]),
+    st.sampled_from(["e4m3fn", "e5m2", "e2m1fn", "hif8", "p3109_8p1"]), st.sampled_from(["ovf_inf", "sat_finite"]),
     st.sampled_from(["after", "before"]), st.integers(0, 2**32 - 1),
 )
 def test_hypothesis_stochastic_fast_equals_generic(pats, rule, n, name, overflow, tininess, seed):
