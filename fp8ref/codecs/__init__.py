@@ -15,7 +15,8 @@ format's decoder) and picks one of three equivalent paths:
   whose precision is small and whose smallest normal is at least the source's; the codec's
   ``key_lead_bits`` says how many bits, tininess decisions included): the codec encodes one
   representative per key;
-* **generic**: the codec on the decomposed input (stochastic rounding, wide formats, ints).
+* **generic**: the codec on the decomposed input (wide formats, ints; stochastic rounding and
+  HiF8 ``hybrid`` below 2^16 elements, larger float inputs taking ``_fast_modes``' Numba loop).
 
 Tables are built by the generic path itself, so all three agree by construction; the tests
 check them against each other and against the oracles anyway. Inputs the policy leaves without
@@ -162,7 +163,8 @@ def resolve_policy(fmt: FormatSpec, preset: str | None = None, **fields) -> Poli
     return make_policy(fmt.name, preset, **fields)
 
 
-def _check_rbits(rbits, srbits, shape):
+def _rbits_array(rbits, srbits, shape):
+    """rbits as a flat integer array and its width (srbits), checked but for the values."""
     if rbits is None:
         raise ValueError("stochastic rounding needs rbits: an unsigned integer array of x's shape")
     if hasattr(rbits, "detach"):
@@ -175,10 +177,21 @@ def _check_rbits(rbits, srbits, shape):
     n = r.dtype.itemsize * 8 if srbits is None else srbits
     if not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_SR_BITS:
         raise ValueError(f"srbits must be an integer in 1..{MAX_SR_BITS}, got {n!r}")
-    n = int(n)
+    return np.ascontiguousarray(r).reshape(-1), int(n)
+
+
+def _check_rbit_values(r, n):
+    """Raise unless every value lies in [0, 2^n) (no scan where r's dtype holds no other)."""
+    if r.dtype.kind == "u" and r.dtype.itemsize * 8 <= n:
+        return
     if r.size and (r.min() < 0 or int(r.max()) >= (1 << n)):
         raise ValueError(f"rbits values must lie in [0, 2^{n}) for srbits={n}")
-    return r.astype(np.int64).ravel(), n
+
+
+def _check_rbits(rbits, srbits, shape):
+    r, n = _rbits_array(rbits, srbits, shape)
+    _check_rbit_values(r, n)
+    return r.astype(np.int64), n
 
 
 def _decompose(flat, src):
@@ -311,9 +324,13 @@ def encode(
     shape = arr.shape
     refuse = may_refuse(fmt, pol)
     if pol.is_stochastic:
-        r, n = _check_rbits(rbits, srbits, shape)
-        codes, flags = _generic(fmt, codec, pol, arr, src, r, n)
-        codes = codes.astype(fmt.code_dtype)
+        fast = _encode_fast(fmt, codec, pol, arr, src, rbits, srbits, return_flags or refuse)
+        if fast is not None:
+            codes, flags = fast
+        else:
+            r, n = _check_rbits(rbits, srbits, shape)
+            codes, flags = _generic(fmt, codec, pol, arr, src, r, n)
+            codes = codes.astype(fmt.code_dtype)
     elif rbits is not None:
         raise ValueError(f"rbits given but rounding is {pol.rounding!r}, not a stochastic mode")
     else:
@@ -355,8 +372,22 @@ def _encode_deterministic(fmt, codec, pol, arr, src, want_flags=True):
             key = (u >> src.uint(sh)) << src.uint(1)
             key |= (u & src.uint((1 << sh) - 1)) != 0
             return tc[key], (tf[key] if want_flags else None)
+    fast = _encode_fast(fmt, codec, pol, arr, src, None, None, want_flags)  # hybrid
+    if fast is not None:
+        return fast
     codes, flags = _generic(fmt, codec, pol, arr, src)
     return codes.astype(fmt.code_dtype), flags
+
+
+def _encode_fast(fmt, codec, pol, arr, src, rbits, srbits, want_flags):
+    """The serial Numba path for stochastic and hybrid rounding (``_fast_modes``) on large
+    float inputs; None where it does not apply (also under ``ftz``/``daz``: the conventions are
+    applied by the generic path, which stays the one home of those rules)."""
+    if arr.size < _FUSED_MIN or src.kind != "float" or pol.ftz or pol.daz:
+        return None
+    from ._fast_modes import encode_fast
+
+    return encode_fast(fmt, codec, pol, arr, src, rbits, srbits, want_flags)
 
 
 def quantize(x, fmt: FormatSpec, *, dtype=None, **policy) -> np.ndarray:
