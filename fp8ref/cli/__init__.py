@@ -41,7 +41,7 @@ def print_json(obj):
 
 def _load_commands():
     from . import formats_cmd  # noqa: F401
-    for mod in ("inspect_cmd", "golden_cmd"):
+    for mod in ("inspect_cmd", "golden_cmd", "sweep_cmd"):
         try:
             __import__(f"{__name__}.{mod}")
         except ModuleNotFoundError as e:  # optional modules land with their issues
