@@ -42,6 +42,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from .. import _dask
+from .._dask import is_dask_array
 from ..policy import ROUNDING_MODES
 from . import packing
 from ._util import check_axis, check_positive_int, float_input, html_table
@@ -272,6 +274,9 @@ def quantize(x, elem, *, block_size=32, axis=-1, scale_rule="floor", rounding="r
     pad: allow a length along ``axis`` that is not a multiple of ``block_size``.
     scale_overflow: ``nan`` or ``clamp`` for a block exponent above 127 (float64 input only).
     """
+    if is_dask_array(x):  # chunk by chunk, blocks realigned to chunks: fp8ref._dask
+        return _dask.mx_quantize(x, elem, block_size=block_size, axis=axis, scale_rule=scale_rule, rounding=rounding,
+                                 pad=pad, scale_overflow=scale_overflow, rbits=rbits, srbits=srbits)
     el = spec_element(elem, "mx.quantize")
     bs = check_positive_int(block_size, "block_size")
     check_rule(scale_rule)

@@ -25,6 +25,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .. import _dask
+from .._dask import is_dask_array
 from ..core.rounding import MAX_SR_BITS
 from ..core.unpack import Source, as_source_array, unpack, unpack_float_bits
 from ..formats import get_format
@@ -108,6 +110,8 @@ def decode(codes, fmt, *, dtype=np.float32):
     name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
     if name not in ("float16", "bfloat16", "float32", "float64"):
         raise ValueError(f"decode dtype must be float16, bfloat16, float32 or float64, got {name!r}")
+    if is_dask_array(codes):  # block by block: fp8ref._dask
+        return _dask.decode(codes, fmt, dtype)
     arr = _check_codes(codes, fmt)
     table, exact = _typed_table(fmt, name)
     if arr.size >= _FUSED_MIN and table.dtype.kind == "f" and table.dtype.itemsize >= 4:
@@ -253,6 +257,8 @@ def encode(
         below_range=below_range, input_path=input_path,
     )
     pol = _policy(fmt, policy, preset, fields)
+    if is_dask_array(x):  # block by block: fp8ref._dask
+        return _dask.encode(x, fmt, pol, return_flags, rbits, srbits)
     arr, src = as_source_array(x)
     wider_than_f32 = (src.kind == "float" and src.bits > 32) or (src.kind == "int" and src.bits >= 32)
     if pol.input_path == "via_float32" and wider_than_f32:
@@ -333,6 +339,6 @@ def quantize(x, fmt, *, dtype=None, **policy):
     """
     fmt = get_format(fmt)
     if dtype is None:
-        arr = np.asarray(x) if not hasattr(x, "detach") else x
+        arr = x if hasattr(x, "detach") or is_dask_array(x) else np.asarray(x)
         dtype = np.float64 if getattr(arr, "dtype", None) == np.float64 else np.float32
     return decode(encode(x, fmt, **policy), fmt, dtype=dtype)
