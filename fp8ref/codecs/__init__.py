@@ -8,10 +8,11 @@ them exactly (``core.unpack``) and picks one of three equivalent paths:
 
 * **full table** for 8/16-bit sources (float16, bfloat16, ml_dtypes codes, int8/16): the
   codec encodes every possible input once; encoding is then one lookup;
-* **key table** for float32/float64 when the codec's result depends only on the sign, the
-  exponent, the leading ``t`` significand bits and one sticky bit (true of every format whose
-  precision is small and whose range stays inside the source's normal range): the codec
-  encodes one representative per key;
+* **key table** for float32/float64 when the codec's codes *and flags* depend only on the sign,
+  the exponent, the leading ``t`` significand bits and one sticky bit (true of every format
+  whose precision is small and whose smallest normal is at least the source's; the codec's
+  ``key_lead_bits`` says how many bits, tininess decisions included): the codec encodes one
+  representative per key;
 * **generic**: the codec on the decomposed input (stochastic rounding, wide formats, ints).
 
 Tables are built by the generic path itself, so all three agree by construction; the tests
@@ -28,7 +29,7 @@ import numpy as np
 from .. import _dask
 from .._dask import is_dask_array
 from ..core.rounding import MAX_SR_BITS
-from ..core.unpack import Source, as_source_array, unpack, unpack_float_bits
+from ..core.unpack import Source, as_array, as_source_array, dtype_format, unpack, unpack_float_bits
 from ..formats import get_format
 from ..policy import Policy, make_policy
 from . import ieee
@@ -86,11 +87,9 @@ def _float_dtype(name):
 
 
 def _check_codes(codes, fmt):
-    if hasattr(codes, "detach"):  # torch tensor
-        codes = codes.detach().cpu().numpy()
-    arr = np.asarray(codes)
+    arr = as_array(codes)
     if arr.dtype.kind not in "iu":
-        raise TypeError(f"codes must be an integer array, got dtype {arr.dtype.name!r}")
+        arr = _typed_codes(arr, fmt)
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
     in_range = arr.dtype.kind == "u" and (1 << (8 * arr.dtype.itemsize)) <= fmt.num_codes  # e.g. uint8 codes of an 8-bit format
@@ -100,9 +99,25 @@ def _check_codes(codes, fmt):
     return arr
 
 
-def decode(codes, fmt, *, dtype=np.float32):
-    """Values of ``codes`` (any integer array shape) in ``fmt``, as ``dtype``.
+def _typed_codes(arr, fmt):
+    """The bit patterns of an array whose dtype is a registered format (ml_dtypes float8/6/4 and
+    e8m0, bfloat16, float16; torch tensors arrive here as ml_dtypes arrays), as unsigned codes."""
+    dt = arr.dtype
+    own = dtype_format(dt)
+    if own is None:
+        raise TypeError(f"codes must be an integer array or an array of a registered format's dtype "
+                        f"(ml_dtypes or torch float8), got dtype {dt.name!r}")
+    if own != fmt:
+        raise ValueError(f"codes of dtype {dt.name} are {own.name} codes, not {fmt.name}: "
+                         f"pass fmt={own.name!r}, or integer codes to read them as {fmt.name}")
+    return arr.view(np.dtype(f"u{dt.itemsize}").newbyteorder(dt.byteorder))
 
+
+def decode(codes, fmt, *, dtype=np.float32):
+    """Values of ``codes`` in ``fmt``, as ``dtype``, same shape.
+
+    codes: integers, or an array typed as ``fmt`` itself (an ml_dtypes array such as
+    ``float8_e4m3fn``, a torch float8 tensor, bfloat16, float16), read from its bit patterns.
     dtype: float16, bfloat16, float32 or float64. Raises ValueError if a decoded value is not
     exactly representable in ``dtype`` (use float64 for wide formats).
     """
@@ -197,16 +212,28 @@ def _full_table(fmt, policy, src):
     return _freeze(codes.astype(fmt.code_dtype), flags)
 
 
-@lru_cache(maxsize=256)
 def _key_table(fmt, policy, src, t):
-    """Codes/flags per key = sign | exponent | top t significand bits | sticky."""
+    """Codes/flags per key = sign | exponent | top t significand bits | sticky (cached: up to 256
+    tables of at most 2^16 keys, and the 8 most recent wider ones, up to 20 MB each)."""
+    small = 2 + src.exp_bits + t <= _SMALL_KEY_BITS
+    return (_small_key_table if small else _wide_key_table)(fmt, policy, src, t)
+
+
+def _build_key_table(fmt, policy, src, t):
     nkey = 1 << (1 + src.exp_bits + t + 1)
-    key = np.arange(nkey, dtype=np.uint64)
-    sticky = key & np.uint64(1)
-    pats = ((key >> np.uint64(1)) << np.uint64(src.man_bits - t)) | sticky
-    neg, cls, M, E = unpack_float_bits(pats, src)
-    codes, flags = codec_for(fmt).encode_exact(fmt, neg, cls, M, E, policy, None, 0)
-    return _freeze(codes.astype(fmt.code_dtype), flags)
+    codes = np.empty(nkey, dtype=fmt.code_dtype)
+    flags = np.empty(nkey, dtype=np.uint8)
+    for lo in range(0, nkey, _GENERIC_CHUNK):  # representatives in slices (bounded memory)
+        key = np.arange(lo, min(lo + _GENERIC_CHUNK, nkey), dtype=np.uint64)
+        pats = ((key >> np.uint64(1)) << np.uint64(src.man_bits - t)) | (key & np.uint64(1))
+        neg, cls, M, E = unpack_float_bits(pats, src)
+        c, flags[lo:lo + key.size] = codec_for(fmt).encode_exact(fmt, neg, cls, M, E, policy, None, 0)
+        codes[lo:lo + key.size] = c
+    return _freeze(codes, flags)
+
+
+_small_key_table = lru_cache(maxsize=256)(_build_key_table)
+_wide_key_table = lru_cache(maxsize=8)(_build_key_table)
 
 
 def _freeze(*arrays):
@@ -215,7 +242,7 @@ def _freeze(*arrays):
     return arrays
 
 
-_MAX_KEY_BITS = 21  # float32 -> fp16 / tf32 keys (2 + 8 + 11 bits): a 2^21-entry table, built in ~0.5 s
+_MAX_KEY_BITS = 22  # float32 -> fp16 (2 + 8 + 11 bits), tf32 (2 + 8 + 12, tininess 'after'): up to 2^22 entries
 _SMALL_KEY_BITS = 16  # tables up to 2^16 keys are always worth building; larger ones for large inputs
 
 

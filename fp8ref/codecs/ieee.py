@@ -27,9 +27,20 @@ kind = "ieee"
 
 
 def key_lead_bits(fmt, src_emin: int, policy=None):
-    """Leading significand bits (kept + guard) that decide every rounding of a source whose
-    smallest normal exponent is ``src_emin``; None if a table keyed on them would be wrong."""
-    return fmt.man_bits + 1 if fmt.emin >= src_emin else None
+    """Leading significand-field bits that decide every code and flag for a source whose
+    smallest normal exponent is ``src_emin``; None if a table keyed on them would be wrong.
+
+    The code needs the ``m`` kept bits and a guard bit: at or above 2^emin the field holds the
+    bits after the leading one, below it the format keeps fewer. Tininess 'after' also rounds
+    inputs in [2^(emin-1), 2^emin) to m+1 significant bits with unbounded exponent: a guard bit
+    one place further down. That binade is normal in the source (its leading bit implicit) when
+    emin > src_emin, but is the source's top subnormal binade, leading bit stored in the field,
+    when emin == src_emin (bf16, tf32 from float32): then one more bit.
+    """
+    if fmt.emin < src_emin:
+        return None
+    after = policy is None or policy.tininess == "after"
+    return fmt.man_bits + 1 + (fmt.emin == src_emin and after)
 
 
 def decode_table(fmt) -> np.ndarray:

@@ -19,6 +19,8 @@ __all__ = [
     "QNAN",
     "SNAN",
     "Source",
+    "as_array",
+    "dtype_format",
     "as_source_array",
     "unpack",
     "unpack_float_bits",
@@ -61,18 +63,14 @@ def as_source_array(x):
 
     Raises TypeError for complex, bool, object, string and other unsupported inputs.
     """
-    if _is_torch(x):
-        x = _from_torch(x)
-    arr = np.asarray(x)
+    arr = as_array(x)
     dt = arr.dtype
     if dt.kind in "fV" and dt.name in _FLOAT_SOURCES:
         src = _FLOAT_SOURCES[dt.name]
     elif dt.kind == "i" or dt.kind == "u":
         src = Source("int", dt.itemsize * 8, signed=dt.kind == "i")
-    elif dt.kind in "fV" and dt.itemsize <= 2 and _registered(dt.name):
-        from ..formats import get_format
-
-        src = Source("codes", dt.itemsize * 8, fmt=get_format(dt.name))
+    elif dtype_format(dt) is not None:
+        src = Source("codes", dt.itemsize * 8, fmt=dtype_format(dt))
     elif dt.kind in "fV":
         raise TypeError(
             f"unsupported float dtype {dt.name!r}: use float16, bfloat16, float32, float64 "
@@ -87,14 +85,22 @@ def as_source_array(x):
     return arr, src
 
 
-def _registered(name) -> bool:
+def as_array(x) -> np.ndarray:
+    """``x`` as a numpy array; a torch tensor keeps its precision (float8 as ml_dtypes types)."""
+    return np.asarray(_from_torch(x) if _is_torch(x) else x)
+
+
+def dtype_format(dt):
+    """The registered format a (<= 16-bit float) dtype's bit patterns belong to, or None:
+    ml_dtypes float8/float6/float4/e8m0, bfloat16, float16."""
     from ..formats import get_format
 
+    if dt.kind not in "fV" or dt.itemsize > 2:
+        return None
     try:
-        get_format(name)
+        return get_format(dt.name)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def _is_torch(x) -> bool:
@@ -112,6 +118,9 @@ def _from_torch(x):
     if name.startswith("float8") or name.startswith("float4"):
         import ml_dtypes
 
+        if not hasattr(ml_dtypes, name):  # float4_e2m1fn_x2: two codes per byte
+            raise TypeError(f"torch dtype {name} has no one-value-per-byte counterpart: "
+                            "pass its bytes as uint8 codes (x.view(torch.uint8))")
         return t.view(__import__("torch").uint8).numpy().view(getattr(ml_dtypes, name))
     return t.numpy()
 

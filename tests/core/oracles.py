@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from functools import lru_cache
 
@@ -10,6 +11,9 @@ import ml_dtypes
 import numpy as np
 
 import fp8ref
+
+from ..golden.oracle import _binade as floor_log2  # floor(log2(a)) for a Fraction a > 0, exactly
+from ..golden.oracle import _pick as pick  # the choice between two neighbours, by mode
 
 #: fp8ref names that ml_dtypes implements, with its dtype
 ML_DTYPES = {
@@ -100,3 +104,82 @@ def finite_values(fmt):
         if np.isfinite(v):
             vals.add(Fraction(v))
     return tuple(sorted(vals))
+
+
+# ---- exact IEEE-like rounding with flags (Fractions; IEEE 754 §4.3, §7, TestFloat) ------------
+NX, UF, OF, NV = 0x01, 0x02, 0x04, 0x10
+TWO = Fraction(2)
+
+
+@lru_cache(maxsize=None)
+def ieee_facts(fmt):
+    """(precision p, emin, max finite, has Inf, has NaN) of an IEEE-like format, read off gfloat's
+    description of the same layout."""
+    fi = gfloat_format(fmt)
+    return fi.precision, floor_log2(Fraction(fi.smallest_normal)), Fraction(fi.max), fi.num_posinfs > 0, fi.num_nans > 0
+
+
+def code_index(v: Fraction, p: int, emin: int, unbounded: bool = False) -> int:
+    """Position of v >= 0 in the ordered non-negative values (= its magnitude code): subnormals
+    k * 2^(emin-p+1) are k; a normal s * 2^(e-p+1) (2^(p-1) <= s < 2^p) is (e-emin) * 2^(p-1) + s.
+    ``unbounded``: the normal rule for every exponent (the format with no lower exponent limit)."""
+    if v == 0:
+        return 0
+    if v < TWO**emin and not unbounded:
+        return int(v / TWO ** (emin - p + 1))
+    e = floor_log2(v)
+    return (e - emin) * 2 ** (p - 1) + int(v / TWO ** (e - p + 1))
+
+
+def round_p(a: Fraction, p: int, emin: int, mode: str, neg: bool, unbounded: bool = False) -> Fraction:
+    """a > 0 rounded to p significant bits, the exponent clamped below at emin unless
+    ``unbounded``; ties and 'odd' by the code's parity."""
+    e = floor_log2(a)
+    if not unbounded:
+        e = max(e, emin)
+    q = TWO ** (e - p + 1)
+    lo = (a // q) * q
+    if lo == a:
+        return a
+    if mode not in ("rne", "rna", "rtz", "rup", "rdn", "rto"):
+        raise ValueError(f"no reference for rounding {mode!r}")
+    return pick(a, lo, lo + q, mode, neg, code_index(lo, p, emin, unbounded) % 2 == 1)
+
+
+def ieee_reference(x, fmt, mode, overflow="ovf_inf", tininess="after"):
+    """(result, flags) of encoding x into an IEEE-like format: x a float (NaN/Inf allowed) or a
+    Fraction; result a signed Fraction (zero unsigned), 'inf', '-inf' or 'nan'.
+
+    Written from the definitions: round once from the exact value to the format's values;
+    overflow when the result rounded with unbounded exponent exceeds max finite (delivered as
+    ±max for saturating policies and for directions that never round away from zero, else ±Inf,
+    or NaN in a format without Inf); underflow when inexact and tiny, tiny meaning |x| < 2^emin
+    ('before') or |x| rounded with unbounded exponent < 2^emin ('after')."""
+    p, emin, maxf, has_inf, has_nan = ieee_facts(fmt)
+    if isinstance(x, float):
+        if math.isnan(x):
+            return "nan", 0
+        if math.isinf(x):
+            if overflow == "sat_finite" or not (has_inf or has_nan):
+                return (-maxf if x < 0 else maxf), (0 if overflow == "sat_finite" else NV)
+            return ("-inf" if x < 0 else "inf") if has_inf else "nan", 0
+        neg = math.copysign(1, x) < 0
+        x = Fraction(x)
+    else:
+        neg = x < 0
+    a = abs(x)
+    if a == 0:
+        return Fraction(0), 0
+    r_unb = round_p(a, p, emin, mode, neg, unbounded=True)
+    if r_unb > maxf:
+        to_max = overflow != "ovf_inf" or mode in ("rtz", "rto") or (mode == "rup" and neg) or (mode == "rdn" and not neg)
+        if to_max or not (has_inf or has_nan):
+            return (-maxf if neg else maxf), OF | NX
+        return (("-inf" if neg else "inf") if has_inf else "nan"), OF | NX
+    r = min(round_p(a, p, emin, mode, neg), maxf)  # above max but not overflowing: max
+    flags = 0
+    if r != a:
+        flags = NX
+        if (a < TWO**emin) if tininess == "before" else (r_unb < TWO**emin):
+            flags |= UF
+    return (-r if neg else r), flags

@@ -75,16 +75,18 @@ def test_table_paths_equal_generic_path(name, mode):
         assert np.array_equal(c, gc.astype(fmt.code_dtype)) and np.array_equal(f, gf)
 
 
-@pytest.mark.parametrize("name", ["fp16", "tf32"])
+@pytest.mark.parametrize("name, key_bits", [("fp16", 21), ("tf32", 22)])
 @pytest.mark.parametrize("mode", ["rne", "rna", "rtz", "rup", "rdn", "rto"])
-def test_wide_key_table_equals_generic_path(name, mode):
-    """float32 -> fp16 / tf32 use a 2^21-key table once the input is large enough (>= 2^19)."""
-    from fp8ref.codecs import _key_table_pays
+def test_wide_key_table_equals_generic_path(name, key_bits, mode):
+    """float32 -> fp16 uses a 2^21-key table, tf32 (tininess 'after': one more bit, issue 15) a
+    2^22-key one, once the input is large enough (>= 2^19, 2^20)."""
+    from fp8ref.codecs import _key_table_pays, codec_for
 
     fmt = get_format(name)
+    assert 2 + 8 + codec_for(fmt).key_lead_bits(fmt, -126, Policy(rounding=mode)) == key_bits
     rng = np.random.default_rng(8)
-    n = 1 << 19
-    assert _key_table_pays(21, n) and not _key_table_pays(21, n - 1)
+    n = 1 << (key_bits - 2)
+    assert _key_table_pays(key_bits, n) and not _key_table_pays(key_bits, n - 1)
     bits = rng.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32)
     near = (rng.integers(0x33000000, 0x47800000, n, dtype=np.uint64) | (rng.integers(0, 2, n, dtype=np.uint64) << 31))
     x = np.where(rng.integers(0, 4, n) == 0, bits, near.astype(np.uint32)).view(np.float32)  # 3/4 near fp16's range
