@@ -19,12 +19,17 @@ import operator
 
 import numpy as np
 
-__all__ = ["is_dask_array", "SweepPool", "encode", "decode", "mx_quantize", "DaskMXTensor", "gemm"]
+__all__ = ["is_dask_array", "is_dask", "SweepPool", "encode", "decode", "mx_quantize", "DaskMXTensor", "gemm"]
 
 
 def is_dask_array(x) -> bool:
     """True for a ``dask.array.Array`` (checked without importing dask)."""
     return type(x).__module__.startswith("dask.") and hasattr(x, "__dask_graph__") and hasattr(x, "chunks")
+
+
+def is_dask(x) -> bool:
+    """True for a dask array or a :class:`DaskMXTensor`."""
+    return is_dask_array(x) or isinstance(x, DaskMXTensor)
 
 
 def _need(what):
@@ -247,10 +252,63 @@ def _gemm_tile(a, b, c, model, in_fmt, out):
     return g(a, b, c, model=model, in_fmt=in_fmt, out=out)
 
 
+def _mx_tile(codes, scales, elem, block_size, axis, scale_rule, rounding):
+    from .blocks.mx import MXTensor
+
+    return MXTensor(codes, scales, elem, block_size, axis, scale_rule, rounding)
+
+
+def _plain_operands(a, b):
+    """Delayed blocks of a (M tiles x K chunks) and b (K chunks x N tiles), K chunked alike."""
+    import dask.array as da
+
+    ad = a if is_dask_array(a) else None
+    bd = b if is_dask_array(b) else None
+    if np.ndim(a) != 2 or np.ndim(b) != 2:
+        raise ValueError(f"a and b must be 2-D, got shapes {np.shape(a)} and {np.shape(b)}")
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"inner dimensions differ: a is {a.shape}, b is {b.shape}")
+    kch = ad.chunks[1] if ad is not None else bd.chunks[0]
+    if ad is None:
+        ad = da.from_array(np.asarray(a), chunks=(a.shape[0], kch))
+    if bd is None:
+        bd = da.from_array(np.asarray(b), chunks=(kch, b.shape[1]))
+    bd = bd.rechunk((kch, bd.chunks[1]))
+    return ad.to_delayed(), bd.to_delayed(), ad.chunks[0], kch, bd.chunks[1]
+
+
+def _mx_operands(a, b):
+    """Delayed MXTensor tiles of two DaskMXTensors (a blocks along K = axis 1, b along axis 0)."""
+    from dask import delayed
+
+    if not (isinstance(a, DaskMXTensor) and isinstance(b, DaskMXTensor)):
+        raise TypeError(f"MX gemm: a and b must both be MX tensors, got {type(a).__name__} and {type(b).__name__}")
+    if len(a.shape) != 2 or len(b.shape) != 2 or a.axis != 1 or b.axis != 0:
+        raise ValueError("MX gemm needs a (M,K) with blocks along axis 1 and b (K,N) with blocks along axis 0")
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"inner dimensions differ: a is {a.shape}, b is {b.shape}")
+    kch = a.codes.chunks[1]
+    if any(k % b.block_size for k in kch[:-1]):
+        raise ValueError(f"K chunks {kch} split b's MX blocks of {b.block_size}")
+    bc = b.codes.rechunk((kch, b.codes.chunks[1]))
+    bs = b.scales.rechunk((tuple(-(-k // b.block_size) for k in kch), b.codes.chunks[1]))
+    mx = delayed(_mx_tile, pure=True)
+    meta = [(t.elem, t.block_size, t.axis, t.scale_rule, t.rounding) for t in (a, b)]
+    ac, asc, bcd, bsd = a.codes.to_delayed(), a.scales.to_delayed(), bc.to_delayed(), bs.to_delayed()
+    A = np.empty(ac.shape, object)
+    B = np.empty(bcd.shape, object)
+    for idx in np.ndindex(ac.shape):
+        A[idx] = mx(ac[idx], asc[idx], *meta[0])
+    for idx in np.ndindex(bcd.shape):
+        B[idx] = mx(bcd[idx], bsd[idx], *meta[1])
+    return A, B, a.codes.chunks[0], kch, bc.chunks[1]
+
+
 def gemm(a, b, c=None, *, model="h100_fp8", in_fmt=None, out="fp32"):
-    """``fp8ref.gemm`` on dask arrays: one task per (M tile, N tile, K chunk); the K chunks of a
-    tile run in order, each taking the previous one's D as its C (boundaries on the model's
-    block or promotion interval), so every element gets one local call's bits."""
+    """``fp8ref.gemm`` on dask arrays (or two :class:`DaskMXTensor`): one task per (M tile,
+    N tile, K chunk); the K chunks of a tile run in order, each taking the previous one's D as
+    its C (boundaries on the model's block or promotion interval), so every element gets one
+    local call's bits."""
     _need("a dask array input")
     import dask.array as da
     from dask import delayed
@@ -261,21 +319,12 @@ def gemm(a, b, c=None, *, model="h100_fp8", in_fmt=None, out="fp32"):
     m = get_model(model)
     _input_format(m, in_fmt)
     _out_params(m, out)
-    ad = a if is_dask_array(a) else None
-    bd = b if is_dask_array(b) else None
-    if (ad if ad is not None else bd).ndim != 2 or np.ndim(a) != 2 or np.ndim(b) != 2:
-        raise ValueError(f"a and b must be 2-D, got shapes {np.shape(a)} and {np.shape(b)}")
-    if a.shape[1] != b.shape[0]:
-        raise ValueError(f"inner dimensions differ: a is {a.shape}, b is {b.shape}")
-    kch = ad.chunks[1] if ad is not None else bd.chunks[0]
-    if ad is None:
-        ad = da.from_array(np.asarray(a), chunks=(a.shape[0], kch))
-    if bd is None:
-        bd = da.from_array(np.asarray(b), chunks=(kch, b.shape[1]))
-    bd = bd.rechunk((kch, bd.chunks[1]))
+    if isinstance(a, DaskMXTensor) or isinstance(b, DaskMXTensor):
+        A, B, mch, kch, nch = _mx_operands(a, b)
+    else:
+        A, B, mch, kch, nch = _plain_operands(a, b)
     _check_k_chunks(m, kch)
-    mch, nch = ad.chunks[0], bd.chunks[1]
-    M, N = ad.shape[0], bd.shape[1]
+    M, N = sum(mch), sum(nch)
     cd = None
     if c is not None:
         cd = c if is_dask_array(c) else da.from_array(np.asarray(c), chunks=np.shape(c) or ())
@@ -284,7 +333,6 @@ def gemm(a, b, c=None, *, model="h100_fp8", in_fmt=None, out="fp32"):
         except ValueError:
             raise ValueError(f"c must broadcast to {(M, N)}, got shape {cd.shape}") from None
         cd = cd.rechunk((mch, nch)).to_delayed()
-    A, B = ad.to_delayed(), bd.to_delayed()
     dtype = OUTPUTS[out][3]
     tile = delayed(_gemm_tile, pure=True)
     rows = []

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from .. import _dask
-from .._dask import is_dask_array
+from .._dask import is_dask
 from ..codecs import quantize
 from ..formats import get_format
 from .kernel import P_CAP, ZERO_EXP, dot_kernel, gemm_kernel, gemm_kernel_fast
@@ -177,7 +177,7 @@ def gemm(a, b, c=None, *, model="h100_fp8", in_fmt=None, out="fp32"):
     results carry the model's ``nan_pattern(out)``, zeros are +0 unless ``model.signed_zero``.
     Safe from several threads and in fork/spawn/forkserver children (:mod:`.launch`).
     """
-    if any(is_dask_array(v) for v in (a, b, c)):  # tiles, K chunks chained in order: fp8ref._dask
+    if any(is_dask(v) for v in (a, b, c)):  # tiles, K chunks chained in order: fp8ref._dask
         return _dask.gemm(a, b, c, model=model, in_fmt=in_fmt, out=out)
     m = get_model(model)
     from ..blocks import DeepSeekTensor, MXTensor

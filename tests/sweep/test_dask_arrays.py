@@ -193,3 +193,18 @@ def test_misaligned_k_chunks_would_change_the_bits(model, kchunk, monkeypatch):
     want = fp8ref.gemm(a, b, c, model=model)
     got = fp8ref.gemm(da.from_array(a, chunks=(24, kchunk)), b, c, model=model).compute()
     assert (got.view(np.uint32) != want.view(np.uint32)).mean() > 0.2
+
+
+@pytest.mark.parametrize("model,elem,kchunk,bchunk", [("b200_fp8", "e4m3fn", 64, 96), ("b200_fp8_mmasim", "e5m2", 96, 144),
+                                                      ("exact", "e2m1fn", 192, 96)])
+def test_gemm_on_dask_mx_tensors(model, elem, kchunk, bchunk):
+    """MX operands quantized from dask arrays, multiplied tile by tile: the numpy MX gemm's bits."""
+    g = np.random.default_rng(8)
+    x = (g.standard_normal((24, 192)) * 4.0 ** g.integers(-4, 5, (24, 192))).astype(np.float32)
+    y = (g.standard_normal((192, 20)) * 4.0 ** g.integers(-4, 5, (192, 20))).astype(np.float32)
+    qa = fp8ref.mx.quantize(da.from_array(x, chunks=(10, kchunk)), elem, axis=1)
+    qb = fp8ref.mx.quantize(da.from_array(y, chunks=(bchunk, 8)), elem, axis=0)  # K rechunked to a's
+    want = fp8ref.gemm(fp8ref.mx.quantize(x, elem, axis=1), fp8ref.mx.quantize(y, elem, axis=0), model=model)
+    got = fp8ref.gemm(qa, qb, model=model)
+    assert isinstance(got, da.Array)
+    _same(got.compute(), want)
