@@ -60,7 +60,7 @@ class SweepPool:
         if isinstance(scheduler, Client):
             self.client = scheduler
         elif scheduler == "local":
-            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=":0")
             self.client = Client(cluster)
             self._own = [self.client, cluster]
         elif isinstance(scheduler, str):

@@ -262,7 +262,7 @@ class _StreamHasher:
 
     def __init__(self):
         self.h = hashlib.sha256()
-        self.q = queue.Queue()
+        self.q = queue.Queue(maxsize=4)  # bounded: a slow hash holds the driver back, not memory
         self.error = None
         self.t = threading.Thread(target=self._run, daemon=True, name="fp8ref-sweep-hash")
         self.t.start()
