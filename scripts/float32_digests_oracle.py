@@ -151,22 +151,33 @@ def _inputs(source, lo, hi):
     return x
 
 
-def _codes(fmt_name, overflow, x, c, r, canonical_nan):
-    """Code bytes adjusted to the policy by the rules above (c, r: the oracle's cast of x)."""
+def _code_parts(fmt_name, x, c, r, canonical_nan):
+    """(codes with the NaN rules applied, overflowed inputs that saturate, Inf inputs among them,
+    the saturated codes) of inputs x (c, r: the oracle's cast of x), by the rules above."""
     bits, max_code, nan, sign = _facts(fmt_name)
     c = c.copy()
     xnan = np.isnan(x)
-    neg = np.signbit(x)
     if nan is None:  # no NaN in the format: NaN inputs -> +max (nan_to="max")
         c[xnan] = max_code
     else:
         c[np.isnan(r)] = canonical_nan
-    if overflow != "ovf_inf":
-        big = ~xnan & ~np.isfinite(r) & ((x > 0) if sign == 0 else True)  # UE8M0: zero/negatives stay NaN
-        if overflow == "sat_propagate":
-            big &= ~np.isinf(x)
-        c[big] = np.where(neg[big], max_code | sign, max_code).astype(c.dtype)
-    return c.astype("<u4" if bits > 16 else "<u2" if bits == 16 else "u1")
+    big = ~xnan & ~np.isfinite(r) & ((x > 0) if sign == 0 else True)  # UE8M0: zero/negatives stay NaN
+    sat = np.where(np.signbit(x[big]), max_code | sign, max_code).astype(c.dtype)
+    return c.astype("<u4" if bits > 16 else "<u2" if bits == 16 else "u1"), big, np.isinf(x[big]), sat
+
+
+def _codes(parts, overflow):
+    """Code bytes of one overflow mode."""
+    c, big, big_inf, sat = parts
+    if overflow == "ovf_inf":
+        return c
+    c = c.copy()
+    if overflow == "sat_finite":
+        c[big] = sat
+    else:  # sat_propagate: Inf inputs keep the oracle's result
+        idx = np.flatnonzero(big)[~big_inf]
+        c[idx] = sat[~big_inf]
+    return c
 
 
 def _flag_parts(fmt_name, x, r):
@@ -218,7 +229,8 @@ def _chunk(fmt_name, source, lo, hi, variants, canonical_nan):
     """{(overflow, tininess): (codes, flags or None)} of inputs lo .. hi-1: one cast, adjusted."""
     x = _inputs(source, lo, hi)
     c, r = _cast(fmt_name, x)
-    codes = {o: _codes(fmt_name, o, x, c, r, canonical_nan) for o in {v[0] for v in variants}}
+    cparts = _code_parts(fmt_name, x, c, r, canonical_nan)
+    codes = {o: _codes(cparts, o) for o in {v[0] for v in variants}}
     parts = None if fmt_name in NO_FLAGS else _flag_parts(fmt_name, x, r)
     out, flags = {}, {}
     for o, t in variants:
