@@ -2,9 +2,9 @@
 
 __version__ = "0.1.0"
 
-from .codecs import decode, decode_table, encode, quantize  # noqa: E402
-from .formats import Format, get_format, list_formats, register  # noqa: E402
-from .policy import (  # noqa: E402
+from .codecs import decode, decode_table, encode, quantize
+from .formats import Format, get_format, list_formats, register
+from .policy import (
     FLAG_INEXACT,
     FLAG_INFINITE,
     FLAG_INVALID,
@@ -16,9 +16,9 @@ from .policy import (  # noqa: E402
     make_policy,
 )
 
-from .codecs import posit as _posit_codec, tapered as _tapered_codec, ue8m0 as _ue8m0_codec  # noqa: E402,F401  (register their formats)
-from . import blocks  # noqa: E402
-from .blocks import deepseek, mx, nvfp4  # noqa: E402
+from .codecs import posit as _posit_codec, tapered as _tapered_codec, ue8m0 as _ue8m0_codec  # noqa: F401  (register their formats)
+from . import blocks
+from .blocks import deepseek, mx, nvfp4
 
 _LAZY = {"accum": None, "gemm": "gemm", "dot": "dot", "AccumModel": "AccumModel",
          "error_study": "error_study"}

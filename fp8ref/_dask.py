@@ -34,7 +34,7 @@ def is_dask(x) -> bool:
 
 def _need(what):
     try:
-        import dask  # noqa: F401
+        import dask
         import dask.array  # noqa: F401
     except ImportError:
         raise ImportError(f"{what} needs dask: pip install 'fp8ref[dask]'") from None

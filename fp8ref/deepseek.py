@@ -3,6 +3,6 @@
 import sys
 
 from .blocks import deepseek as _impl
-from .blocks.deepseek import *  # noqa: F401,F403  (the public names, for static tools)
+from .blocks.deepseek import *  # noqa: F403  (the public names, for static tools)
 
 sys.modules[__name__] = _impl

@@ -3,6 +3,6 @@
 import sys
 
 from .blocks import mx as _impl
-from .blocks.mx import *  # noqa: F401,F403  (the public names, for static tools)
+from .blocks.mx import *  # noqa: F403  (the public names, for static tools)
 
 sys.modules[__name__] = _impl

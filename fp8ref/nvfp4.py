@@ -3,6 +3,6 @@
 import sys
 
 from .blocks import nvfp4 as _impl
-from .blocks.nvfp4 import *  # noqa: F401,F403  (the public names, for static tools)
+from .blocks.nvfp4 import *  # noqa: F403  (the public names, for static tools)
 
 sys.modules[__name__] = _impl

@@ -26,6 +26,7 @@ Every strategy shrinks toward small magnitudes. Testing a third-party cast again
 from __future__ import annotations
 
 import math
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -37,7 +38,7 @@ except ImportError as _e:  # pragma: no cover - depends on the environment
 
 from .codecs import decode_table
 from .formats import get_format
-from .testing import _cast, _f64, _step, input_dtype
+from .testing.cases import as_f64, cast, input_dtype, input_type, step
 
 __all__ = ["codes", "values", "near_boundaries", "mx_blocks", "midpoints"]
 
@@ -69,7 +70,7 @@ def _pick(arr):
     return st.integers(0, arr.size - 1).map(lambda i: arr[i])
 
 
-def codes(fmt, *, allow_nan: bool = True, allow_infinity: bool = True):
+def codes(fmt, *, allow_nan: bool = True, allow_infinity: bool = True) -> st.SearchStrategy[int]:
     """Codes of ``fmt`` as Python ints, shrinking toward +0 (every code by default; leave out
     the NaN and/or Inf codes with ``allow_nan=False`` / ``allow_infinity=False``)."""
     fmt = get_format(fmt)
@@ -77,7 +78,7 @@ def codes(fmt, *, allow_nan: bool = True, allow_infinity: bool = True):
     return _pick(arr).map(int)
 
 
-def values(fmt, *, allow_nan: bool = True, allow_infinity: bool = True):
+def values(fmt, *, allow_nan: bool = True, allow_infinity: bool = True) -> st.SearchStrategy[float]:
     """Values of ``fmt`` as Python floats (float64 holds every value of a format of up to 20
     bits exactly), -0.0 included where the format has it, shrinking toward 0."""
     fmt = get_format(fmt)
@@ -119,17 +120,17 @@ def _boundary_table(fmt, dtype_name: str, ulps: int) -> np.ndarray:
     dt = input_dtype(dtype_name)
     m = midpoints(fmt)
     order = np.argsort(np.abs(m), kind="stable")
-    m = _cast(m[order], dt)  # round to the input precision when not exact there
-    m = m[np.isfinite(_f64(m))]
+    m = cast(m[order], dt)  # round to the input precision when not exact there
+    m = m[np.isfinite(as_f64(m))]
     rows = [m]
     for k in range(1, ulps + 1):
-        rows += [_step(m, k), _step(m, -k)]
+        rows += [step(m, k), step(m, -k)]
     out = np.stack(rows, axis=1)  # [midpoint, +1, -1, +2, -2, ...]
     out.setflags(write=False)
     return out
 
 
-def near_boundaries(fmt, *, dtype=np.float32, ulps: int = 2):
+def near_boundaries(fmt, *, dtype=np.float32, ulps: int = 2) -> st.SearchStrategy[float]:
     """Python floats exactly representable in ``dtype`` within ``ulps`` steps (ulps of
     ``dtype``) of a midpoint between neighbouring values of ``fmt`` or of an overflow midpoint
     (see :func:`midpoints`); offset 0 is the midpoint itself (rounded to ``dtype`` if it is
@@ -142,15 +143,16 @@ def near_boundaries(fmt, *, dtype=np.float32, ulps: int = 2):
     cols = table.shape[1]
 
     def get(ij):
-        x = float(_f64(table[ij[0], ij[1]]))
+        x = float(as_f64(table[ij[0], ij[1]]))
         return x
 
     s = st.tuples(st.integers(0, table.shape[0] - 1), st.integers(0, cols - 1)).map(get)
     return s.filter(lambda x: not math.isnan(x))
 
 
-def mx_blocks(elem, *, block_size: int = 32, num_blocks: int = 1, dtype=np.float32,
-              exp_range=None, allow_zero_blocks: bool = True, allow_special: bool = False):
+def mx_blocks(fmt=None, *, block_size: int = 32, num_blocks: int = 1, dtype=np.float32,
+              exp_range: tuple[int, int] | None = None, allow_zero_blocks: bool = True,
+              allow_special: bool = False, elem=None) -> st.SearchStrategy[np.ndarray]:
     """1-D ``dtype`` arrays of ``num_blocks * block_size`` elements for MX-style quantizers.
 
     Each block draws a power-of-two scale ``2^s`` (``|s| <= 8``, anywhere in ``exp_range``, or
@@ -161,12 +163,22 @@ def mx_blocks(elem, *, block_size: int = 32, num_blocks: int = 1, dtype=np.float
     spec's floor scale clips the block maximum, or in the rest of ``[max(elem), 2 max(elem))``.
     The products are rounded (RNE) to ``dtype``. ``allow_zero_blocks`` (default on) makes
     one block in 16 all zeros on purpose (a block may still come out all zeros by chance);
-    ``allow_special`` adds NaN/±Inf elements. ``elem``: any MX element name
-    (``fp8ref.mx.ELEMENTS``, ``int8`` = MXINT8, drawn as its values ``n * 2^-6``) or format.
+    ``allow_special`` adds NaN/±Inf elements. ``fmt``: the element format, any MX element name
+    (``fp8ref.mx.ELEMENTS``, ``int8`` = MXINT8, drawn as its values ``n * 2^-6``) or format
+    (``elem=``: its old name, deprecated).
     """
     from .blocks.elements import element
 
-    fmt = element(elem).fmt
+    if elem is not None:
+        if fmt is not None:
+            raise TypeError("mx_blocks() takes fmt, not both fmt and elem")
+        warnings.warn("mx_blocks(elem=...) is deprecated: the element format is fmt (the first argument)",
+                      DeprecationWarning, stacklevel=2)
+        fmt = elem
+    if fmt is None:
+        raise TypeError("mx_blocks() missing the element format fmt")
+    fmt = element(fmt).fmt
+    ft = input_type(dtype)
     dt = input_dtype(dtype)
     if not (isinstance(block_size, (int, np.integer)) and block_size >= 1):
         raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
@@ -174,11 +186,8 @@ def mx_blocks(elem, *, block_size: int = 32, num_blocks: int = 1, dtype=np.float
         raise ValueError(f"num_blocks must be a positive integer, got {num_blocks!r}")
     t = decode_table(fmt)
     vmax = float(np.nanmax(np.abs(t[np.isfinite(t)])))
-    if exp_range is None:
-        info = _finfo(dt)
-        hi = info[0] - 1 - math.ceil(math.log2(2 * vmax))
-        lo = info[1] - 8
-        exp_range = (lo, hi)
+    if exp_range is None:  # 2 * max(fmt) * 2^hi below dt's 2^(emax+1); 2^lo 8 binades under its smallest subnormal
+        exp_range = (ft.min_exp - 8, ft.emax - math.ceil(math.log2(2 * vmax)))
     lo, hi = (int(e) for e in exp_range)
     if lo > hi:
         raise ValueError(f"exp_range must be (lo, hi) with lo <= hi, got {exp_range!r}")
@@ -189,13 +198,13 @@ def mx_blocks(elem, *, block_size: int = 32, num_blocks: int = 1, dtype=np.float
         st.integers(lo, min(hi, lo + 12)),  # bottom: subnormal inputs, scales clamped at 2^-127
         st.integers(max(lo, hi - 4), hi),  # top of the range
     )
-    element = st.one_of(
+    elements = st.one_of(
         values(fmt, allow_nan=False, allow_infinity=False),
         near_boundaries(fmt, dtype=dt, ulps=1).filter(lambda x: abs(x) <= 2 * vmax),
         st.just(0.0),
     )
     if allow_special:
-        element = st.one_of(element, st.sampled_from([math.nan, math.inf, -math.inf]))
+        elements = st.one_of(elements, st.sampled_from([math.nan, math.inf, -math.inf]))
     # amax probes: [max, 2^(floor(log2 max) + 1)) is where the spec's floor scale clips;
     # [2^(floor(log2 max) + 1), 2 max) is where it does not but a larger element would
     top = math.ldexp(1.0, math.frexp(vmax)[1])
@@ -210,7 +219,7 @@ def mx_blocks(elem, *, block_size: int = 32, num_blocks: int = 1, dtype=np.float
         if allow_zero_blocks and draw(st.integers(0, 15)) == 0:
             return [0.0] * block_size
         s = draw(scale_exp)
-        xs = draw(st.lists(element, min_size=block_size, max_size=block_size))
+        xs = draw(st.lists(elements, min_size=block_size, max_size=block_size))
         p = draw(probe)
         if p is not None:
             xs[draw(st.integers(0, block_size - 1))] = p
@@ -218,11 +227,7 @@ def mx_blocks(elem, *, block_size: int = 32, num_blocks: int = 1, dtype=np.float
 
     def build(blocks):
         flat = np.array([x for b in blocks for x in b], dtype=np.float64)
-        return _cast(flat, dt)
+        return cast(flat, dt)
 
     return st.lists(block(), min_size=num_blocks, max_size=num_blocks).map(build)
 
-
-def _finfo(dt):
-    """(maxexp, exponent of the smallest subnormal) of an input dtype."""
-    return {"float16": (16, -24), "bfloat16": (128, -133), "float32": (128, -149), "float64": (1024, -1074)}[dt.name]

@@ -38,6 +38,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
@@ -49,6 +50,9 @@ from .codecs import resolve_policy
 from .core.unpack import Source
 from .formats import get_format
 from .policy import Policy
+
+if TYPE_CHECKING:
+    from . import _dask
 
 __all__ = ["SOURCES", "Sweep", "sweep", "sweep_range", "sweep_policy", "source_name", "progress_bar"]
 
@@ -129,7 +133,11 @@ class Sweep:
 
     @property
     def chunk(self) -> int:
-        return 1 << self.chunk_bits
+        return 1 << int(self.chunk_bits or 0)  # (always an int after __post_init__)
+
+    @property
+    def num_chunks(self) -> int:
+        return self.num_inputs // self.chunk
 
     @property
     def code_dtype(self) -> np.dtype:
@@ -358,6 +366,7 @@ def sweep_range(spec: Sweep, start: int = 0, stop: int | None = None, *, jobs: i
         raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
     _plan(spec)  # tables built once, here, before any thread or worker asks for them
     bounds = [(lo, lo + step) for lo in range(start, stop, step)]
+    pool: _LocalPool | _dask.SweepPool
     if scheduler is not None:
         from . import _dask
 
@@ -366,7 +375,7 @@ def sweep_range(spec: Sweep, start: int = 0, stop: int | None = None, *, jobs: i
         pool = _LocalPool(spec, jobs)
     hc, hf = _StreamHasher(), _StreamHasher()
     chunks_c, chunks_f = [], []
-    pending = collections.deque()
+    pending: collections.deque = collections.deque()
     try:
         it = iter(bounds)
         for b in it:

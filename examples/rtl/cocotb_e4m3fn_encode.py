@@ -1,50 +1,72 @@
-"""cocotb variant: drive ``e4m3fn_encode`` from a golden-vector ``.tv`` file and score it live.
+"""cocotb testbench of ``e4m3fn_encode`` (binary32 -> E4M3FN, RNE, ``sat`` pin, five flags),
+built on :mod:`fp8ref.cocotb`.
 
-Run inside the simulator by cocotb (see ``run_cocotb`` in ``run_rtl.py``). Environment:
-``FP8REF_VECTORS`` (a binary32 -> E4M3FN ``.tv`` file, its ``.json`` sidecar beside it),
-``FP8REF_DUT_OUT`` (where to write the DUT's ``a z flags`` lines for ``fp8ref golden check``).
-The test fails on the first disagreement with the vectors, and it also checks that the vectors
-equal ``fp8ref.encode`` under the sidecar's policy: fp8ref used as a live scoreboard, the
-Python analogue of a DPI reference model.
+* ``golden_vectors``: every file named in ``FP8REF_VECTORS`` (``os.pathsep``-separated:
+  binary32 or bfloat16 -> E4M3FN ``.tv`` files) streamed into the unit by
+  :func:`fp8ref.cocotb.drive_vectors` (sidecar hash checked; the file's expected columns
+  re-derived from ``fp8ref.encode`` first); the ``sat`` pin follows the sidecar's policy; a
+  bfloat16 source drives ``{a, 16'h0}``.
+* ``live_model``: fp8ref's boundary cases for E4M3FN (every value, midpoint and neighbour, the
+  overflow threshold), the tininess generator's points and SplitMix64-random binary32 patterns,
+  scored by :meth:`fp8ref.cocotb.Scoreboard.convert` under each overflow policy.
+
+Each scoreboard's summary goes to the log and, when ``FP8REF_SB_REPORT`` names a file, as one
+JSON line to it (``tests/rtl`` counts what every mutant fails). A test fails when any of its
+scoreboards saw a mismatch. Run by ``run_cocotb`` in ``run_rtl.py``.
 """
 
-import json
 import os
 
 import cocotb
 import numpy as np
 from cocotb.triggers import Timer
+from cocotb_common import finish_all, vector_paths
 
 import fp8ref
+from fp8ref.cocotb import Scoreboard, drive_vectors
+from fp8ref.golden import generators, load_sidecar
+from fp8ref.golden.fields import FLOAT_TYPES
+from fp8ref.golden.prng import SplitMix64
+from fp8ref.testing import boundary_cases
+
+
+def _sat(policy) -> int:
+    return 1 if policy.overflow == "sat_finite" else 0
 
 
 @cocotb.test()
-async def e4m3fn_encode_matches_golden_vectors(dut):
-    tv = os.environ["FP8REF_VECTORS"]
-    with open(tv[: -len(".tv")] + ".json") as f:
-        side = json.load(f)
-    assert [(f["name"], f["type"]) for f in side["fields"]] == [("a", "float32"), ("z", "e4m3fn"), ("flags", "flags")]
-    with open(tv) as f:
-        a, z_exp, flags_exp = np.array([[int(t, 16) for t in line.split()] for line in f], dtype=np.uint32).T
+async def golden_vectors(dut):
+    boards = []
+    for path in vector_paths():
+        meta, _ = load_sidecar(path)
+        dut.sat.value = _sat(fp8ref.Policy(**meta["policy"]))
+        to_bus = (lambda v: v << 16) if meta["src"] == "bfloat16" else None
+        out = os.path.join(os.environ.get("FP8REF_DUT_DIR", "."), os.path.basename(path)[:-3] + ".dut.tv")
+        boards.append(await drive_vectors(path, {"a": (dut.a, to_bus)}, {"z": dut.z}, dut.flags, out=out,
+                                          finish=False, batch=4096))
+    finish_all(boards, "golden_vectors")
 
-    # the live model agrees with the file (same policy, recomputed now)
-    z_live, flags_live = fp8ref.encode(a.view(np.float32), side["dst"], policy=fp8ref.Policy(**side["policy"]),
-                                       return_flags=True)
-    assert np.array_equal(z_live, z_exp) and np.array_equal(flags_live, flags_exp)
 
-    dut.sat.value = 1 if side["policy"]["overflow"] == "sat_finite" else 0
-    lines, bad = [], []
-    for i in range(a.size):
-        dut.a.value = int(a[i])
-        await Timer(1, unit="ns")
-        z, fl = int(dut.z.value), int(dut.flags.value)
-        lines.append(f"{int(a[i]):08X} {z:02X} {fl:02X}\n")
-        if z != z_exp[i] or fl != flags_exp[i]:
-            bad.append(i)
-    with open(os.environ["FP8REF_DUT_OUT"], "w") as f:
-        f.writelines(lines)
-    if bad:
-        i = bad[0]
-        raise AssertionError(f"{len(bad)} of {a.size} vectors differ; first: a={int(a[i]):08X} "
-                             f"expected {int(z_exp[i]):02X} {int(flags_exp[i]):02X}, got {lines[i].split()[1:]}")
-    dut._log.info("%d vectors match", a.size)
+def _live_inputs():
+    fmt = fp8ref.get_format("e4m3fn")
+    x, _ = boundary_cases(fmt, np.float32)
+    rand = SplitMix64(19).bits(2048, 32)
+    bits = np.concatenate([x.view(np.uint32).astype(np.uint64), generators.tininess(FLOAT_TYPES["float32"], fmt),
+                           rand])
+    return generators.dedup(bits)
+
+
+@cocotb.test()
+async def live_model(dut):
+    bits = _live_inputs()
+    boards = []
+    for overflow in ("sat_finite", "ovf_inf"):
+        sb = Scoreboard.convert("float32", "e4m3fn", overflow=overflow, batch=4096,
+                                name=f"live float32 -> e4m3fn {overflow}")
+        dut.sat.value = _sat(sb.policy)
+        for a in bits:
+            dut.a.value = int(a)
+            await Timer(1, unit="ns")
+            sb.add(int(a), dut.z.value, dut.flags.value)
+        boards.append(sb)
+    finish_all(boards, "live_model")

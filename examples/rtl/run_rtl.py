@@ -317,36 +317,96 @@ def run_bench(bench: Bench, vectors: str, build: str, mutant: str | None = None,
     return results
 
 
-def run_cocotb(vectors_tv: str, build: str, mutant: str | None = None):
-    """The cocotb variant (cocotb 2.x + Icarus): ``cocotb_e4m3fn_encode.py`` drives the encoder
-    from a ``.tv`` file (and its sidecar) and writes the DUT output. Returns (the cocotb test
-    passed, DUT output path); judge the output with :func:`golden_check` on the same file."""
-    from pathlib import Path
+@dataclass(frozen=True)
+class CocotbBench:
+    """A unit driven by a cocotb testbench built on ``fp8ref.cocotb``."""
 
-    from cocotb_tools.check_results import get_results
+    name: str
+    toplevel: str
+    sources: tuple  # SystemVerilog files, relative to this directory
+    module: str  # the cocotb test module (in this directory)
+    vectors: Callable = field(repr=False)  # vector set -> [(stem, path, entry)] it streams
+    mutable: bool = False
+
+
+COCOTB_BENCHES = {
+    b.name: b
+    for b in (
+        CocotbBench("e4m3fn_encode", "e4m3fn_encode", ("e4m3fn_encode.sv",), "cocotb_e4m3fn_encode",
+                    lambda v: vector_files(v, BENCHES["e4m3fn_encode"]) + vector_files(v, BENCHES["e4m3fn_encode_bf16"]),
+                    mutable=True),
+        CocotbBench("e4m3fn_decode", "e4m3fn_decode", ("e4m3fn_decode.sv",), "cocotb_e4m3fn_decode",
+                    lambda v: vector_files(v, BENCHES["e4m3fn_decode"])),
+        CocotbBench("e8m0_scale", "cocotb_e8m0_scale_top", ("e8m0_scale.sv", "cocotb_e8m0_scale_top.sv"),
+                    "cocotb_e8m0_scale", lambda v: vector_files(v, BENCHES["e8m0_scale"])),
+    )
+}
+
+
+@dataclass
+class CocotbRun:
+    """One cocotb simulation: which tests passed, and every scoreboard's summary."""
+
+    bench: str
+    variant: str
+    tests: dict  # test name -> passed
+    boards: list  # {"test", "name", "transactions", "passed", "failed", "report"} per scoreboard
+    out_dir: str  # where the DUT output files (``<stem>.dut.tv``) are
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.tests) and all(self.tests.values())
+
+
+def run_cocotb(bench: CocotbBench, vectors: str, build: str, mutant: str | None = None, select=None) -> CocotbRun:
+    """Build the unit (``MUTANT`` set for a mutant) and run its cocotb testbench with Icarus
+    (cocotb 2.x runner) on every vector file the bench takes from ``vectors`` (those whose
+    manifest entry ``select`` accepts, when given)."""
+    from xml.etree import ElementTree
+
     from cocotb_tools.runner import get_runner
 
     _need_icarus()
-    bdir = os.path.join(build, "cocotb" + (f".{mutant}" if mutant else ""))
-    out = os.path.join(bdir, os.path.basename(vectors_tv)[: -len(".tv")] + ".dut.tv")
+    files = [f for f in bench.vectors(vectors) if select is None or select(f[2])]
+    if not files:
+        raise SetupError(f"{vectors} holds no vector file for {bench.name}")
+    variant = mutant or "correct"
+    bdir = os.path.join(build, f"cocotb.{bench.name}.{variant}")
+    os.makedirs(bdir, exist_ok=True)
+    report = os.path.join(bdir, "scoreboards.jsonl")
+    if os.path.exists(report):
+        os.remove(report)
+    params = {}
+    if mutant:
+        if not bench.mutable:
+            raise ValueError(f"{bench.name} has no mutants")
+        params["MUTANT"] = MUTANTS[mutant]
     runner = get_runner("icarus")
-    runner.build(sources=[os.path.join(HERE, "e4m3fn_encode.sv")], hdl_toplevel="e4m3fn_encode", build_dir=bdir,
-                 parameters={"MUTANT": MUTANTS[mutant] if mutant else 0}, timescale=("1ns", "1ps"), always=True,
+    runner.build(sources=[os.path.join(HERE, s) for s in bench.sources], hdl_toplevel=bench.toplevel,
+                 build_dir=bdir, parameters=params, timescale=("1ns", "1ps"), always=True,
                  log_file=os.path.join(bdir, "build.log"))
     saved = list(sys.path)
     sys.path[:0] = [HERE, REPO]  # the runner hands this process's sys.path to the simulator
     xml = os.path.join(bdir, "results.xml")
     try:
-        runner.test(hdl_toplevel="e4m3fn_encode", test_module="cocotb_e4m3fn_encode", build_dir=bdir,
-                    test_dir=bdir, results_xml=xml, seed=1, log_file=os.path.join(bdir, "sim.log"),
-                    extra_env={"FP8REF_VECTORS": os.path.abspath(vectors_tv), "FP8REF_DUT_OUT": out,
-                               "PYTHONDONTWRITEBYTECODE": "1"})
+        runner.test(hdl_toplevel=bench.toplevel, test_module=bench.module, build_dir=bdir, test_dir=bdir,
+                    results_xml=xml, seed=1, log_file=os.path.join(bdir, "sim.log"),
+                    extra_env={"FP8REF_VECTORS": os.pathsep.join(os.path.abspath(p) for _, p, _ in files),
+                               "FP8REF_DUT_DIR": bdir, "FP8REF_SB_REPORT": report, "PYTHONDONTWRITEBYTECODE": "1"})
     except SystemExit:  # under pytest the runner exits on a failing cocotb test; results.xml says
         pass
     finally:
         sys.path[:] = saved
-    n_tests, n_failed = get_results(Path(xml))
-    return n_tests == 1 and n_failed == 0, out
+    tests = {}
+    for case in ElementTree.parse(xml).getroot().iter("testcase"):
+        tests[case.get("name")] = not any(c.tag in ("failure", "error") for c in case)
+    boards = []
+    if os.path.exists(report):
+        with open(report) as f:
+            boards = [json.loads(line) for line in f if line.strip()]
+    if not tests:
+        raise SetupError(f"cocotb ran no test for {bench.name}; see {os.path.join(bdir, 'sim.log')}")
+    return CocotbRun(bench.name, variant, tests, boards, bdir)
 
 
 def run_all(vectors: str = DEFAULT_VECTORS, build: str | None = None, mutants=False, controls=False,
@@ -369,13 +429,13 @@ def run_all(vectors: str = DEFAULT_VECTORS, build: str | None = None, mutants=Fa
             for name, (b, sel) in CONTROLS.items():
                 results += run_bench(b, vectors, build, select=sel, variant=name)
         if cocotb:
-            for stem, tv, _ in vector_files(vectors, BENCHES["e4m3fn_encode"]):
-                for m in [None, *(MUTANTS if mutants else ())]:
-                    passed, out = run_cocotb(tv, build, m)
-                    ok, text = golden_check(tv, out)
-                    if passed != ok:
-                        text += f"\n(cocotb scoreboard said {'pass' if passed else 'fail'})"
-                    results.append(Result("cocotb_encode", m or "correct", stem, ok and passed, text, out_file=out))
+            for b in COCOTB_BENCHES.values():
+                for m in [None, *(MUTANTS if mutants and b.mutable else ())]:
+                    run = run_cocotb(b, vectors, build, m)
+                    text = "\n".join(x["report"] for x in run.boards)
+                    summary = ", ".join(f"{x['name']}: {x['failed']} of {x['transactions']} fail" for x in run.boards)
+                    results.append(Result("cocotb_" + b.name, m or "correct", "(scoreboards)", run.passed,
+                                          summary + "\n" + text))
         return results
     finally:
         if own:

@@ -235,7 +235,7 @@ def _gemm_mx(a, b, c, m, out):
         raise ValueError("MX gemm needs a (M,K) with blocks along axis 1 and b (K,N) with blocks "
                          f"along axis 0; got axes {a.axis} and {b.axis}")
     ops = []
-    for t, name in ((a, "a"), (b, "b")):
+    for t in (a, b):
         fmt = _input_format(m, t.elem_name)
         v = t.element_values(np.float64)
         x = t.scale_exponents().astype(np.int32)

@@ -103,7 +103,7 @@ class AccumModel:
         b = self.nan_bits
         return b if out == "fp32" else ((b >> 16) & 0x8000) | 0x7C00 | ((b >> 13) & 0x3FF)
 
-    def replace(self, **changes) -> "AccumModel":
+    def replace(self, **changes) -> AccumModel:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 

@@ -17,36 +17,32 @@ import re
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
 __all__ = ["main", "add_command", "CliError"]
 
-_COMMANDS: list = []
+_COMMANDS: list[tuple[str, str, Callable, Callable]] = []
 
 
 class CliError(Exception):
     """A user error: printed as ``fp8ref: error: ...`` with exit status 2."""
 
 
-def add_command(name, help, configure, run):
+def add_command(name: str, help: str, configure: Callable, run: Callable) -> None:
     """Register a sub-command: ``configure(parser)`` adds arguments, ``run(args) -> int``.
     Registering a name again replaces the earlier entry."""
     _COMMANDS[:] = [c for c in _COMMANDS if c[0] != name]
     _COMMANDS.append((name, help, configure, run))
 
 
-def print_json(obj):
+def print_json(obj) -> None:
     json.dump(obj, sys.stdout, indent=2, sort_keys=True, allow_nan=True)
     sys.stdout.write("\n")
 
 
 def _load_commands():
-    from . import formats_cmd  # noqa: F401
-    for mod in ("inspect_cmd", "golden_cmd", "sweep_cmd"):
-        try:
-            __import__(f"{__name__}.{mod}")
-        except ModuleNotFoundError as e:  # optional modules land with their issues
-            if e.name != f"{__name__}.{mod}":
-                raise
+    """Import the command modules (each registers its commands on first import)."""
+    from . import export_cmd, formats_cmd, golden_cmd, inspect_cmd, sweep_cmd  # noqa: F401
 
 
 _NUMBER = re.compile(r"-(\.?\d|inf|nan)", re.I)
@@ -96,7 +92,7 @@ def _signals_exit():
             signal.signal(sig, handler)
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     with _signals_exit():
         try:
             try:

@@ -7,7 +7,6 @@ Exit status: 0 success / everything matches; 1 mismatches found (verify, diff, c
 from __future__ import annotations
 
 import argparse
-import sys
 
 from tabulate import tabulate
 
@@ -31,7 +30,7 @@ def _configure(p):
     sub = p.add_subparsers(dest="golden_command", metavar="ACTION")
     sub.required = True
 
-    s = _sub(sub, "list", "the suites, their status and file counts")
+    s = _sub(sub, "list", "the suites and their file counts")
     s.add_argument("--files", action="store_true", help="list every file stem")
     s.add_argument("--full", action="store_true", help="count/list the full tier, not the default set")
     s.add_argument("--suite", action="append", default=[], help="only this suite (repeatable)")
@@ -74,14 +73,6 @@ def _configure(p):
     s.add_argument("--max-rows", type=_int, default=20, help="mismatches shown (default 20)")
 
 
-def _progress(i, n, stem):
-    if sys.stderr.isatty():
-        sys.stderr.write(f"\r[{i}/{n}] {stem[:70]:<70}")
-        if i == n:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 def _run(args):
     from .. import golden
 
@@ -93,11 +84,9 @@ def _run(args):
         man = golden.generate(args.out, sel, force=args.force, progress=True)
         t = man["totals"]
         print(f"wrote {t['file_sets']} file sets, {t['vectors']:,} vectors, {t['bytes']:,} bytes to {args.out}")
-        for s in man["skipped_suites"]:
-            print(f"skipped suite {s['suite']}: {s['reason']}", file=sys.stderr)
         return 0
     if cmd == "verify":
-        rep = golden.verify(args.dir, recompute=not args.hashes_only, max_rows=args.max_rows, progress=_progress)
+        rep = golden.verify(args.dir, recompute=not args.hashes_only, max_rows=args.max_rows, progress=golden.show_progress)
         print(rep.text())
         print("OK" if rep.ok else "FAILED")
         return 0 if rep.ok else 1
@@ -145,18 +134,16 @@ def _list(golden, args):
     rows, out = [], []
     for n in names:
         suite = golden.get_suite(n)
-        ok, why = suite.status()
-        files = suite.files(tier) if ok else []
-        d = {"suite": n, "status": "ready" if ok else "skipped", "reason": why, "title": suite.title,
-             "files": len(files)}
+        files = suite.files(tier)
+        d = {"suite": n, "title": suite.title, "files": len(files)}
         if args.files:
             d["stems"] = [s.stem for s in files]
         out.append(d)
-        rows.append([n, "ready" if ok else "skipped: " + why, len(files) if ok else "-", suite.title])
+        rows.append([n, len(files), suite.title])
     if args.json:
         print_json(out)
         return 0
-    print(tabulate(rows, headers=["suite", "status", f"files ({tier})", "what"], maxcolwidths=[None, 40, None, 70]))
+    print(tabulate(rows, headers=["suite", f"files ({tier})", "what"], maxcolwidths=[None, None, 80]))
     if args.files:
         for d in out:
             for s in d.get("stems", []):

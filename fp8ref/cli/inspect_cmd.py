@@ -11,8 +11,8 @@ Every command takes ``--json``. Non-finite values are written as the strings ``"
 from __future__ import annotations
 
 import math
-import re
 import sys
+import warnings
 from decimal import Decimal
 from fractions import Fraction
 
@@ -20,6 +20,8 @@ import numpy as np
 from tabulate import tabulate
 
 from ..codecs import decode_table, encode, resolve_policy
+from ..core.exact import NumberValue, is_hex_integer, parse_number, round_fraction
+from ..core.floats import BF16, F16, F32, F64, float_type
 from ..formats import aliases_of, get_format
 from ..policy import (
     BELOW_RANGE_MODES,
@@ -31,10 +33,10 @@ from ..policy import (
     TININESS_MODES,
     flag_names,
 )
-from ..testing import code_class, code_fields, format_code
+from ..testing.display import code_class, code_fields, format_code
 from . import CliError, add_command, print_json
 
-__all__ = ["parse_number", "round_source", "SOURCES"]
+__all__ = ["parse_number", "round_source"]  # parse_number: fp8ref.core.exact's, re-exported
 
 
 # ---- shared helpers -------------------------------------------------------------------------
@@ -81,19 +83,13 @@ def _fmt_arg(p):
 
 # ---- info -------------------------------------------------------------------------------------
 def _binade_runs(fmt):
-    """[(e_lo, e_hi, values per binade)] over the positive finite values, grouped in runs."""
-    t = decode_table(fmt)
-    pos = np.unique(t[np.isfinite(t) & (t > 0)])
-    if pos.size == 0:
-        return []
-    exps = np.frexp(pos)[1].astype(np.int64) - 1
-    es, counts = np.unique(exps, return_counts=True)
+    """[(e_lo, e_hi, values per binade)]: the format's binades, equal neighbours merged."""
     runs = []
-    for e, c in zip(es.tolist(), counts.tolist()):
-        if runs and runs[-1][2] == c and runs[-1][1] == e - 1:
+    for e, n in fmt.binades():
+        if runs and runs[-1][2] == n and runs[-1][1] == e - 1:
             runs[-1][1] = e
         else:
-            runs.append([e, e, c])
+            runs.append([e, e, n])
     return [tuple(r) for r in runs]
 
 
@@ -225,124 +221,61 @@ def _run_table(args):
 
 
 # ---- convert ----------------------------------------------------------------------------------
-#: --from choices: (numpy dtype name, bits) ; "exact" rounds the decimal once, into FMT
-SOURCES = {"f64": ("float64", 64), "f32": ("float32", 32), "f16": ("float16", 16), "bf16": ("bfloat16", 16), "exact": (None, 0)}
-_HEX_RE = re.compile(r"^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$", re.I)
+#: --from choices: an IEEE interchange type (the value is read as a program reading it would:
+#: rounded RNE into it) or ``exact`` (the decimal is rounded once, into FMT)
+_SOURCE_TYPES = (F64, F32, F16, BF16)
+_SOURCE_CHOICES = tuple(t.short for t in _SOURCE_TYPES) + ("exact",)
 
 
-def parse_number(text: str):
-    """Exact value of a decimal or hex-float literal: ``Fraction`` for finite numbers (a signed
-    zero is returned as the float ``0.0``/``-0.0``), float inf/nan otherwise."""
-    s = text.strip().replace("_", "")
-    low = s.lower()
-    sign = -1 if low.startswith("-") else 1
-    body = low.lstrip("+-")
-    if body in ("inf", "infinity"):
-        return sign * math.inf
-    if body == "nan":
-        return math.copysign(math.nan, sign)
-    m = _HEX_RE.match(s)
-    if m and (m.group(2) or m.group(3)):
-        ip, fp, ex = m.group(2) or "0", m.group(3) or "", int(m.group(4) or 0)
-        q = Fraction(int(ip + fp, 16), 16 ** len(fp)) * Fraction(2) ** ex
-    else:
-        try:
-            q = Fraction(s)
-        except (ValueError, ZeroDivisionError):
-            raise CliError(f"not a number: {text!r} (decimal like 0.1, 1e-3, 3/8, hex float like 0x1.8p3, inf, nan)") from None
-    if q == 0:
-        return math.copysign(0.0, sign)
-    return -q if (m and m.group(1) == "-") else q
+def __getattr__(name):
+    if name == "SOURCES":  # deprecated: the types are fp8ref.core.floats.FLOAT_TYPES
+        warnings.warn("fp8ref.cli.inspect_cmd.SOURCES is deprecated; the --from types are "
+                      "fp8ref.core.floats.FLOAT_TYPES (by short name: float_type('f32'))", DeprecationWarning, stacklevel=2)
+        return {**{t.short: (t.name, t.bits) for t in _SOURCE_TYPES}, "exact": (None, 0)}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _round_to_odd_f64(q: Fraction) -> float:
-    """``q`` rounded to float64 with round-to-odd (53 bits): rounding that once more to any
-    precision of at most 51 bits gives the correctly rounded result (Boldo & Melquiond)."""
-    try:
-        f = float(q)  # correctly rounded (RNE)
-    except OverflowError:
-        return float(np.finfo(np.float64).max) * (1 if q > 0 else -1)
-    if math.isinf(f):
-        return math.copysign(np.finfo(np.float64).max, f)  # odd significand: keeps "beyond" information
-    if Fraction(f) == q:
-        return f
-    bits = np.array([f]).view(np.uint64)[0]
-    if bits & np.uint64(1) == 0:  # even: step toward q, which makes it odd and keeps the side
-        f = float(np.nextafter(f, math.inf if q > Fraction(f) else -math.inf))
-    return f
+def round_source(value: NumberValue, source: str) -> tuple[np.ndarray, int | None]:
+    """The input array fp8ref encodes for ``value`` (a Fraction, or a float ±0/±inf/nan) read as
+    ``source`` (``f64``, ``f32``, ``f16``, ``bf16``: rounded once, RNE, by
+    :func:`fp8ref.core.exact.round_fraction`), with its bit pattern; bfloat16 comes as the
+    float32 array of the same value.
 
-
-def round_source(value, source: str):
-    """The input array fp8ref encodes for ``value`` (Fraction or float special) read as
-    ``source`` (``f64``, ``f32``, ``f16``, ``bf16``; RNE, exactly), with its bit pattern.
-
-    Returns ``(array, bits or None)``; for ``exact`` the array is float64 holding the
-    round-to-odd approximation, which encodes exactly like the decimal itself for every
-    format of at most 51 bits of precision.
+    For ``exact`` the array is float64 holding ``value`` rounded to odd (and no bits): it encodes
+    exactly like the decimal itself into every format of at most 51 bits of precision.
     """
-    if isinstance(value, float):  # inf, nan, signed zero
-        x64 = np.array([value], dtype=np.float64)
-        odd = x64
-    else:
-        odd = np.array([_round_to_odd_f64(value)], dtype=np.float64)
-        x64 = np.array([_f64_rne(value)], dtype=np.float64)
     if source == "exact":
-        return odd, None
-    if source == "f64":
-        return x64, int(x64.view(np.uint64)[0])
-    if source == "f32":
-        with np.errstate(over="ignore"):
-            a = odd.astype(np.float32)
-        return a, int(a.view(np.uint32)[0])
-    if source == "f16":
-        with np.errstate(over="ignore"):
-            a = odd.astype(np.float16)
-        return a, int(a.view(np.uint16)[0])
-    if source == "bf16":
-        code = int(encode(odd, "bf16", nan="keep_sign")[0])
-        a = decode_table(get_format("bf16"))[code:code + 1].astype(np.float32)
-        if isinstance(value, float) and math.isnan(value):
-            a = np.array([value], dtype=np.float32)
-        return a, code
-    raise CliError(f"unknown --from {source!r}; valid: {', '.join(SOURCES)}")
-
-
-def _f64_rne(q: Fraction) -> float:
+        if isinstance(value, float):
+            return np.array([value], dtype=np.float64), None
+        return F64.from_bits_native([round_fraction(value, F64, "rto")]), None
     try:
-        return float(q)
-    except OverflowError:
-        return math.inf if q > 0 else -math.inf
+        ft = float_type(source)
+    except ValueError:
+        raise CliError(f"unknown --from {source!r}; valid: {', '.join(_SOURCE_CHOICES)}") from None
+    bits = ft.signed_special(value) if isinstance(value, float) else round_fraction(value, ft, "rne")
+    return ft.from_bits_native([bits]), bits
 
 
 def _from_bits(text: str, source: str):
     if source == "exact":
         raise CliError("--bits needs a concrete --from type (f64, f32, f16, bf16)")
+    ft = float_type(source)
     bits = _parse_int(text)
-    n = SOURCES[source][1]
-    if not 0 <= bits < (1 << n):
-        raise CliError(f"bit pattern {text!r} does not fit in {n} bits ({source})")
-    if source == "bf16":
-        try:
-            import ml_dtypes
-        except ImportError:
-            raise CliError("--from bf16 --bits needs ml_dtypes") from None
-        return np.array([bits], dtype=np.uint16).view(ml_dtypes.bfloat16), bits
-    dt = {64: np.uint64, 32: np.uint32, 16: np.uint16}[n]
-    return np.array([bits], dtype=dt).view(SOURCES[source][0]), bits
-
-
-_HEX_BITS_SOURCE = {16: "f64", 8: "f32", 4: "f16 (or bf16)"}
+    if not 0 <= bits < (1 << ft.bits):
+        raise CliError(f"bit pattern {text!r} does not fit in {ft.bits} bits ({source})")
+    return ft.from_bits_native([bits]), bits
 
 
 def _hint_hex_integer(text: str):
     """One stderr line when VALUE is a hex integer (no ``.``, no ``p``): it converts as that
     integer, but the user may have meant a bit pattern."""
-    s = text.strip().replace("_", "")
-    m = _HEX_RE.match(s)
-    if not m or m.group(3) is not None or m.group(4) is not None or not m.group(2):
+    if not is_hex_integer(text):
         return
-    src = _HEX_BITS_SOURCE.get(len(m.group(2)), "TYPE")
-    print(f"fp8ref: note: {text} is read as the integer {int(s, 16)}; for a bit pattern use --bits --from {src}",
+    digits = text.strip().replace("_", "").lstrip("+-")[2:]
+    types = [t.short for t in _SOURCE_TYPES if t.bits == 4 * len(digits)]
+    src = " (or ".join(types) + ")" * (len(types) - 1) if types else "TYPE"
+    value = int(text.strip().replace("_", ""), 16)
+    print(f"fp8ref: note: {text} is read as the integer {value}; for a bit pattern use --bits --from {src}",
           file=sys.stderr)
 
 
@@ -353,7 +286,7 @@ def _configure_convert(p):
                         "Negative numbers (-1e-9, -0x1p-3, -inf, -nan) work anywhere on the line. A value "
                         "beyond the --from type's range is its ±Inf, as a program reading it would get")
     p.add_argument("--to", required=True, metavar="FMT", help="target format")
-    p.add_argument("--from", dest="source", choices=tuple(SOURCES), default="f64",
+    p.add_argument("--from", dest="source", choices=_SOURCE_CHOICES, default="f64",
                    help="the input type VALUE is first rounded to (RNE), as a program reading it would "
                         "(default f64, like a Python float; 'exact' rounds the decimal once, into FMT)")
     p.add_argument("--bits", action="store_true", help="VALUE is the bit pattern of the --from type (hex, 0b.., decimal)")
@@ -408,7 +341,7 @@ def _convert_one(text, args, fmt, policy):
     d = {
         "input": text,
         "source": src_name,
-        "source_bits": (f"0x{sbits:0{(SOURCES[src_name][1] + 3) // 4}x}" if sbits is not None else None),
+        "source_bits": (f"0x{sbits:0{(float_type(src_name).bits + 3) // 4}x}" if sbits is not None else None),
         "source_value": (_jnum(src_v) if src_v is not None else None),
         "source_exact": (str(Decimal(src_v)) if src_v is not None and math.isfinite(src_v) else None),
         # a finite decimal beyond the source type's range reads as ±Inf of that type (RNE, as strtod)

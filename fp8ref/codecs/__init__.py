@@ -29,7 +29,7 @@ import numpy as np
 from .. import _dask
 from .._dask import is_dask_array
 from ..core.rounding import MAX_SR_BITS
-from ..core.unpack import Source, as_array, as_source_array, dtype_format, unpack, unpack_float_bits
+from ..core.unpack import as_array, as_source_array, dtype_format, unpack, unpack_float_bits
 from ..formats import get_format
 from ..policy import Policy, make_policy
 from . import ieee

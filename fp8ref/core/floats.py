@@ -9,6 +9,7 @@ here rounds: a value is only ever taken apart or stepped along its own bit patte
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -116,6 +117,25 @@ class FloatType:
     def from_bits(self, u) -> np.ndarray:
         """Values of bit patterns ``u`` (any integer array)."""
         return np.asarray(u).astype(self.uint).view(self.dtype)
+
+    def from_bits_native(self, u) -> np.ndarray:
+        """Values of bit patterns ``u`` in a dtype numpy has without ml_dtypes: this type's own,
+        or float32 for bfloat16 (``u << 16``: the same sign, value and NaN payload)."""
+        if self.name == "bfloat16":
+            return (np.asarray(u).astype(np.uint32) << np.uint32(16)).view(np.float32)
+        return self.from_bits(u)
+
+    def signed_special(self, value: float) -> int:
+        """The pattern of a float ±0, ±Inf or NaN (NaN: the canonical quiet NaN with the
+        value's sign bit)."""
+        sign = self.sign_mask if math.copysign(1.0, value) < 0 else 0
+        if math.isnan(value):
+            return sign | self.canonical_nan
+        if math.isinf(value):
+            return sign | self.inf_bits
+        if value == 0:
+            return sign
+        raise ValueError(f"{value!r} is not a zero, an infinity or a NaN")
 
     def fields(self, u):
         """``(sign, biased exponent, fraction)`` of bit patterns, as int64 arrays."""

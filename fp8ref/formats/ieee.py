@@ -197,3 +197,38 @@ class Format:
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>" for k, v in self.figures().items())
         return f"<table><caption>fp8ref format <b>{self.name}</b></caption>{rows}</table>"
+
+    # ---- codes: fields, class, binades (display; every kind of format has these three) --------
+    def code_bits(self, code: int) -> str:
+        """The ``bits`` binary digits of one code (ValueError for a code out of range)."""
+        code = int(code)
+        if not 0 <= code < self.num_codes:
+            raise ValueError(f"code {code} out of range for {self.name} (0..{self.num_codes - 1})")
+        return format(code, f"0{self.bits}b")
+
+    def code_fields(self, code: int) -> list[tuple[str, str]]:
+        """``[(name, bits)]``, most significant first: ``sign``, ``exponent``, ``mantissa``
+        (no mantissa field when ``man_bits`` is 0)."""
+        s, e = self.code_bits(code), 1 + self.exp_bits
+        return [("sign", s[0]), ("exponent", s[1:e])] + ([("mantissa", s[e:])] if self.man_bits else [])
+
+    def code_class(self, code: int) -> str:
+        """``zero``, ``subnormal``, ``normal``, ``inf`` or ``nan``."""
+        c = int(self.code_bits(code), 2)
+        mag = c & self.top_code_mag
+        if mag > self.top_code_mag - self.num_high_nans or (c == self.sign_mask and not self.has_negative_zero):
+            return "nan"
+        if mag == self.inf_code_mag:
+            return "inf"
+        if mag == 0:
+            return "zero"
+        return "normal" if mag >> self.man_bits else "subnormal"
+
+    def binades(self) -> tuple[tuple[int, int], ...]:
+        """``(e, n)`` for each binade ``[2^e, 2^(e+1))`` holding positive finite values, ascending:
+        ``n`` values in it (subnormal binades hold 1, 2, 4, ...; the top one may be cut short by
+        the Inf/NaN codes)."""
+        m, top = self.man_bits, self.max_code_mag + 1
+        runs = [(self.emin - m + i, 1 << i, 2 << i) for i in range(m)]  # subnormal codes [2^i, 2^(i+1))
+        runs += [(x - self.bias, x << m, (x + 1) << m) for x in range(1, ((top - 1) >> m) + 1)]
+        return tuple((e, min(hi, top) - lo) for e, lo, hi in runs if lo < top)

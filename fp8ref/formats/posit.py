@@ -139,3 +139,33 @@ class PositFormat(PowerOfTwoRange):
         return figs
 
     _repr_html_ = Format._repr_html_
+
+    # ---- codes: fields, class, binades ---------------------------------------------------------
+    code_bits = Format.code_bits
+
+    def code_fields(self, code: int) -> list[tuple[str, str]]:
+        """``sign, regime, exponent, fraction`` of the magnitude (for a negative code, of its
+        two's complement, as the standard decodes it); ``sign, bits`` for 0 and NaR."""
+        c = int(self.code_bits(code), 2)
+        n, sign = self.nbits, c >> (self.nbits - 1)
+        body = format(((-c) % self.num_codes if sign else c) & (self.nar - 1), f"0{n - 1}b")
+        if c in (0, self.nar):
+            return [("sign", str(sign)), ("bits", body)]
+        run = len(body) - len(body.lstrip(body[0]))
+        regime, rest = body[: min(run + 1, n - 1)], body[min(run + 1, n - 1):]
+        return [("sign", str(sign)), ("regime", regime), ("exponent", rest[: self.es]), ("fraction", rest[self.es:])]
+
+    def code_class(self, code: int) -> str:
+        """``zero``, ``nar`` (Not a Real) or ``normal`` (posits have no subnormals or Inf)."""
+        c = int(self.code_bits(code), 2)
+        return "zero" if c == 0 else "nar" if c == self.nar else "normal"
+
+    def binades(self) -> tuple[tuple[int, int], ...]:
+        """``(e, n)`` per binade ``[2^e, 2^(e+1))`` of positive values, ascending (minpos to maxpos)."""
+        counts: dict[int, int] = {}
+        for c in range(1, self.nar):
+            fl = self.fields(c)
+            assert fl is not None  # 0 < c < NaR
+            e = fl[1] * (1 << self.es) + fl[2]
+            counts[e] = counts.get(e, 0) + 1
+        return tuple(sorted(counts.items()))

@@ -199,7 +199,7 @@ class TaperedFormat:
                 if t.e in out:
                     raise ValueError(f"format {self.name!r}: binade 2^{t.e} is encoded twice")
                 out[t.e] = (t.mbits, mag)
-        for mag, t in enumerate(self._table):
+        for t in self._table:
             if t.kind == "finite" and out[t.e][0] != t.mbits:
                 raise ValueError(f"format {self.name!r}: binade 2^{t.e} has two mantissa widths")
         return out
@@ -304,6 +304,40 @@ class TaperedFormat:
         return out
 
     _repr_html_ = Format._repr_html_
+
+    # ---- codes: fields, class, binades ---------------------------------------------------------
+    code_bits = Format.code_bits
+
+    def dot_of(self, code: int) -> DotCode:
+        """The class of the prefix code that decodes ``code``'s magnitude."""
+        body = self.code_bits(code)[1:]
+        return next(d for d in self.dots if body.startswith(d.prefix))
+
+    def code_fields(self, code: int) -> list[tuple[str, str]]:
+        """``sign, dot, exponent, mantissa``: ``dot`` the prefix code, ``exponent`` its
+        ``exp_bits`` (empty in denormal and reserved classes), ``mantissa`` the rest."""
+        s, d = self.code_bits(code), self.dot_of(code)
+        rest = s[1 + len(d.prefix):]
+        D = d.exp_bits or 0
+        return [("sign", s[0]), ("dot", d.prefix), ("exponent", rest[:D]), ("mantissa", rest[D:])]
+
+    def code_class(self, code: int) -> str:
+        """``zero``, ``normal``, ``denormal`` (a DML class), ``inf`` or ``nan``."""
+        c = int(self.code_bits(code), 2)
+        t = self._table[c & self.top_code_mag]
+        if t.kind == "zero":
+            return "nan" if c & self.sign_mask else "zero"
+        if t.kind != "finite":
+            return t.kind
+        return "denormal" if self.dot_of(c).kind == "dml" else "normal"
+
+    def binades(self) -> tuple[tuple[int, int], ...]:
+        """``(e, n)`` per binade ``[2^e, 2^(e+1))`` of positive finite values, ascending."""
+        counts: dict[int, int] = {}
+        for t in self._table:
+            if t.kind == "finite":
+                counts[t.e] = counts.get(t.e, 0) + 1
+        return tuple(sorted(counts.items()))
 
 
 def codes_by_value(fmt) -> np.ndarray:

@@ -75,3 +75,18 @@ class UE8M0Format(PowerOfTwoRange):
     # the IEEE description's figures and HTML table read only attributes defined above
     figures = Format.figures
     _repr_html_ = Format._repr_html_
+
+    # ---- codes: fields, class, binades ---------------------------------------------------------
+    code_bits = Format.code_bits
+
+    def code_fields(self, code: int) -> list[tuple[str, str]]:
+        """``[("exponent", bits)]``: the whole byte is the biased exponent."""
+        return [("exponent", self.code_bits(code))]
+
+    def code_class(self, code: int) -> str:
+        """``nan`` for 0xFF, else ``normal`` (there is no zero, subnormal or Inf)."""
+        return "nan" if int(self.code_bits(code), 2) in self.nan_codes else "normal"
+
+    def binades(self) -> tuple[tuple[int, int], ...]:
+        """One value per binade, ``2^-127 .. 2^127``."""
+        return tuple((e, 1) for e in range(self.emin, self.emax + 1))

@@ -11,7 +11,7 @@ Line layouts (element 0 first; every field fixed-width hex):
 * ``mx/scale_<elem>.<rule>``: ``x0..x31  scale  flags`` (the shared scale alone, for scale
   units; flags always 00);
 * ``mx/dot_<elemA>_x_<elemB>.f32``: ``sa a0..a31 sb b0..b31  z`` (one 32-element block each,
-  exact dot product rounded once to float32, NaN written as 7FC00000);
+  exact dot product rounded once to float32, NaN written as F32's canonical NaN 7FC00000);
 * ``nvfp4/quantize.<variant>``: ``amax x0..x15  scale z0..z15`` (``amax``: the per-tensor
   amax the block's tensor had, an input to the hardware; E4M3 block scale; E2M1 codes);
 * ``deepseek/quantize_1x128.<scale_fmt>.<variant>``: ``x0..x127  scale z0..z127``
@@ -24,26 +24,22 @@ from functools import lru_cache
 
 import numpy as np
 
+from .. import blocks
+from ..core.floats import F32
 from . import generators as G
 from .fields import Field
 from .prng import stream
-from .suites import FileSpec, Suite, _gen_entry, register_suite
+from .suites import FileSpec, Suite, concat_parts, frozen, gen_entry, register_suite
 
 __all__ = ["MX_BLOCK", "mx_elements"]
 
 MX_BLOCK = 32
-_QNAN32 = np.uint64(0x7FC00000)
+_QNAN32 = np.uint64(F32.canonical_nan)
 _ELEM_OVF = "sat_finite"  # every fp8ref.blocks quantizer saturates its elements (no flags, so no tininess)
 
 
-def _blocks():
-    from .. import blocks
-
-    return blocks
-
-
-def mx_elements():
-    return _blocks().mx.ELEMENTS
+def mx_elements() -> tuple:
+    return blocks.mx.ELEMENTS
 
 
 def _elem_type(name: str) -> str:
@@ -51,11 +47,11 @@ def _elem_type(name: str) -> str:
 
 
 def _elem_fmt(name: str):
-    return _blocks().element(name).fmt
+    return blocks.element(name).fmt
 
 
 def _as_f32(bits: np.ndarray) -> np.ndarray:
-    return bits.astype(np.uint32).view(np.float32)
+    return F32.from_bits(bits)
 
 
 @lru_cache(maxsize=32)
@@ -65,23 +61,13 @@ def _block_inputs(suite: str, elem: str, bs: int, seed: int, count: int, exps=No
     edge_names = (suite, elem, "amax_edges")
     rnd_names = (suite, elem, "random")
     kw = {} if exps is None else {"exps": exps}
-    parts = [
-        ("block_specials", G.block_specials(bs), None),
-        ("amax_edges", G.amax_edge_blocks(fmt, bs, stream(seed, *edge_names), **kw), edge_names),
-        ("element_boundary", G.element_boundary_blocks(fmt, bs, scales), None),
+    return frozen(*concat_parts([
+        ("block_specials", G.block_specials(bs), None, seed),
+        ("amax_edges", G.amax_edge_blocks(fmt, bs, stream(seed, *edge_names), **kw), edge_names, seed),
+        ("element_boundary", G.element_boundary_blocks(fmt, bs, scales), None, seed),
         ("random_blocks", G.random_blocks(count // 4 if nrand is None else nrand, bs, stream(seed, *rnd_names)),
-         rnd_names),
-    ]
-    rows, gens, line = [], [], 1
-    for gid, a, names in parts:
-        if a.shape[0] == 0:
-            continue
-        rows.append(a)
-        gens.append(_gen_entry(gid, a.shape[0], names, seed, line))
-        line += a.shape[0]
-    out = np.concatenate(rows)
-    out.setflags(write=False)
-    return out, tuple(gens)
+         rnd_names, seed),
+    ]))
 
 
 # ---- MX quantize --------------------------------------------------------------------------
@@ -98,7 +84,7 @@ def _mx_quantize_spec(elem, rule, rounding, tier):
 
     def build(ctx):
         x, gens = _block_inputs("mx", elem, MX_BLOCK, ctx.seed, ctx.count)
-        t = _blocks().mx.quantize(_as_f32(x), elem, block_size=MX_BLOCK, axis=-1, scale_rule=rule, rounding=rounding)
+        t = blocks.mx.quantize(_as_f32(x), elem, block_size=MX_BLOCK, axis=-1, scale_rule=rule, rounding=rounding)
         return {"x": x, "scale": t.scales.reshape(-1).astype(np.uint64), "z": t.codes.astype(np.uint64)}, list(gens)
 
     return FileSpec("mx", stem, "mx_quantize", fields, meta, header, build, tier)
@@ -115,7 +101,7 @@ def _mx_scale_spec(elem, rule, tier):
 
     def build(ctx):
         x, gens = _block_inputs("mx_scale", elem, MX_BLOCK, ctx.seed, ctx.count, scales=())
-        t = _blocks().mx.quantize(_as_f32(x), elem, block_size=MX_BLOCK, axis=-1, scale_rule=rule)
+        t = blocks.mx.quantize(_as_f32(x), elem, block_size=MX_BLOCK, axis=-1, scale_rule=rule)
         sc = t.scales.reshape(-1).astype(np.uint64)
         return {"x": x, "scale": sc, "flags": np.zeros(sc.size, np.uint64)}, list(gens)
 
@@ -137,12 +123,11 @@ def _dot_operands(ea, eb, seed, count):
     """Scale and element codes of A and B: quantized generator blocks (A and B from different
     streams), cancellation pairs (b = [q, -q] against a = [p, p]: exact zero), extreme scales
     (0xFE overflow, 0x00 underflow, 0xFF NaN)."""
-    bl = _blocks()
     xa, ga = _block_inputs("mx_dot", ea, MX_BLOCK, seed, count)
     xb, _ = _block_inputs("mx_dot_b", eb, MX_BLOCK, seed, count)
     n = min(xa.shape[0], xb.shape[0])
-    ta = bl.mx.quantize(_as_f32(xa[:n]), ea, block_size=MX_BLOCK)
-    tb = bl.mx.quantize(_as_f32(xb[:n]), eb, block_size=MX_BLOCK)
+    ta = blocks.mx.quantize(_as_f32(xa[:n]), ea, block_size=MX_BLOCK)
+    tb = blocks.mx.quantize(_as_f32(xb[:n]), eb, block_size=MX_BLOCK)
     sa, a = ta.scales.reshape(-1).astype(np.uint64), ta.codes.astype(np.uint64)
     sb, b = tb.scales.reshape(-1).astype(np.uint64), tb.codes.astype(np.uint64)
     h = MX_BLOCK // 2
@@ -157,9 +142,9 @@ def _dot_operands(ea, eb, seed, count):
     ext_a = np.tile(a[-1], (m, 1))
     ext_b = np.tile(b[-1], (m, 1))
     gens = [
-        _gen_entry("quantized_blocks", n, None, seed, 1),
-        _gen_entry("cancellation", canc_a.shape[0], None, seed, 1 + n),
-        _gen_entry("extreme_scales", m, None, seed, 1 + n + canc_a.shape[0]),
+        gen_entry("quantized_blocks", n, None, seed, 1),
+        gen_entry("cancellation", canc_a.shape[0], None, seed, 1 + n),
+        gen_entry("extreme_scales", m, None, seed, 1 + n + canc_a.shape[0]),
     ]
     gens[0]["note"] = "A and B are mx.quantize of the mx_dot/<elem> and mx_dot_b/<elem> block generators"
     return (np.concatenate([sa, canc_sa, ext[:, 0]]), np.concatenate([a, canc_a, ext_a]),
@@ -173,18 +158,17 @@ def _mx_dot_spec(ea, eb, tier):
               Field("z", "result", "float32"))
     meta = {"src": [_elem_type(ea), _elem_type(eb)], "dst": "float32", "block_size": MX_BLOCK,
             "rounding": "exact sum of products, rounded once to float32 (RNE)",
-            "nan_result": "7FC00000 (NaN scale or element, Inf x 0)", "zero_sum": "+0",
+            "nan_result": f"{F32.canonical_nan:08X} (NaN scale or element, Inf x 0)", "zero_sum": "+0",
             "flags": "none: mx.dot defines no exception flags"}
     header = {"op": f"mx_dot_{ea}_x_{eb}", "block": MX_BLOCK, "rm": "exact_then_rne_f32"}
 
     def build(ctx):
-        bl = _blocks()
         sa, a, sb, b, gens, _ = _dot_operands(ea, eb, ctx.seed, ctx.count)
         z = np.empty(sa.size, dtype=np.uint64)
         for i in range(sa.size):
-            ta = bl.MXTensor(a[i].astype(np.uint8), sa[i:i + 1].astype(np.uint8), ea, MX_BLOCK)
-            tb = bl.MXTensor(b[i].astype(np.uint8), sb[i:i + 1].astype(np.uint8), eb, MX_BLOCK)
-            r = np.float32(bl.mx.dot(ta, tb, dtype=np.float32))
+            ta = blocks.MXTensor(a[i].astype(np.uint8), sa[i:i + 1].astype(np.uint8), ea, MX_BLOCK)
+            tb = blocks.MXTensor(b[i].astype(np.uint8), sb[i:i + 1].astype(np.uint8), eb, MX_BLOCK)
+            r = np.float32(blocks.mx.dot(ta, tb, dtype=np.float32))
             z[i] = _QNAN32 if np.isnan(r) else np.uint64(np.array(r).view(np.uint32))
         return {"sa": sa, "a": a, "sb": sb, "b": b, "z": z}, gens
 
@@ -193,7 +177,7 @@ def _mx_dot_spec(ea, eb, tier):
 
 def _mx_files(tier):
     specs = []
-    rules = _blocks().scale_rules.SCALE_RULES
+    rules = blocks.scale_rules.SCALE_RULES
     # rceil_hw (the kernels' float32 order) parts from rceil at one amax per element format, so
     # its files live in the full tier only
     for elem in mx_elements():
@@ -216,8 +200,6 @@ register_suite(Suite(
     "element format x scale rule (floor ceil even rceil) x rounding; the scale alone; exact MX dot "
     "products -> float32",
     _mx_files,
-    requires=("fp8ref.blocks",),
-    note="issue 4",
 ))
 
 
@@ -238,7 +220,7 @@ def _nvfp4_spec(variant, tier):
     header = {"op": "nvfp4_quantize", "block": NV_BLOCK, "variant": variant, "rm": "rne", "ovf": _ELEM_OVF}
 
     def build(ctx):
-        nv = _blocks().nvfp4
+        nv = blocks.nvfp4
         x, gens = _block_inputs("nvfp4", "e2m1fn", NV_BLOCK, ctx.seed, ctx.count)
         xf = _as_f32(x)
         keep = np.ones(x.shape[0], dtype=bool)
@@ -296,9 +278,7 @@ register_suite(Suite(
     "NVFP4 (TE kernels, TE reference, torchao <= 0.16 / 0.17 / 0.18): 16 float32 + the tensor amax -> "
     "E4M3 block scale + 16 E2M1 codes, one block per line",
     # torchao_0.17 equals torchao_0.18 on these two-level lines: full tier only
-    lambda tier: [_nvfp4_spec(v, "full" if v == "torchao_0.17" else "default") for v in _blocks().nvfp4.VARIANTS],
-    requires=("fp8ref.blocks",),
-    note="issue 4",
+    lambda tier: [_nvfp4_spec(v, "full" if v == "torchao_0.17" else "default") for v in blocks.nvfp4.VARIANTS],
 ))
 
 
@@ -317,7 +297,7 @@ def _deepseek_spec(scale_fmt, variant, tier):
     header = {"op": "deepseek_quantize_1x128", "scale": scale_fmt, "variant": variant, "rm": "rne", "ovf": _ELEM_OVF}
 
     def build(ctx):
-        ds = _blocks().deepseek
+        ds = blocks.deepseek
         x, gens = _block_inputs("deepseek", "e4m3fn", DS_TILE, ctx.seed, ctx.count,
                                 exps=(-127, -40, -1, 0, 20, 120), scales=(0,), nrand=ctx.count // 8)
         t = ds.quantize(_as_f32(x), tile="per_token", scale_fmt=scale_fmt, variant=variant)
@@ -333,7 +313,7 @@ def _deepseek_spec(scale_fmt, variant, tier):
 
 
 def _deepseek_files(tier):
-    ds = _blocks().deepseek
+    ds = blocks.deepseek
     specs = []
     for sf in ds.SCALE_FMTS:
         for v in ds.VARIANTS:
@@ -350,6 +330,4 @@ register_suite(Suite(
     "DeepSeek-V3 / DeepGEMM 1x128 tiles: 128 float32 -> scale (UE8M0 byte or float32) + 128 E4M3 codes, "
     "one tile per line",
     _deepseek_files,
-    requires=("fp8ref.blocks",),
-    note="issue 4",
 ))

@@ -69,7 +69,7 @@ def _modes(fmt):
 
 def standard(sources=_SOURCES) -> list:
     """The standard entries (module docstring), as Sweep specs in a fixed order."""
-    specs = {}
+    specs: dict[str, Sweep] = {}
     for name in list_formats():
         modes = _modes(name)
         base = Sweep.of(name).policy
@@ -117,7 +117,7 @@ def _check_entry(name, data: dict):
     """Raise ValueError unless ``data`` is a well-formed entry stored under ``name``."""
     try:
         spec = _spec_of(data)
-        n = spec.num_inputs >> spec.chunk_bits
+        n = spec.num_chunks
         ok = (data.get("schema") == ENTRY_SCHEMA and entry_name(spec) == name
               and all(isinstance(data[k], str) and len(data[k]) == 64 for k in ("codes_sha256", "flags_sha256"))
               and len(data["chunks"]["codes"]) == len(data["chunks"]["flags"]) == n)
@@ -197,7 +197,7 @@ def sample_chunks(spec: Sweep) -> list:
     """Chunks ``verify`` recomputes for a float32 entry: zero and the subnormals (0x00), 1.0
     (0x3F), Inf and NaN (0x7F), their negatives, and the chunks holding the format's smallest
     and largest finite magnitudes; every chunk of a 16-bit source."""
-    n = spec.num_inputs >> spec.chunk_bits
+    n = spec.num_chunks
     if spec.source != "float32":
         return list(range(n))
     import numpy as np
@@ -224,7 +224,7 @@ def verify(directory: str, *, recompute=True, full=False, only=(), jobs=1, sched
     except ValueError as e:
         rep.fail(str(e))
         return rep
-    listed = man.get("entries") if isinstance(man.get("entries"), dict) else {}
+    listed: dict = man["entries"] if isinstance(man.get("entries"), dict) else {}
     if not os.path.isfile(spath):
         rep.fail(f"missing {SUMS}")
         sums = {}
@@ -256,19 +256,19 @@ def verify(directory: str, *, recompute=True, full=False, only=(), jobs=1, sched
     for i, name in enumerate(names, 1):
         if progress:
             progress(i, len(names), name)
-        e = entries[name]
-        spec = _spec_of(e)
+        ent = entries[name]
+        spec = _spec_of(ent)
         if full:
             got = sweep_range(spec, jobs=jobs, scheduler=scheduler)
-            diff = [k for k in ("codes_sha256", "flags_sha256") if got[k] != e[k]]
+            diff = [k for k in ("codes_sha256", "flags_sha256") if got[k] != ent[k]]
             diff += [f"chunk {j:#04x} {s}" for s in ("codes", "flags")
-                     for j, (a, b) in enumerate(zip(got["chunks"][s], e["chunks"][s])) if a != b][:8]
+                     for j, (a, b) in enumerate(zip(got["chunks"][s], ent["chunks"][s])) if a != b][:8]
         else:
             diff = []
             for j in sample_chunks(spec):
                 lo = j << spec.chunk_bits
                 got = sweep_range(spec, lo, lo + spec.chunk, jobs=1)
-                diff += [f"chunk {j:#04x} {s}" for s in ("codes", "flags") if got["chunks"][s][0] != e["chunks"][s][j]]
+                diff += [f"chunk {j:#04x} {s}" for s in ("codes", "flags") if got["chunks"][s][0] != ent["chunks"][s][j]]
         if diff:
             bad += 1
             rep.fail(f"differs from recomputation: {name}: {', '.join(diff)}")

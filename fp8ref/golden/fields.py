@@ -3,9 +3,8 @@
 A field's ``type`` is one of
 
 * ``float16``, ``bfloat16``, ``float32``, ``float64``: IEEE interchange bit patterns (sources);
-* the canonical name of any registered fp8ref format (``e4m3fn``, ``ue8m0``, ...): its codes;
-* ``ue8m0``: an OCP MX (E8M0) / DeepGEMM (UE8M0) scale byte, ``2^(code - 127)``, ``0xFF``
-  NaN (read here through the blocks layer, whether or not a ``ue8m0`` format is registered);
+* the canonical name of any registered fp8ref format (``e4m3fn``, ``ue8m0``, ...): its codes
+  (``ue8m0``: an OCP MX (E8M0) / DeepGEMM (UE8M0) scale byte, ``2^(code - 127)``, 0xFF NaN);
 * ``mxint8``: an MXINT8 element, a two's-complement byte ``n`` meaning ``n * 2^-6``;
 * ``uint<k>``: a k-bit unsigned integer (stochastic-rounding bits, block indices);
 * ``flags``: one byte of exception flags in TestFloat order (``FLAG_ORDER``).
@@ -21,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..codecs import decode
+from ..core.floats import FLOAT_TYPES, FloatType, float_type
 from ..formats import get_format
 
 __all__ = [
@@ -44,66 +45,8 @@ FLAG_ORDER = ("NX", "UF", "OF", "DZ", "NV")
 FLAGS_MASK = 0x1F
 
 
-@dataclass(frozen=True)
-class FloatType:
-    """An IEEE interchange source type, described from its fields."""
-
-    name: str
-    short: str  # file-name spelling (TestFloat style): f16, bf16, f32, f64
-    bits: int
-    exp_bits: int
-    man_bits: int
-
-    @property
-    def bias(self) -> int:
-        return (1 << (self.exp_bits - 1)) - 1
-
-    @property
-    def sign(self) -> int:
-        return 1 << (self.bits - 1)
-
-    @property
-    def exp_max(self) -> int:
-        """Biased exponent of Inf/NaN."""
-        return (1 << self.exp_bits) - 1
-
-    @property
-    def inf(self) -> int:
-        return self.exp_max << self.man_bits
-
-    @property
-    def man_mask(self) -> int:
-        return (1 << self.man_bits) - 1
-
-    @property
-    def quiet(self) -> int:
-        return 1 << (self.man_bits - 1)
-
-    @property
-    def uint(self):
-        return {16: np.uint16, 32: np.uint32, 64: np.uint64}[self.bits]
-
-
-FLOAT_TYPES = {
-    t.name: t
-    for t in (
-        FloatType("float16", "f16", 16, 5, 10),
-        FloatType("bfloat16", "bf16", 16, 8, 7),
-        FloatType("float32", "f32", 32, 8, 23),
-        FloatType("float64", "f64", 64, 11, 52),
-    )
-}
-
-
-def float_type(name: str) -> FloatType:
-    try:
-        return FLOAT_TYPES[name]
-    except KeyError:
-        raise ValueError(f"unknown source type {name!r}; valid: {', '.join(FLOAT_TYPES)}") from None
-
-
 #: block-layer byte types that are not registered formats
-BLOCK_TYPES = ("ue8m0", "mxint8")
+BLOCK_TYPES = ("mxint8",)
 
 
 def type_bits(t: str) -> int:
@@ -148,16 +91,9 @@ class Field:
 
 
 def encode_input(t: str, bits: np.ndarray) -> np.ndarray:
-    """Bit patterns of source type ``t`` as an array ``fp8ref.encode`` reads exactly.
-
-    bfloat16 patterns become the float32 patterns of the same values (``bits << 16``: same
-    sign, exponent, significand and NaN class), so no bfloat16 dtype is needed.
-    """
-    ft = float_type(t)
-    u = np.asarray(bits, dtype=np.uint64)
-    if t == "bfloat16":
-        return (u << np.uint64(16)).astype(np.uint32).view(np.float32)
-    return u.astype(ft.uint).view({16: np.float16, 32: np.float32, 64: np.float64}[ft.bits])
+    """Bit patterns of source type ``t`` as an array ``fp8ref.encode`` reads exactly (bfloat16 as
+    the float32 array of the same values: :meth:`FloatType.from_bits_native`)."""
+    return float_type(t).from_bits_native(np.asarray(bits, dtype=np.uint64))
 
 
 def values(t: str, bits) -> np.ndarray:
@@ -168,16 +104,10 @@ def values(t: str, bits) -> np.ndarray:
             return encode_input(t, u).astype(np.float64)
     if t == "flags" or t.startswith("uint"):
         return u.astype(np.float64)
-    if t == "ue8m0":
-        from ..blocks.scale_rules import e8m0_values
-
-        return e8m0_values(u.astype(np.int64))
     if t == "mxint8":
         from ..blocks import element
 
         return element("int8").decode(u.astype(np.uint8)).astype(np.float64)
-    from ..codecs import decode
-
     return decode(u.astype(np.int64), get_format(t), dtype=np.float64)
 
 
@@ -211,9 +141,9 @@ def describe(t: str, bit: int) -> str:
 
 def _sign_bit(t: str, bit: int) -> bool:
     if t in FLOAT_TYPES:
-        return bool(int(bit) & FLOAT_TYPES[t].sign)
-    if t in BLOCK_TYPES:
-        return t == "mxint8" and bool(int(bit) & 0x80)
+        return bool(int(bit) & FLOAT_TYPES[t].sign_mask)
+    if t == "mxint8":
+        return bool(int(bit) & 0x80)
     fmt = get_format(t)
     sm = getattr(fmt, "sign_mask", None)
     return bool(sm and int(bit) & sm)

@@ -18,7 +18,7 @@ from ..codecs import decode_table
 from ..formats import get_format
 from .fields import Field
 from .prng import stream
-from .suites import FileSpec, Suite, _gen_entry, register_suite
+from .suites import FileSpec, Suite, gen_entry as _gen_entry, register_suite
 
 __all__ = ["GEMM_FILES", "line_length"]
 

@@ -42,7 +42,7 @@ import numpy as np
 
 from ..codecs import decode_table
 from ..core.rounding import bit_length
-from .fields import FloatType
+from ..core.floats import F32, FloatType
 from .prng import SplitMix64
 
 __all__ = [
@@ -83,7 +83,7 @@ def dedup(u: np.ndarray) -> np.ndarray:
 def with_signs(pos: np.ndarray, src: FloatType) -> np.ndarray:
     """Each positive pattern followed by its negation."""
     pos = np.asarray(pos, dtype=np.uint64)
-    return np.stack([pos, pos | _U(src.sign)], axis=1).reshape(-1)
+    return np.stack([pos, pos | _U(src.sign_mask)], axis=1).reshape(-1)
 
 
 def p1_patterns(m: int) -> np.ndarray:
@@ -103,16 +103,15 @@ def p2_patterns(m: int) -> np.ndarray:
     return dedup(np.array(pats, dtype=np.uint64))
 
 
-def to_bits(vals: np.ndarray, src: FloatType):
+def to_bits(vals: np.ndarray, src: FloatType) -> tuple[np.ndarray, np.ndarray]:
     """float64 values -> (bit patterns of ``src``, mask of values that ``src`` holds exactly)."""
     vals = np.asarray(vals, dtype=np.float64)
-    dt = {16: np.float16, 32: np.float32, 64: np.float64}[src.bits]
     if src.name == "bfloat16":
         raise ValueError("bfloat16 sources are generated exhaustively, not from values")
     with np.errstate(over="ignore", invalid="ignore"):
-        conv = vals.astype(dt)
+        conv = vals.astype(src.dtype)
         exact = np.isfinite(conv) & (conv.astype(np.float64) == vals)
-    return conv.view(src.uint).astype(np.uint64), exact
+    return src.to_bits(conv).astype(np.uint64), exact
 
 
 @lru_cache(maxsize=None)
@@ -130,7 +129,7 @@ def _virtual_next(v: np.ndarray) -> float:
     return 2.0 * top if top == 2.0 * prev else 2.0 * top - prev
 
 
-def boundary_pairs(fmt):
+def boundary_pairs(fmt) -> tuple[np.ndarray, np.ndarray]:
     """Pairs ``(a, b)`` of adjacent target magnitudes whose boundaries are swept (float64).
 
     Every pair for formats of at most 512 codes; otherwise (fp16, bf16, tf32) the pairs at
@@ -168,10 +167,10 @@ def boundary(src: FloatType, fmt, ulps=(1, 2)) -> np.ndarray:
     cols = [bits]
     for u in ulps:
         cols.append(bits + _U(u))
-        cols.append(np.where(bits >= _U(u), bits, _U(src.inf + u)) - _U(u))  # below 0: dropped
+        cols.append(np.where(bits >= _U(u), bits, _U(src.inf_bits + u)) - _U(u))  # below 0: dropped
     grid = np.stack(cols, axis=1)
     grid = np.sort(grid, axis=1).reshape(-1)  # per point: ascending source values
-    grid = grid[grid < _U(src.inf)]
+    grid = grid[grid < _U(src.inf_bits)]
     if not is_signed(fmt):  # unsigned targets (UE8M0): negatives all take the below-range path
         return dedup(grid)
     return dedup(with_signs(grid, src))
@@ -203,22 +202,22 @@ def tininess(src: FloatType, fmt) -> np.ndarray:
 
 def specials(src: FloatType) -> np.ndarray:
     """Zeros, infinities, NaNs (quiet and signalling, several payloads) and source extremes."""
-    m, q = src.man_bits, src.quiet
+    m, q = src.man_bits, src.quiet_bit
     one = src.bias << m
     pos = [
         0,
-        src.inf,
-        src.inf | q,  # default quiet NaN
-        src.inf | q | 1,
-        src.inf | src.man_mask,  # quiet NaN, all-ones payload
-        src.inf | 1,  # signalling NaN, smallest payload
-        src.inf | (q >> 1),  # signalling NaN, top payload bit
-        src.inf | (src.man_mask ^ q),  # signalling NaN, all-ones payload
+        src.inf_bits,
+        src.inf_bits | q,  # default quiet NaN
+        src.inf_bits | q | 1,
+        src.inf_bits | src.man_mask,  # quiet NaN, all-ones payload
+        src.inf_bits | 1,  # signalling NaN, smallest payload
+        src.inf_bits | (q >> 1),  # signalling NaN, top payload bit
+        src.inf_bits | (src.man_mask ^ q),  # signalling NaN, all-ones payload
         1,  # min subnormal
         src.man_mask,  # max subnormal
         1 << m,  # min normal
         one,  # 1.0
-        src.inf - 1,  # max finite
+        src.inf_bits - 1,  # max finite
     ]
     return with_signs(np.array(pos, dtype=np.uint64), src)
 
@@ -249,9 +248,9 @@ def binade_sweep(src: FloatType, fmt) -> np.ndarray:
     unb = e - src.bias
     keep = ((unb >= lo - 8) & (unb <= hi + 8)) | (e % stride == 0) | (e <= 1) | (e >= src.exp_max - 2)
     e = e[keep].astype(np.uint64)
-    rot = np.array([0, src.man_mask, 1, src.quiet], dtype=np.uint64)
+    rot = np.array([0, src.man_mask, 1, src.quiet_bit], dtype=np.uint64)
     sig = rot[np.arange(e.size) % 4]
-    sig = np.where((e == 0) & (sig == 0), _U(src.quiet), sig)  # a nonzero subnormal
+    sig = np.where((e == 0) & (sig == 0), _U(src.quiet_bit), sig)  # a nonzero subnormal
     return with_signs((e << _U(src.man_bits)) | sig, src)
 
 
@@ -283,12 +282,12 @@ def testfloat_random(src: FloatType, fmt, n: int, rng: SplitMix64) -> np.ndarray
     return (sign << _U(src.bits - 1)) | (e << _U(m)) | sig
 
 
-def srbits_sweep(src: FloatType, fmt, srbits: int):
+def srbits_sweep(src: FloatType, fmt, srbits: int) -> tuple[np.ndarray, np.ndarray]:
     """(inputs, rbits): positive inputs at 3/16 and 1/2 of the gap above the smallest value,
     the value nearest 1.0 and max finite (the overflow gap), each repeated with every
     random-bit value (at most 256 of them, evenly spaced, 0 and 2^srbits - 1 included)."""
     a, b = boundary_pairs(fmt)
-    near_one = int(min(np.searchsorted(a, 1.0), a.size - 2))
+    near_one = min(int(np.searchsorted(a, 1.0)), a.size - 2)
     xs = []
     for i in sorted({0, near_one, a.size - 1}):
         xs.extend((a[i] + (b[i] - a[i]) * np.array([3 / 16, 1 / 2])).tolist())
@@ -300,23 +299,16 @@ def srbits_sweep(src: FloatType, fmt, srbits: int):
 
 
 # ---- blocks (MX, NVFP4, DeepSeek tiles): rows of float32 bit patterns -------------------------
-def _f32():
-    from .fields import FLOAT_TYPES
-
-    return FLOAT_TYPES["float32"]
-
-
 def _f32_bits(vals) -> np.ndarray:
-    v = np.asarray(vals, dtype=np.float64)
+    """float32 patterns (uint64) of float64 values, rounded RNE by numpy (overflow: Inf)."""
     with np.errstate(over="ignore"):
-        return v.astype(np.float32).view(np.uint32).astype(np.uint64)
+        return F32.to_bits(np.asarray(vals, dtype=np.float64)).astype(np.uint64)
 
 
 def block_specials(bs: int) -> np.ndarray:
     """Blocks (rows of ``bs`` float32 patterns): all +0; ±0 mixed; all equal; alternating
     signs; a single outlier over tiny values; float32 max; a float32-subnormal amax; a block of
     subnormals; NaN first / last; +Inf; -Inf; NaN with Inf; the largest |x| negative."""
-    f = _f32()
     i = np.arange(bs)
     rows = [
         np.zeros(bs),
@@ -336,7 +328,7 @@ def block_specials(bs: int) -> np.ndarray:
     ]
     out = np.stack([_f32_bits(r) for r in rows])
     # the NaN rows: use the float32 default quiet NaN pattern exactly
-    out[np.isnan(np.stack(rows))] = f.inf | f.quiet
+    out[np.isnan(np.stack(rows))] = F32.canonical_nan
     return out
 
 
@@ -346,8 +338,7 @@ def element_boundary_blocks(fmt, bs: int, scales=(0, 64)) -> np.ndarray:
     repeated at each ``2^k`` of ``scales`` (exact: only upward scaling of small values)."""
     if not scales:
         return np.zeros((0, bs), dtype=np.uint64)
-    f = _f32()
-    pts = boundary(f, fmt)
+    pts = boundary(F32, fmt)
     emax = _target_exponents(fmt)[1]
     per = bs - 1
     n = -(-pts.size // per)
@@ -365,7 +356,6 @@ def amax_edge_blocks(fmt, bs: int, rng: SplitMix64, exps=(-150, -127, -126, -20,
     """Blocks whose amax sits on a scale-rule edge: ``2^e`` and its neighbours, just below
     ``2^(e+1)``, and ``max_elem·2^(e-emax)`` with neighbours (where ``ceil``/``rceil`` step),
     at several binades e; the other elements are random fractions of amax, random signs."""
-    f = _f32()
     emax = _target_exponents(fmt)[1]
     v = positive_values(fmt)
     top = float(v[-1]) / 2.0**emax  # max_elem's significand, e.g. 1.75 for E4M3FN
@@ -374,9 +364,9 @@ def amax_edge_blocks(fmt, bs: int, rng: SplitMix64, exps=(-150, -127, -126, -20,
         for m in (1.0, top, 2.0 - 2.0**-23):
             amaxes.append(m * 2.0**e)
     a = _f32_bits(amaxes)
-    a = a[(a > 0) & (a < f.inf)]
+    a = a[(a > 0) & (a < F32.inf_bits)]
     a = dedup(np.concatenate([a, a - _U(1), a + _U(1)]))
-    a = a[(a > 0) & (a < f.inf)]
+    a = a[(a > 0) & (a < F32.inf_bits)]
     n = a.size
     frac = rng.bits(n * bs, 24).astype(np.float64) / 2.0**24
     vals = a.astype(np.uint32).view(np.float32).astype(np.float64)[:, None] * frac.reshape(n, bs)

@@ -14,7 +14,7 @@ import numpy as np
 from .. import __version__
 from .fields import FLAG_ORDER, FLAGS_MASK
 from .prng import PRNG_NAME
-from .suites import DEFAULT_COUNT, DEFAULT_SEED, SUITES, TIERS, Context, get_suite
+from .suites import DEFAULT_COUNT, DEFAULT_SEED, SUITES, TIERS, Context, FileSpec, get_suite
 from .writers import (
     SCHEMA,
     atomic_dir,
@@ -53,7 +53,7 @@ class Selection:
                 "only": list(self.only), "outputs": list(self.outputs)}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Selection":
+    def from_dict(cls, d: dict) -> Selection:
         return cls(tuple(d.get("suites", ())), int(d.get("seed", DEFAULT_SEED)), int(d.get("count", DEFAULT_COUNT)),
                    d.get("tier", "default"), tuple(d.get("only", ())), tuple(d.get("outputs", DEFAULT_OUTPUTS)))
 
@@ -91,21 +91,14 @@ class Selection:
             get_suite(s)
 
 
-def select(sel: Selection):
-    """(FileSpecs in set order, skipped suites [{suite, reason}]). Explicitly named suites that
-    are unavailable raise; unavailable suites of an implicit 'all' are skipped."""
+def select(sel: Selection) -> tuple[list[FileSpec], list]:
+    """(FileSpecs in set order, skipped suites). Every suite is available, so the second item is
+    always ``[]`` (kept for the 1.x API and the manifest's ``skipped_suites``)."""
     sel.validate()
     names = list(sel.suites) or list(SUITES)
-    specs, skipped = [], []
+    specs: list = []
     for n in names:
-        suite = get_suite(n)
-        ok, why = suite.status()
-        if not ok:
-            if sel.suites:
-                raise ValueError(f"suite {n!r} is not available: {why}")
-            skipped.append({"suite": n, "reason": why})
-            continue
-        for s in suite.files(sel.tier):
+        for s in get_suite(n).files(sel.tier):
             if sel.only and not any(fnmatch.fnmatchcase(s.stem, p) for p in sel.only):
                 continue
             specs.append(s)
@@ -114,7 +107,7 @@ def select(sel: Selection):
         if sel.tier == "default" and not hint:
             hint = " in the default tier; add --full for every combination"
         raise ValueError("the selection contains no files" + hint)
-    return specs, skipped
+    return specs, []
 
 
 def sidecar_core(spec, table, gens, n: int, sel: Selection) -> dict:
@@ -138,7 +131,7 @@ def sidecar_core(spec, table, gens, n: int, sel: Selection) -> dict:
     }
 
 
-def render(spec, sel: Selection):
+def render(spec: FileSpec, sel: Selection) -> tuple[dict[str, bytes], dict]:
     """{extension: bytes} for one FileSpec, and its sidecar dict."""
     table, gens = spec.build(Context(sel.seed, sel.count))
     n = int(np.asarray(table[spec.fields[0].name]).shape[0])
@@ -157,7 +150,8 @@ def render(spec, sel: Selection):
     return out, side
 
 
-def _progress(i, n, stem):
+def show_progress(i: int, n: int, stem: str) -> None:
+    """``[i/n] stem`` on one rewritten stderr line, when stderr is a terminal."""
     if sys.stderr.isatty():
         sys.stderr.write(f"\r[{i}/{n}] {stem[:70]:<70}")
         if i == n:
@@ -192,7 +186,7 @@ def _check_out(out: str, force: bool):
     return out
 
 
-def generate(out: str, sel: Selection = Selection(), *, force=False, progress=True) -> dict:
+def generate(out: str, sel: Selection = Selection(), *, force: bool = False, progress: bool = True) -> dict:
     """Write the selected vector set to ``out`` as a whole (atomically) and return its manifest.
 
     An existing set at ``out`` is replaced. (Exhaustive sweep digests are a set of their own:
@@ -217,7 +211,7 @@ def generate(out: str, sel: Selection = Selection(), *, force=False, progress=Tr
                     sums.append((rel, sha256(files[ext])))
             entries.append(_manifest_entry(spec, side))
             if progress:
-                _progress(i, len(specs), spec.stem)
+                show_progress(i, len(specs), spec.stem)
         man = _manifest(sel, entries, skipped)
         mb = json_bytes(man)
         with open(os.path.join(tmp, MANIFEST), "wb") as f:
@@ -257,7 +251,7 @@ def read_sums(path: str) -> dict:
     return out
 
 
-def read_json(path: str, what: str = "JSON"):
+def read_json(path: str, what: str = "JSON") -> dict:
     """A JSON object read from ``path``; invalid JSON or another type is a ValueError naming the
     file (and the line and column)."""
     with open(path, "rb") as f:

@@ -8,6 +8,7 @@ All three return a :class:`Report` (``ok``, text lines, mismatch rows) and never
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tabulate import tabulate
@@ -16,7 +17,8 @@ from .fields import FLAGS_MASK, Field, describe, flag_diff, nan_mask
 from .sets import MANIFEST, SUMS, Selection, read_json, read_sums, render, select
 from .writers import SCHEMA_MAJOR, parse_lines, sha256
 
-__all__ = ["Report", "verify", "diff", "check", "load_sidecar", "read_vectors"]
+__all__ = ["Report", "verify", "diff", "check", "load_sidecar", "read_vectors", "load_vectors", "columns",
+           "compare_line", "mismatch_row", "mismatch_table", "MISMATCH_HEADERS"]
 
 
 @dataclass
@@ -55,7 +57,7 @@ def _schema_ok(obj, what):
         raise ValueError(f"{what}: schema {schema} is not supported (this fp8ref reads {SCHEMA_MAJOR}.x)")
 
 
-def load_sidecar(path: str):
+def load_sidecar(path: str) -> tuple[dict, str]:
     """(sidecar dict, stem path) for a ``.tv``/``.memh``/``.npz``/``.json`` path or a stem."""
     stem = path
     for ext in (".tv", ".memh", ".npz", ".json"):
@@ -86,7 +88,7 @@ def _columns_of(fields):
     return cols
 
 
-def read_vectors(path: str, meta=None):
+def read_vectors(path: str, meta: dict | None = None) -> list[tuple[int, list[int | None], str]]:
     """Parsed lines [(file line number, [ints], raw)] of a ``.tv`` or ``.memh`` file."""
     if meta is None:
         meta, _ = load_sidecar(path)
@@ -171,7 +173,8 @@ def _line_diff_rows(meta, exp_bytes: bytes, got_bytes: bytes, max_rows: int, oth
     cols = _columns_of(fields)
     exp = parse_lines(exp_bytes)
     got = parse_lines(got_bytes)
-    rows, n = [], 0
+    rows: list[list] = []
+    n = 0
     for i in range(max(len(exp), len(got))):
         e = exp[i][1] if i < len(exp) else None
         g = got[i][1] if i < len(got) else None
@@ -193,7 +196,8 @@ def _line_diff_rows(meta, exp_bytes: bytes, got_bytes: bytes, max_rows: int, oth
     return rows, n
 
 
-def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Report:
+def verify(directory: str, *, recompute: bool = True, max_rows: int = 5,
+           progress: Callable[[int, int, str], None] | None = None) -> Report:
     """Check a set against its manifest: every file present with its SHA-256, SHA256SUMS
     consistent, and (``recompute``) every file's bytes regenerated from the recorded selection."""
     rep = Report()
@@ -236,8 +240,8 @@ def verify(directory: str, *, recompute=True, max_rows=5, progress=None) -> Repo
                 rep.fail(f"{SUMS} does not list {p}")
     # files on disk
     on_disk = set()
-    for root, _, files in os.walk(directory):
-        for n in files:
+    for root, _, names in os.walk(directory):
+        for n in names:
             rel = os.path.relpath(os.path.join(root, n), directory).replace(os.sep, "/")
             on_disk.add(rel)
     missing = sorted(set(listed) - on_disk)
@@ -310,7 +314,7 @@ def _indent(text, pad="    "):
 
 
 # ---- diff ---------------------------------------------------------------------------------
-def diff(a: str, b: str, *, max_rows=5) -> Report:
+def diff(a: str, b: str, *, max_rows: int = 5) -> Report:
     """Compare two sets (directories) or two vector files."""
     rep = Report()
     if os.path.isdir(a) and os.path.isdir(b):
@@ -368,8 +372,8 @@ def _diff_files(pa, pb, rep, max_rows):
 
 
 # ---- check (DUT output) ---------------------------------------------------------------------
-def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_flags=True,
-          check_nans=False, max_rows=20) -> Report:
+def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_flags: bool = True,
+          check_nans: bool = False, max_rows: int = 20) -> Report:
     """Compare a DUT's output with the expected results of a vector file.
 
     DUT output: one line per vector, in the vectors' order; hex fields separated by spaces or
@@ -382,33 +386,25 @@ def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_
     """
     if not vectors.endswith((".tv", ".memh")):
         raise ValueError(f"{vectors}: check reads a .tv or .memh vector file (with its .json sidecar beside it)")
-    meta, _ = load_sidecar(vectors)
-    fields = _fields(meta)
-    cols = _columns_of(fields)
+    meta, exp_rows, note = load_vectors(vectors)
+    cols = columns(meta)
     n_in = sum(1 for f, _ in cols if f.role == "input")
     n_res = sum(1 for f, _ in cols if f.role == "result")
     n_fl = sum(1 for f, _ in cols if f.role == "flags")
     shapes = {len(cols): "full", n_res + n_fl: "results+flags", n_res: "results"}
-    with open(vectors, "rb") as f:
-        vbytes = f.read()
     rep = Report()
-    note = _vector_file_identity(vectors, vbytes, meta)
     if note:
         rep.add(note)
-    exp_rows = _parse_vectors(vectors, vbytes, meta)
-    if len(exp_rows) != meta.get("lines"):
-        raise ValueError(f"{vectors}: {len(exp_rows)} vector lines where its sidecar records {meta.get('lines')}")
     with open(dut_output, "rb") as f:
         dut_bytes = f.read()
     try:
         dut_rows = parse_lines(dut_bytes, strict=True)
-    except ValueError as e:
-        raise ValueError(f"{dut_output} {e}") from None
+    except ValueError as err:
+        raise ValueError(f"{dut_output} {err}") from None
     _dut_rows_whole(dut_output, dut_bytes, dut_rows, cols, n_in, n_res, n_fl)
     if len(dut_rows) > len(exp_rows):
         raise ValueError(f"{dut_output} has {len(dut_rows)} result lines but {vectors} has only {len(exp_rows)} vectors")
-    res_cols = [c for c in cols if c[0].role == "result"]
-    table = []
+    table: list[list] = []
     n_bad = n_missing = 0
     shapes_seen = set()
     for i, (_, e, _) in enumerate(exp_rows):
@@ -426,40 +422,19 @@ def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_
                 f"{n_res + n_fl} (results, flags) or {n_res} (results): {raw!r}"
             )
         shapes_seen.add(shape)
+        g_in: list[int | None] | None
+        g_fl: list[int | None] | None
         if shape == "full":
             g_in, g_res, g_fl = g[:n_in], g[n_in:n_in + n_res], g[n_in + n_res:]
         else:
             g_in, g_res = None, g[:n_res]
             g_fl = g[n_res:] if shape == "results+flags" else None
-        e_in, e_res, e_fl = e[:n_in], e[n_in:n_in + n_res], e[n_in + n_res:]
-        why = []
-        if g_in is not None and g_in != e_in:
-            why.append("inputs differ (misaligned?)")
-        res_ok = True
-        for (f, _), ev, gv in zip(res_cols, e_res, g_res):
-            if gv is None or gv >> (4 * f.digits):
-                res_ok = False
-            elif ev != gv and not (not check_nans and nan_mask(f.type, [ev])[0] and nan_mask(f.type, [gv])[0]):
-                res_ok = False
-        if not res_ok:
-            why.append("result")
-        fdiff = ""
-        if check_flags and g_fl is not None and n_fl:
-            ef, gf = e_fl[0], g_fl[0]
-            if gf is None:
-                fdiff = "X"
-                why.append("flags")
-            elif (ef ^ gf) & flags_mask:
-                fdiff = flag_diff(ef, gf, flags_mask)
-                why.append("flags")
+        why, fdiff = compare_line(cols, e, g_in, g_res, g_fl, flags_mask=flags_mask, check_flags=check_flags,
+                                  check_nans=check_nans)
         if why:
             n_bad += 1
             if len(table) < max_rows:
-                fl_cols = [c for c in cols if c[0].role == "flags"] if g_fl is not None else []
-                gcols = res_cols + fl_cols
-                e_sel = list(e_res) + (list(e_fl) if g_fl is not None else [])
-                exp_txt, got_txt = _pair(gcols, e_sel, list(g_res) + list(g_fl or []), ("result", "flags"))
-                table.append([i + 1, _short(cols, e, ("input",), 4), exp_txt, got_txt, fdiff, ", ".join(why)])
+                table.append([i + 1, *mismatch_row(cols, e, g_res, g_fl, fdiff, why)])
     rep.mismatches = n_bad
     flags_checked = check_flags and n_fl and shapes_seen & {"full", "results+flags"}
     checked = "results" + (f" and flags (mask 0x{flags_mask:02X})" if flags_checked else "")
@@ -469,10 +444,83 @@ def check(vectors: str, dut_output: str, *, flags_mask: int = FLAGS_MASK, check_
         rep.fail(f"{n_bad} of {len(exp_rows)} vectors mismatch"
                  + (f" ({n_missing} missing from the DUT output)" if n_missing else "")
                  + f"; first {len(table)}:")
-        rep.add(tabulate(table, headers=["line", "inputs", "expected", "got", "flag diff", "mismatch"]))
+        rep.add(mismatch_table(table))
     else:
         rep.add(f"all {len(exp_rows)} vectors match ({checked}; NaN {'exact' if check_nans else 'any NaN matches'})")
     return rep
+
+
+# ---- one vector line against a DUT's line (shared with fp8ref.cocotb) -------------------------
+MISMATCH_HEADERS = ("line", "inputs", "expected", "got", "flag diff", "mismatch")
+
+
+def load_vectors(path: str):
+    """(sidecar, parsed lines [(line number, [ints], raw)], note or None) of a ``.tv``/``.memh``
+    file, after checking that its sidecar vouches for it (recorded name, size, SHA-256, line
+    count); raises ValueError with the reason otherwise."""
+    meta, _ = load_sidecar(path)
+    with open(path, "rb") as f:
+        data = f.read()
+    note = _vector_file_identity(path, data, meta)
+    rows = _parse_vectors(path, data, meta)
+    if len(rows) != meta.get("lines"):
+        raise ValueError(f"{path}: {len(rows)} vector lines where its sidecar records {meta.get('lines')}")
+    return meta, rows, note
+
+
+def columns(meta):
+    """[(Field, element index or None)] per column of a line of the sidecar ``meta``."""
+    return _columns_of(_fields(meta))
+
+
+def compare_line(cols, expected, got_inputs, got_results, got_flags, *, flags_mask: int = FLAGS_MASK,
+                 check_flags=True, check_nans=False):
+    """(reasons, flag diff) of one line: ``expected`` is the whole vector line; ``got_inputs``
+    (or None: not compared), ``got_results`` and ``got_flags`` (or None: not compared) the
+    DUT's, ``None`` for an unresolved (X/Z) value. Reasons: ``inputs differ (misaligned?)``,
+    ``result``, ``flags``; none when the line matches."""
+    n_in = sum(1 for f, _ in cols if f.role == "input")
+    res_cols = [c for c in cols if c[0].role == "result"]
+    n_res, n_fl = len(res_cols), sum(1 for f, _ in cols if f.role == "flags")
+    e_in, e_res, e_fl = expected[:n_in], expected[n_in:n_in + n_res], expected[n_in + n_res:]
+    why = []
+    if got_inputs is not None and list(got_inputs) != list(e_in):
+        why.append("inputs differ (misaligned?)")
+    res_ok = True
+    for (f, _), ev, gv in zip(res_cols, e_res, got_results):
+        if gv is None or gv >> (4 * f.digits):
+            res_ok = False
+        elif ev != gv and not (not check_nans and nan_mask(f.type, [ev])[0] and nan_mask(f.type, [gv])[0]):
+            res_ok = False
+    if not res_ok:
+        why.append("result")
+    fdiff = ""
+    if check_flags and got_flags is not None and n_fl:
+        ef, gf = e_fl[0], got_flags[0]
+        if gf is None:
+            fdiff = "X"
+            why.append("flags")
+        elif (ef ^ gf) & flags_mask:
+            fdiff = flag_diff(ef, gf, flags_mask)
+            why.append("flags")
+    return why, fdiff
+
+
+def mismatch_row(cols, expected, got_results, got_flags, fdiff, why) -> list:
+    """The decoded ``[inputs, expected, got, flag diff, mismatch]`` cells of a mismatching line
+    (``golden check``'s table, less the line number)."""
+    n_in = sum(1 for f, _ in cols if f.role == "input")
+    res_cols = [c for c in cols if c[0].role == "result"]
+    e_res, e_fl = expected[n_in:n_in + len(res_cols)], expected[n_in + len(res_cols):]
+    fl_cols = [c for c in cols if c[0].role == "flags"] if got_flags is not None else []
+    e_sel = list(e_res) + (list(e_fl) if got_flags is not None else [])
+    exp_txt, got_txt = _pair(res_cols + fl_cols, e_sel, list(got_results) + list(got_flags or []), ("result", "flags"))
+    return [_short(cols, expected, ("input",), 4), exp_txt, got_txt, fdiff, ", ".join(why)]
+
+
+def mismatch_table(rows, index: str = "line") -> str:
+    """``golden check``'s table of ``[number, *mismatch_row(...)]`` rows (``index`` names the first column)."""
+    return tabulate(rows, headers=[index, *MISMATCH_HEADERS[1:]])
 
 
 def _dut_rows_whole(path, data: bytes, rows, cols, n_in, n_res, n_fl):

@@ -91,7 +91,7 @@ def tv_bytes(fields, table) -> bytes:
     return render_lines(fields, table, " ")
 
 
-def memh_layout(fields):
+def memh_layout(fields) -> tuple[list[tuple[str, int, int]], int]:
     """[(field label, msb, lsb)] of the packed ``$readmemh`` word, and its width in bits.
 
     Each hex digit is 4 bits of the word, so a field occupies ``4 * hex_digits`` bits (an FP4
@@ -234,7 +234,7 @@ def atomic_dir(out: str):
         raise
 
 
-def parse_lines(data: bytes, n_fields: int | None = None, strict: bool = False):
+def parse_lines(data: bytes, n_fields: int | None = None, strict: bool = False) -> list[tuple[int, list[int | None], str]]:
     """Split ``tv`` or ``memh`` text into lists of int fields (``//``/``#`` comments, blank
     lines skipped). Returns [(line number, [ints], raw text)]; a field that is not hex is None,
     or with ``strict`` a ValueError unless its digits are hex or ``x``/``z`` (a simulator's
@@ -247,7 +247,7 @@ def parse_lines(data: bytes, n_fields: int | None = None, strict: bool = False):
         toks = text.replace("_", " ").split()
         if n_fields is not None and len(toks) != n_fields:
             raise ValueError(f"line {no}: expected {n_fields} fields, got {len(toks)}: {raw.strip()!r}")
-        vals = []
+        vals: list[int | None] = []
         for t in toks:
             t2 = t[2:] if t[:2].lower() == "0x" else t
             if strict and not _XZ.fullmatch(t2):

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from .._deps import TORCH_REASON
+
 import fp8ref.accum.api as G
 from fp8ref import decode_table, get_format, mx
 from fp8ref.accum import PRESETS, dot, gemm, get_model, reference_dot
@@ -170,7 +172,6 @@ def _mmasim():
     return None
 
 
-@pytest.mark.skipif(_mmasim() is None, reason="no MMA-Sim copy (../shared/third_party/MMA-Sim)")
 @pytest.mark.parametrize("model,fmt,out,a,b,c", [
     ("h100_bf16", "bf16", "f32", [T75], [-T75], 0.0),
     ("h100_bf16", "bf16", "f32", [T75, 2.0**-76], [-T75, -(2.0**-76)], 0.0),
@@ -181,7 +182,9 @@ def _mmasim():
 ])
 def test_conventions_equal_mmasim(model, fmt, out, a, b, c):
     """MMA-Sim's nv_fused_dot_add (Hopper: N = 25, FP8: 13) on the same block, bit for bit."""
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=TORCH_REASON)
+    if _mmasim() is None:
+        pytest.skip("no MMA-Sim copy (../shared/third_party/MMA-Sim)")
     sys.path.insert(0, str(_mmasim()))
     try:
         from mmasim.simulator.arithmetic import nv_fused_dot_add

@@ -98,3 +98,28 @@ def test_amax_from_bits():
     assert F32.amax(x, axis=1).tolist() == [3.0, np.float32(1e-45)]
     y = np.array([1.0, np.nan, -np.inf], dtype=np.float32)
     assert np.isnan(F32.amax(y))
+
+
+@pytest.mark.parametrize("t", list(FLOAT_TYPES.values()), ids=lambda t: t.name)
+def test_from_bits_native_is_the_same_value_in_a_numpy_dtype(t):
+    u = _patterns(t)
+    x = t.from_bits_native(u)
+    assert x.dtype == (np.float32 if t is BF16 else t.dtype)
+    want = t.from_bits(u).astype(np.float64)  # ml_dtypes' own bfloat16 -> float64
+    got = x.astype(np.float64)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    ok = ~np.isnan(want)
+    assert np.array_equal(got[ok], want[ok]) and np.array_equal(np.signbit(got), np.signbit(want))
+    if t is BF16:  # NaN payloads and quiet bits survive: the float32 pattern is the bfloat16 one << 16
+        assert np.array_equal(x.view(np.uint32) >> np.uint32(16), u.astype(np.uint32))
+
+
+@pytest.mark.parametrize("t", list(FLOAT_TYPES.values()), ids=lambda t: t.name)
+def test_signed_special_patterns(t):
+    dt = np.float32 if t is BF16 else t.dtype  # numpy's own patterns (bfloat16: the top half of float32's)
+    shift = 16 if t is BF16 else 0
+    for v in (0.0, -0.0, math.inf, -math.inf, math.nan, -math.nan):
+        want = int(np.array([v], dtype=dt).view(f"u{np.dtype(dt).itemsize}")[0]) >> shift
+        assert t.signed_special(v) == want, (t.name, v)
+    with pytest.raises(ValueError, match="not a zero"):
+        t.signed_special(1.5)

@@ -216,3 +216,37 @@ def test_formats_registered_at_run_time_do_not_change_the_set(monkeypatch):
     after = {t: [s.stem for s in sets_mod.select(Selection(tier=t))[0]] for t in ("default", "full")}
     assert after == before
     assert not [s for s in after["full"] if "e3m3_user" in s]
+
+
+def test_a_broken_suite_fails_loudly(tmp_path, monkeypatch):
+    """A suite whose files cannot be listed (a lower layer's API changed under it) raises where it
+    is used, instead of being reported as 'not available' and left out of the set."""
+    from fp8ref.golden import suites
+
+    def broken(tier):
+        raise TypeError("quantize() got an unexpected keyword argument 'rounding'")
+
+    monkeypatch.setattr(suites, "SUITES", {**suites.SUITES, "broken": suites.Suite("broken", "a broken suite", broken)})
+    monkeypatch.setattr(sets_mod, "SUITES", suites.SUITES)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        sets_mod.select(Selection(only=("decode/e4m3fn_to_f32",)))
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        generate(str(tmp_path / "v"), Selection(only=("decode/e4m3fn_to_f32",)), progress=False)
+    assert not (tmp_path / "v").exists()
+
+
+def test_suite_requires_and_note_are_deprecated():
+    from fp8ref.golden.suites import Suite
+
+    with pytest.warns(DeprecationWarning, match=r"requires=\.\.\., note=\.\.\.\): both are deprecated"):
+        s = Suite("x", "t", lambda tier: [], requires=("fp8ref.blocks",), note="issue 4")
+    assert s.files("full") == [] and not hasattr(s, "status")
+
+
+def test_moved_suite_constants_still_read_from_suites_with_a_warning():
+    from fp8ref.golden import convert_suites, suites
+
+    with pytest.warns(DeprecationWarning, match="is fp8ref.golden.convert_suites.IEEE_FORMATS"):
+        assert suites.IEEE_FORMATS is convert_suites.IEEE_FORMATS
+    with pytest.raises(AttributeError):
+        suites.NOT_A_NAME  # noqa: B018

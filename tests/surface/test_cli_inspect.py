@@ -410,3 +410,17 @@ def test_convert_hex_integer_hints_at_bits(capsys, text, hint):
 def test_convert_no_hint_for_hex_floats_decimals_and_bits(capsys, argv):
     rc, _, err = run(capsys, "convert", *argv)
     assert rc == 0 and err == ""
+
+
+def test_sources_table_is_a_deprecated_alias():
+    with pytest.warns(DeprecationWarning, match="SOURCES is deprecated"):
+        src = inspect_cmd.SOURCES
+    assert src == {"f64": ("float64", 64), "f32": ("float32", 32), "f16": ("float16", 16),
+                   "bf16": ("bfloat16", 16), "exact": (None, 0)}
+
+
+def test_bf16_nan_source_bits_are_the_quiet_nan_read(capsys):
+    # a NaN read as bfloat16 is its quiet NaN 0x7fc0 (what ml_dtypes and torch produce), sign kept
+    want = int(np.array([np.nan, -np.nan], dtype=ml_dtypes.bfloat16).view(np.uint16)[1])
+    d = run_json(capsys, "convert", "-nan", "--from", "bf16", "--to", "e4m3fn")
+    assert d["source_bits"] == f"0x{want:04x}" == "0xffc0"

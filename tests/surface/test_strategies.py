@@ -154,6 +154,16 @@ def test_mx_blocks_options():
             fst.mx_blocks("e4m3fn", **bad)
 
 
+def test_mx_blocks_elem_keyword_is_a_deprecated_alias_of_fmt():
+    want = _collect(fst.mx_blocks("e2m1fn", block_size=4), 10)
+    with pytest.warns(DeprecationWarning, match=r"mx_blocks\(elem=...\) is deprecated"):
+        old = fst.mx_blocks(elem="e2m1fn", block_size=4)
+    got = _collect(old, 10)
+    assert len(got) == len(want) and all(np.array_equal(a, b) for a, b in zip(got, want))
+    with pytest.raises(TypeError, match="not both"):
+        fst.mx_blocks("e2m1fn", elem="e2m1fn")
+
+
 def test_docstring_example_runs():
     src = fst.__doc__
     code = "\n".join(ln[4:] for ln in src.split("::", 1)[1].splitlines() if ln.startswith("    ") or not ln.strip())

@@ -309,7 +309,7 @@ def test_edges_are_where_ml_dtypes_changes_its_mind(name):
 
 
 def test_edges_find_directed_rounding_thresholds():
-    from fp8ref.testing import _bisect
+    from fp8ref.testing.cases import _bisect
 
     fin = [float(f) for f in finite_sorted(ml_values("e2m1fn")) if f >= 0]
     a = np.array(fin[:-1], np.float32)
@@ -351,12 +351,10 @@ def test_ieee_fields_rebuild_ml_dtypes_values(name):
 
 def test_posit_fields_rebuild_softposit_values():
     softposit = pytest.importorskip("softposit")
-    from fp8ref.testing import _posit_fields
-
     for c in range(256):
         v = float(softposit.posit8(bits=c))
-        f = dict(_posit_fields(c, 8, 0))
-        assert "".join(b for _, b in _posit_fields(c, 8, 0))[1:] == format((-c) % 256 if c >= 128 else c, "08b")[1:]
+        f = dict(fp8ref.get_format("posit8_es0").code_fields(c))
+        assert "".join(b for _, b in fp8ref.get_format("posit8_es0").code_fields(c))[1:] == format((-c) % 256 if c >= 128 else c, "08b")[1:]
         if c in (0, 0x80):
             continue
         assert _posit_value(f, 0) == Fraction(v), hex(c)
@@ -374,22 +372,18 @@ def _posit_value(f, es):
 
 
 def test_posit_es2_fields_match_standard_examples():
-    from fp8ref.testing import _posit_fields
-
     # posit standard (2022) es=2 examples: code -> value
     for c, v in {0x01: Fraction(1, 2**24), 0x02: Fraction(1, 2**20), 0x10: Fraction(1, 256), 0x41: Fraction(9, 8),
                  0x48: 2, 0x60: 16, 0x7E: 2**20, 0x81: -(2**24), 0xC0: -1, 0xFF: -Fraction(1, 2**24)}.items():
-        assert _posit_value(dict(_posit_fields(c, 8, 2)), 2) == v, hex(c)
+        assert _posit_value(dict(fp8ref.get_format("posit8_es2").code_fields(c)), 2) == v, hex(c)
 
 
 def test_hif8_fields_rebuild_en_dtypes_values():
     en_dtypes = pytest.importorskip("en_dtypes")
-    from fp8ref.testing import _hif8_fields
-
     vals = np.arange(256, dtype=np.uint8).view(en_dtypes.hifloat8).astype(np.float64)
     for c in range(256):
-        f = dict(_hif8_fields(c))
-        assert "".join(b for _, b in _hif8_fields(c)) == format(c, "08b")
+        f = dict(fp8ref.get_format("hif8").code_fields(c))
+        assert "".join(b for _, b in fp8ref.get_format("hif8").code_fields(c)) == format(c, "08b")
         if not np.isfinite(vals[c]) or vals[c] == 0:
             continue
         m = f["mantissa"]
