@@ -70,6 +70,25 @@ def test_oracle_rules_agree_with_the_sweep_on_edge_ranges(fmt):
                 assert got[v][1].tobytes() == f, (fmt, v, hex(lo))
 
 
+def test_oracle_flags_catch_the_issue15_underflow_bug():
+    """The flag oracle on the issue-15 inputs: float32 subnormals 0x007FC000 .. 0x007FFFFF (bf16)
+    and 0x007FF800 .. 0x007FFFFF (tf32) round up to 2^-126 under RNE, also with unbounded
+    exponent: inexact, not tiny after rounding (the old key table said inexact|underflow); the
+    pattern just below each range rounds down with unbounded exponent: tiny. The sweep agrees."""
+    import numpy as np
+
+    for fmt, lo in (("bf16", 0x007FC000), ("tf32", 0x007FF800)):
+        nan = fp8ref.get_format(fmt).canonical_nan
+        got = O._chunk(fmt, "float32", lo, 0x00800000, [("ovf_inf", "after"), ("ovf_inf", "before")], nan)
+        assert set(got[("ovf_inf", "after")][1].tolist()) == {0x01}
+        assert set(got[("ovf_inf", "before")][1].tolist()) == {0x03}
+        below = O._chunk(fmt, "float32", lo - 1, lo, [("ovf_inf", "after")], nan)
+        assert below[("ovf_inf", "after")][1].tolist() == [0x03]
+        for t, want in (("after", 0x01), ("before", 0x03)):
+            f = np.frombuffer(_streams(S.Sweep.of(fmt, tininess=t), lo, 0x00800000)[1], np.uint8)
+            assert set(f.tolist()) == {want}, (fmt, t)
+
+
 def test_16_bit_inputs_are_widened_exactly():
     """Every float16/bfloat16 pattern becomes the float32 of the same value, NaN payload and
     quiet bit kept (a signalling NaN stays signalling)."""
