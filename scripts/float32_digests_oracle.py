@@ -26,9 +26,11 @@ docstring):
 * inexact: a finite input whose oracle value differs from it, or that overflows;
 * overflow: a finite input whose rounding with unbounded exponent exceeds max finite: the
   oracle's rounding of |x|/2 (same relative precision, one binade lower, inside the format's
-  range) doubled is above max;
+  range) doubled is above max (every |x| > 2 max overflows: the rounding is monotone and max
+  is a value);
 * underflow: inexact and tiny; tiny: 0 < |x| < 2^emin ('before'), or the oracle's rounding of
-  |x| * 2^(1-emin) (scaled into [0, 2), the format's normal range) is below 2 ('after');
+  |x| * 2^(1-emin) (scaled into [0, 2), the format's normal range) is below 2 ('after'; every
+  |x| < 2^emin / 2 is tiny: its scaled value is below 1, a value);
 * invalid: signalling NaN inputs (quiet bit clear); every NaN input of a format without NaN; an
   Inf input of a format without Inf and NaN, unless ``sat_finite``.
 
@@ -191,11 +193,18 @@ def _flag_parts(fmt_name, x, r):
         a = np.abs(x)
         nz = ~xnan & ~xinf & (a != 0)
         big, small = nz & (a > maxf), nz & (a < smallest)
-        of = np.zeros(x.shape, bool)
-        of[big] = ~(2 * _cast(fmt_name, a[big] / np.float32(2))[1].astype(np.float64) <= maxf)
+        # above 2 * max, |x|/2 rounds to max or beyond (rounding is monotone and max is a value):
+        # overflow without a cast; the oracle decides between max and 2 * max
+        of = big.copy()
+        lim = np.float32(2 * maxf) if 2 * maxf <= float(np.finfo(np.float32).max) else np.float32(np.inf)
+        near = big & (a <= lim)
+        of[near] = ~(2 * _cast(fmt_name, a[near] / np.float32(2))[1].astype(np.float64) <= maxf)
         nx = nz & ((r != x) | of)
-    tiny_after = small.copy()  # the rounding of |x| * 2^(1-emin) is below 2
-    tiny_after[small] = np.abs(_cast(fmt_name, a[small] * np.float32(2 / smallest))[1]) < 2
+    # tiny after rounding: the rounding of |x| * 2^(1-emin) is below 2. Below 2^emin / 2 the scaled
+    # value is below 1 and rounds to at most 1 (a value): tiny without a cast
+    tiny_after = small.copy()
+    edge = small & (a >= np.float32(smallest / 2))
+    tiny_after[edge] = np.abs(_cast(fmt_name, a[edge] * np.float32(2 / smallest))[1]) < 2
     quiet = (x.view(np.uint32) & np.uint32(1 << 22)) != 0
     nv = (xnan & ~quiet) | (xnan & (not has_nan))
     shared = (nx * 0x01 | of * 0x04 | nv * 0x10).astype(np.uint8)

@@ -42,13 +42,15 @@ def _streams(spec, lo, hi):
 
 def _format_edges(fmt):
     """Starts of 2^14-input slices centred on the format's smallest subnormal, smallest normal
-    (where tininess before and after differ) and largest finite value, both signs."""
+    (where tininess before and after differ) and largest finite value, and on half the smallest
+    normal and twice the largest finite value (where the oracle's flag rules stop casting), both
+    signs."""
     import numpy as np
 
     f = fp8ref.get_format(fmt).figures()
     out = []
-    for k in ("min_subnormal", "min_normal", "max_finite"):
-        v = np.float32(min(float(f[k]), float(np.finfo(np.float32).max)))
+    for v in (f["min_subnormal"], f["min_normal"], f["max_finite"], f["min_normal"] / 2, f["max_finite"] * 2):
+        v = np.float32(min(float(v), float(np.finfo(np.float32).max)))
         b = int(np.array([v], np.float32).view(np.uint32)[0])
         out += [max(b - (1 << 13), 0), max(b - (1 << 13), 0) | 0x80000000]
     return out
