@@ -98,10 +98,27 @@ def test_standard_entries():
     assert sum(n.startswith("float32/e4m3fn.") for n in names) == 12
 
 
+#: fp8ref 0.1's golden_vectors/float32_digests.json (30 entries), now float32/ entries here
+V01 = ([f"{f}.rne.{o}.tafter" for f in ("e4m3fn", "e5m2", "fp16") for o in ("ovf_inf", "sat_finite")]
+       + [f"{f}.rne.sat_finite.tafter" for f in ("e4m3fnuz", "e5m2fnuz", "e4m3b11fnuz", "e4m3", "e3m4", "e2m3fn",
+                                                 "e3m2fn", "e2m1fn", "bf16", "posit8_es0", "posit8_es1", "posit8_es2")]
+       + [f"p3109_8p{p}.rne.sat_finite.tafter" for p in range(1, 8)]
+       + ["hif8.rna.ovf_inf.tafter", "hif8.rna.sat_finite.tafter", "ue8m0.rne.ovf_inf.tafter",
+          "ue8m0.rna.ovf_inf.tafter", "tf32.rne.ovf_inf.tafter"])
+
+
 @pytest.mark.skipif(not os.path.isdir(COMMITTED), reason="golden_digests/ not present")
-def test_committed_digest_set_is_complete_and_consistent():
+def test_committed_digest_set_is_consistent():
+    """The committed set holds standard entries only: every float16/bfloat16-source entry, fp8ref
+    0.1's 30 float32 entries and more float32 ones (docs/golden-vectors.md §6 lists the float32
+    entries still to compute: ``fp8ref sweep --all --out golden_digests`` adds them); its files,
+    manifest and SHA256SUMS agree."""
     man = json.loads(open(os.path.join(COMMITTED, "MANIFEST.json")).read())
-    assert set(man["entries"]) == {D.entry_name(s) for s in D.standard()}
+    names = set(man["entries"])
+    std = {D.entry_name(s) for s in D.standard()}
+    assert len(V01) == 30 and names <= std, sorted(names - std)
+    assert {n for n in std if not n.startswith("float32/")} <= names
+    assert {f"float32/{k}" for k in V01} <= names
     rep = verify(COMMITTED, recompute=False)
     assert rep.ok, rep.text()
 
