@@ -10,8 +10,6 @@ import gfloat
 import ml_dtypes
 import numpy as np
 
-import fp8ref
-
 from ..golden.oracle import _binade as floor_log2  # floor(log2(a)) for a Fraction a > 0, exactly
 from ..golden.oracle import _pick as pick  # the choice between two neighbours, by mode
 
