@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_mx.py [N]   (default N = 1e7 float32; best of 5 warm runs, interleaved)
 
-fp8ref.mx.quantize computes the block maxima, the E8M0 scales and the E4M3 element codes;
+fp8ref.mx.encode computes the block maxima, the E8M0 scales and the E4M3 element codes;
 the baseline only casts the same float32 array to ml_dtypes.float8_e4m3fn (no scaling at all).
 ratio > 1 means fp8ref is faster.
 """
@@ -35,9 +35,9 @@ def main():
     x = (rng.standard_normal(n) * 100).astype(np.float32)
     print(f"N = {n:,} float32, blocks of 32 along the last axis, best of 5")
     for rule in ("floor", "rceil"):
-        t_mx, t_ml = best_pair(lambda: mx.quantize(x, "e4m3fn", scale_rule=rule),
+        t_mx, t_ml = best_pair(lambda: mx.encode(x, "e4m3fn", scale_rule=rule),
                                lambda: x.astype(ml_dtypes.float8_e4m3fn))
-        print(f"MXFP8 e4m3fn {rule:5s}: fp8ref.mx.quantize {t_mx / n * 1e9:6.2f} ns/elem   "
+        print(f"MXFP8 e4m3fn {rule:5s}: fp8ref.mx.encode {t_mx / n * 1e9:6.2f} ns/elem   "
               f"ml_dtypes astype {t_ml / n * 1e9:6.2f} ns/elem   ratio (ml_dtypes / fp8ref) {t_ml / t_mx:5.2f}x")
 
 

@@ -3,7 +3,7 @@
 __version__ = "0.1.0"
 
 from .codecs import decode, decode_table, encode, quantize
-from .formats import Format, get_format, list_formats, register
+from .formats import Format, FormatLike, get_format, list_formats, p3109_format, register
 from .policy import (
     FLAG_INEXACT,
     FLAG_INFINITE,
@@ -16,7 +16,6 @@ from .policy import (
     make_policy,
 )
 
-from .codecs import posit as _posit_codec, tapered as _tapered_codec, ue8m0 as _ue8m0_codec  # noqa: F401  (register their formats)
 from . import blocks
 from .blocks import deepseek, mx, nvfp4
 
@@ -42,7 +41,7 @@ def __dir__():
 __all__ = [
     "accum", "gemm", "dot", "AccumModel", "error_study",
     "blocks", "mx", "nvfp4", "deepseek",
-    "Format", "get_format", "list_formats", "register",
+    "Format", "FormatLike", "get_format", "list_formats", "register", "p3109_format",
     "encode", "decode", "quantize", "decode_table",
     "Policy", "PRESETS", "make_policy", "flag_names",
     "FLAG_INEXACT", "FLAG_UNDERFLOW", "FLAG_OVERFLOW", "FLAG_INFINITE", "FLAG_INVALID",

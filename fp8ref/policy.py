@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+from ._deprecation import warn_renamed
+
 __all__ = [
     "Policy",
     "ROUNDING_MODES",
@@ -38,6 +40,7 @@ ROUNDING_MODES = (
     "rup",  # toward +inf
     "rdn",  # toward -inf
     "rto",  # round to odd: truncate, then set the last bit if inexact
+    "raz",  # away from zero, i.e. toward max magnitude (P3109 TowardMaxMagnitude)
     "stochastic",  # add n random bits below the kept precision, truncate (gfloat StochasticFastest, PTX cvt.rs)
     "stochastic_fast",  # add r + 1/2 (gfloat StochasticFast)
     "stochastic_rne",  # round the discarded part to n bits (RNE), then add (gfloat Stochastic)
@@ -85,6 +88,9 @@ BELOW_RANGE_MODES = (
     "torch",  # torch 2.13.0 float8_e8m0fnu exactly: 0 -> 2^-127, negative x -> |x|, (2^-127, 2^-126) -> 2^-126
 )
 
+#: deprecated field values -> the value they mean now (a Policy built with one warns and stores the new one)
+RENAMED_VALUES = {("below_range", "ml_dtypes"): "ml_dtypes_0.6"}
+
 # Flags, per element, in Berkeley TestFloat / RISC-V fflags order.
 FLAG_INEXACT = 0x01
 FLAG_UNDERFLOW = 0x02
@@ -126,6 +132,10 @@ class Policy:
     input_path: str = "direct"
 
     def __post_init__(self):
+        for (f, old), new in RENAMED_VALUES.items():
+            if getattr(self, f) == old:
+                warn_renamed(f"{f}={old!r}", f"{f}={new!r}", stacklevel=4)
+                object.__setattr__(self, f, new)
         for f, allowed in (
             ("rounding", ROUNDING_MODES),
             ("overflow", OVERFLOW_MODES),

@@ -37,6 +37,7 @@ except ImportError as _e:  # pragma: no cover - depends on the environment
     raise ImportError("fp8ref.strategies needs hypothesis: pip install hypothesis") from _e
 
 from .codecs import decode_table
+from .core.floats import F64
 from .formats import get_format
 from .testing.cases import as_f64, cast, input_dtype, input_type, step
 
@@ -186,8 +187,9 @@ def mx_blocks(fmt=None, *, block_size: int = 32, num_blocks: int = 1, dtype=np.f
         raise ValueError(f"num_blocks must be a positive integer, got {num_blocks!r}")
     t = decode_table(fmt)
     vmax = float(np.nanmax(np.abs(t[np.isfinite(t)])))
+    e_max = int(F64.floor_log2(F64.to_bits(vmax)))  # floor(log2 max(fmt)), exactly
     if exp_range is None:  # 2 * max(fmt) * 2^hi below dt's 2^(emax+1); 2^lo 8 binades under its smallest subnormal
-        exp_range = (ft.min_exp - 8, ft.emax - math.ceil(math.log2(2 * vmax)))
+        exp_range = (ft.min_exp - 8, ft.emax - (e_max + 1 + (vmax != math.ldexp(1.0, e_max))))  # - ceil(log2(2 max))
     lo, hi = (int(e) for e in exp_range)
     if lo > hi:
         raise ValueError(f"exp_range must be (lo, hi) with lo <= hi, got {exp_range!r}")
@@ -207,7 +209,7 @@ def mx_blocks(fmt=None, *, block_size: int = 32, num_blocks: int = 1, dtype=np.f
         elements = st.one_of(elements, st.sampled_from([math.nan, math.inf, -math.inf]))
     # amax probes: [max, 2^(floor(log2 max) + 1)) is where the spec's floor scale clips;
     # [2^(floor(log2 max) + 1), 2 max) is where it does not but a larger element would
-    top = math.ldexp(1.0, math.frexp(vmax)[1])
+    top = math.ldexp(1.0, e_max + 1)
     probe = st.one_of(
         st.none(),
         st.floats(vmax, top, exclude_max=True),

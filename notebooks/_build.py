@@ -3,7 +3,7 @@
     python notebooks/_build.py            # rewrite every notebook
     python notebooks/_build.py --check    # exit 1 if a notebook differs from its source here
 
-The ``.ipynb`` files are what users open and what CI executes (tests/surface/test_notebooks.py);
+The ``.ipynb`` files are what users open and what CI executes (tests/surfaces/test_notebooks.py);
 this script is their source, so that a diff of a notebook change is a diff of Python text.
 Same input -> same bytes (cell ids are derived from the notebook name and cell index).
 """
@@ -181,12 +181,12 @@ RULES = ["floor", "ceil", "even", "rceil"]"""),
 x = np.array([500, 1, -250, 0], dtype=np.float32)
 rows = []
 for r in RULES:
-    t = mx.quantize(x, "e4m3fn", block_size=4, scale_rule=r)
+    t = mx.encode(x, "e4m3fn", block_size=4, scale_rule=r)
     rows.append([r, f"0x{int(t.scales[0]):02X}", t.scale_values()[0],
                  " ".join(f"{c:02X}" for c in t.codes), t.dequantize(np.float64)])
 print(tabulate(rows, headers=["rule", "scale code", "X", "element codes", "dequantized"]))"""),
     ("md", "An `MXTensor` renders its blocks in Jupyter:"),
-    ("code", "mx.quantize(x, 'e4m3fn', block_size=4, scale_rule='floor')"),
+    ("code", "mx.encode(x, 'e4m3fn', block_size=4, scale_rule='floor')"),
     ("md", """\
 ## Sweeping the block maximum across one binade
 
@@ -199,7 +199,7 @@ def sweep(elem, lo, hi, n=400):
     blocks[:, 0] = a
     out = {}
     for r in RULES:
-        t = mx.quantize(blocks, elem, scale_rule=r)
+        t = mx.encode(blocks, elem, scale_rule=r)
         out[r] = t.dequantize(np.float64)[:, 0] / a
     return a, out
 
@@ -207,7 +207,7 @@ cases = {"e4m3fn": sweep("e4m3fn", 256, 512), "e2m1fn": sweep("e2m1fn", 4, 8)}
 for elem, (a, out) in cases.items():
     mx_elem = fp8ref.get_format(elem).max_finite
     for r in RULES:
-        X = mx.quantize(np.pad(a[:, None], ((0, 0), (0, 31))), elem, scale_rule=r).scale_values()[:, 0]
+        X = mx.encode(np.pad(a[:, None], ((0, 0), (0, 31))), elem, scale_rule=r).scale_values()[:, 0]
         clips = a / X > mx_elem  # the block maximum exceeds the largest element after scaling
         where = f"amax in [{a[clips].min():g}, {a[clips].max():g}]" if clips.any() else "never"
         print(f"{elem:7s} {r:6s} clips: {where}")
@@ -237,7 +237,7 @@ rows = []
 for elem in ["e4m3fn", "e5m2", "e3m2fn", "e2m3fn", "e2m1fn", "int8"]:
     max_elem = 127 / 64 if elem == "int8" else fp8ref.get_format(elem).max_finite
     for r in RULES:
-        t = mx.quantize(x, elem, scale_rule=r)
+        t = mx.encode(x, elem, scale_rule=r)
         X = t.scale_values()[:, 0]
         d = t.dequantize(np.float64)
         clipped = amax / X > max_elem
@@ -514,6 +514,8 @@ NOTEBOOKS = {
     "04_golden_vectors.ipynb": GOLDEN,
 }
 NOTEBOOKS["03_accumulation_error_vs_k.ipynb"] = ACCUM
+from _arith_notebook import cells as arith_cells  # noqa: E402  (cells of notebook 05, in their own file)
+NOTEBOOKS["05_arithmetic_in_8_bits.ipynb"] = arith_cells(SETUP)
 
 
 def build(cells, name):

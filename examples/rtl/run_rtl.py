@@ -11,7 +11,7 @@ with ``vvp``, and its output file is compared with the real CLI::
 Usage (from the repository root)::
 
     python examples/rtl/run_rtl.py                 # every unit must match every vector
-    python examples/rtl/run_rtl.py --mutants       # and every broken encoder must be caught
+    python examples/rtl/run_rtl.py --mutants       # and every broken encoder / multiplier must be caught
     python examples/rtl/run_rtl.py --controls      # and the wrong-policy control must fail
     python examples/rtl/run_rtl.py --cocotb        # and the cocotb variant (pip install cocotb)
     python examples/rtl/run_rtl.py --vectors DIR --build DIR -v
@@ -48,6 +48,15 @@ MUTANTS = {
     "tininess_tie": 5,  # UF raised on the tie 1.1111b * 2^-7 that rounds up to the smallest normal
 }
 
+#: Planted multiplier bugs: name -> value of the ``MUTANT`` parameter of ``e4m3fn_mul``.
+MUL_MUTANTS = {
+    "truncate": 1,  # truncation instead of RNE
+    "ties_away": 2,  # ties away from zero instead of ties to even
+    "overflow_threshold": 3,  # overflow above 480 (0x7F) instead of above 448
+    "lost_sticky": 4,  # sticky bit dropped: only the guard bit decides
+    "exponent_bias": 5,  # subnormal operands read as 2^(0-7) instead of 2^(1-7)
+}
+
 
 class SetupError(Exception):
     """Something the run needs is missing or wrong (not a DUT mismatch)."""
@@ -74,6 +83,22 @@ def _encoder_file(entry, src="float32", tininess="after") -> bool:
 
 def _encoder_pins(entry) -> list:
     return [f"+sat={1 if _policy(entry)['overflow'] == 'sat_finite' else 0}"]
+
+
+def _mul_file(entry, tininess="after") -> bool:
+    """``arith`` suite: E4M3FN x E4M3FN -> E4M3FN, RNE, canonical NaN, SatFinite or OvfInf."""
+    p = _policy(entry)
+    return (
+        entry.get("suite") == "arith"
+        and entry.get("op") == "mul"
+        and entry.get("src") == ["e4m3fn", "e4m3fn"]
+        and entry.get("dst") == "e4m3fn"
+        and p.get("rounding") == "rne"
+        and p.get("tininess") == tininess
+        and p.get("nan") == "canonical"
+        and p.get("overflow") in ("sat_finite", "ovf_inf")
+        and "srbits" not in entry
+    )
 
 
 def _scale_file(entry) -> bool:
@@ -103,6 +128,7 @@ class Bench:
     pins: Callable = field(repr=False, default=lambda entry: [])  # manifest entry -> plusargs
     params: Callable = field(repr=False, default=lambda entry: {})  # manifest entry -> parameters
     mutable: bool = False  # has a MUTANT parameter
+    mutants: dict = field(default_factory=dict)  # planted bugs: name -> MUTANT value
 
 
 _ENCODER_SV = ("e4m3fn_encode.sv", "tb_e4m3fn_encode.sv")
@@ -111,11 +137,14 @@ BENCHES = {
     for b in (
         Bench("e4m3fn_encode", "tb_e4m3fn_encode", _ENCODER_SV, "tv",
               (("a", "float32"), ("z", "e4m3fn"), ("flags", "flags")), _encoder_file, _encoder_pins,
-              mutable=True),
+              mutable=True, mutants=MUTANTS),
         Bench("e4m3fn_encode_bf16", "tb_e4m3fn_encode", _ENCODER_SV, "tv",
               (("a", "bfloat16"), ("z", "e4m3fn"), ("flags", "flags")),
               lambda e: _encoder_file(e, "bfloat16"), _encoder_pins, params=lambda e: {"SRC_BF16": 1},
-              mutable=True),
+              mutable=True, mutants=MUTANTS),
+        Bench("e4m3fn_mul", "tb_e4m3fn_mul", ("e4m3fn_mul.sv", "tb_e4m3fn_mul.sv"), "tv",
+              (("a", "e4m3fn"), ("b", "e4m3fn"), ("z", "e4m3fn"), ("flags", "flags")), _mul_file, _encoder_pins,
+              mutable=True, mutants=MUL_MUTANTS),
         Bench("e4m3fn_decode", "tb_e4m3fn_decode", ("e4m3fn_decode.sv", "tb_e4m3fn_decode.sv"), "memh",
               (("a", "e4m3fn"), ("z", "float32"), ("flags", "flags")),
               lambda e: e.get("op") == "decode" and e.get("src") == "e4m3fn" and e.get("dst") == "float32",
@@ -130,6 +159,7 @@ BENCHES = {
 #: unit detects tininess after rounding, so it must fail the tininess-before file (on UF only).
 CONTROLS = {
     "tininess_before": (BENCHES["e4m3fn_encode"], lambda e: _encoder_file(e, "float32", "before")),
+    "mul_tininess_before": (BENCHES["e4m3fn_mul"], lambda e: _mul_file(e, "before")),
 }
 
 
@@ -210,9 +240,9 @@ def compile_bench(bench: Bench, build: str, mutant: str | None = None, params=No
     _need_icarus()
     params = dict(params or {})
     if mutant:
-        if not bench.mutable:
-            raise ValueError(f"{bench.name} has no mutants")
-        params["MUTANT"] = MUTANTS[mutant]
+        if mutant not in bench.mutants:
+            raise ValueError(f"{bench.name} has no mutant {mutant!r}")
+        params["MUTANT"] = bench.mutants[mutant]
     tag = ".".join([bench.name, *(f"{k}{v}" for k, v in sorted(params.items()))])
     os.makedirs(build, exist_ok=True)
     image = os.path.join(build, tag + ".vvp")
@@ -421,10 +451,9 @@ def run_all(vectors: str = DEFAULT_VECTORS, build: str | None = None, mutants=Fa
         for b in BENCHES.values():
             results += run_bench(b, vectors, build)
         if mutants:
-            for m in MUTANTS:
-                for b in BENCHES.values():
-                    if b.mutable:
-                        results += run_bench(b, vectors, build, mutant=m)
+            for b in BENCHES.values():
+                for m in b.mutants:
+                    results += run_bench(b, vectors, build, mutant=m)
         if controls:
             for name, (b, sel) in CONTROLS.items():
                 results += run_bench(b, vectors, build, select=sel, variant=name)
@@ -446,7 +475,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--vectors", default=DEFAULT_VECTORS, help="vector set directory (default: golden_vectors/)")
     p.add_argument("--build", default=None, help="keep compiled images and DUT outputs here")
-    p.add_argument("--mutants", action="store_true", help="also run every mutant encoder (each must fail)")
+    p.add_argument("--mutants", action="store_true", help="also run every mutant unit (each must fail)")
     p.add_argument("--controls", action="store_true",
                    help="also run the correct encoder on policy it does not implement (must fail)")
     p.add_argument("--cocotb", action="store_true", help="also run the cocotb 2.x variant of the encoder bench")

@@ -1,14 +1,32 @@
-"""Numba block-FMA kernel: one generic routine for every AccumModel (docs/accumulation.md §1, §9).
+"""The Numba engine: one routine for every AccumModel (docs/accumulation.md §1, §5).
 
-Operands arrive as float64 values (exact) with their alignment exponents precomputed (input
-exponent clamped at the format's emin, plus any MX scale exponent; ``ZERO_EXP`` for zeros).
-With finite F a block is exact float64 arithmetic: ``s = 2^(F-E)``, ``S = Σ trunc(v·s)`` (integers
-below 2^53), then one rounding of ``S·2^(E-F)``. Without F (exact sums, sequential FMA) terms are
-added in float64 while two-sum shows no error, else in a long fixed-point accumulator.
+Operands arrive as float64 (or, where every product is exact there, float32) values with their
+alignment exponents precomputed (input exponent clamped at the format's emin, plus any MX scale
+exponent; ``ZERO_EXP`` for zeros and non-finite values), K already in the order the first stage
+groups it (``api`` permutes interleaved groups and pads the last step with +0). The model is an
+int64 *program* (:func:`program`): the step size, the last fused sum and each stage.
 
-Each parallel kernel has a serial twin (``SERIAL``): the same Python function compiled without
-``parallel=True``, so ``prange`` runs as ``range`` and every output element is computed by the
-same code in the same order (same bits). :mod:`.launch` picks one per call.
+A step runs across ``W`` output columns at once (every helper is a loop over the columns, which
+LLVM vectorises): a fused sum with finite F is exact float64 arithmetic — ``P = 2^(F-E)``,
+``S = Σ round_term(t·P)`` (integers below 2^53), value ``S·2^(E-F)``; an exact sum is a float64
+sum checked with two-sum, kept as an exact pair ``(r, err)`` for two terms and recomputed in a
+long fixed-point accumulator where float64 could not hold it. Results are rounded by a bit mask on
+their float64 pattern; zero, subnormal, overflowing and non-finite results, and pairs whose error
+decides the rounding, take the scalar rounding :func:`round_int`, whose integer core
+:func:`round_shift_nb` is the Numba twin of :func:`fp8ref.core.rounding.round_shift`.
+NaN and ±Inf propagate through the same arithmetic (any NaN, ∞ − ∞ or ∞ × 0 gives NaN, an
+infinity gives itself), which is the models' special-value rule.
+
+Two families need none of the fused-sum machinery and take their own row loop (:func:`_family`):
+the sequential binary32 FMA chain (n = 1, exact, RNE: ``fp32_fma``, ``cdna3_fp32``) and pairwise
+binary32 trees (CDNA1/2). There, and wherever a stage or the output is RNE binary32, the rounding
+is the IEEE conversion ``float32(x)`` of the float64 value, with the two-sum error consulted only
+where it could move x across a binary32 tie or into the subnormal range (:func:`_round32_fix`).
+
+Two drivers run the engine: ``gemm_kernel`` (tiles of 64 rows × 64 packed columns of B) and
+``dot_kernel`` (one row pair per output, W = 1). Each parallel kernel has a serial twin
+(``SERIAL``): the same Python function compiled without ``parallel=True`` (same bits);
+:mod:`.launch` picks one per call.
 """
 
 from __future__ import annotations
@@ -19,55 +37,146 @@ import types
 import numpy as np
 from numba import njit, prange
 
+from ..core.floats import F32, F64
+
 ZERO_EXP = -(1 << 20)        # alignment exponent of a zero operand (never the maximum)
 _EMPTY = -(1 << 19)          # E below this: every term is zero
+_C_EMIN = F32.emin           # a rounded value (accumulator, stage result) aligns at >= 2^-126
+_F32_FRAC, _F32_EMIN, _F32_EMAX = F32.man_bits, F32.emin, F32.emax
 _LB = 30                     # long accumulator: limb bits,
-_BASE = -660                 # exponent of limb 0's lowest bit,
-_NL = 46                     # limbs (covers 2^-660 .. 2^720)
+_BASE = -1140                # exponent of limb 0's lowest bit,
+_NL = 78                     # limbs (covers 2^-1140 .. 2^1200)
 _MASK = (1 << _LB) - 1
-_TILE = 16
+_MAX_SHIFT = 62              # as core.rounding: significands are < 2^62
+# float64 fields, from the one description of the type (core/floats.py)
+_F64_MAN = F64.man_bits
+_F64_BIAS = F64.bias
+_EXP_MAX = F64.exp_max
+_ABS = F64.abs_mask
+
+#: rounding mode -> code of the Numba twin (the names of core.rounding.round_shift)
+MODE_CODES = {"rne": 0, "rna": 1, "rnz": 2, "rtz": 3, "rup": 4, "rdn": 5, "rto": 6}
+_RNE, _RTZ, _RDN, _RTO = MODE_CODES["rne"], MODE_CODES["rtz"], MODE_CODES["rdn"], MODE_CODES["rto"]
+
+# ---- the program: one int64 vector per model and output mode ----------------------------------
+P_N, P_F, P_TERM, P_CFRAC, P_CDROP, P_OUTMODE, P_OUTFRAC, P_EMIN, P_EMAX = range(9)
+P_FTZ, P_POVF, P_ZERO, P_STAGED, P_PROMOTE, P_NST, P_EXACT64 = range(9, 16)
+P_HEAD = 16
+S_SIZE, S_F, S_TERM, S_RND, S_OFRAC, S_CHAIN, S_PZERO = range(7)
+S_LEN = 8
+Z_PLUS, Z_IEEE, Z_INEXACT = 0, 1, 2
+
+
+def program(m, out, exact64, overflow=True):
+    """The int64 program of model ``m`` in output mode ``out`` ("fp32"/"fp16"). exact64: every
+    exact sum of products is known to be exact in float64 (no two-sum checks needed). overflow:
+    some product may reach 2^128 (the product-overflow rule is checked only then)."""
+    fp16 = out == "fp16"
+    emin, emax = (-14, 15) if fp16 else (F32.emin, F32.emax)
+
+    def rnd(mode, frac):
+        return (_RNE, 10) if fp16 else (MODE_CODES[mode], frac)
+
+    om, of = rnd(m.out_rounding, m.out_frac)
+    zero = {False: Z_PLUS, True: Z_IEEE, "inexact": Z_INEXACT}[m.signed_zero]
+    head = [m.n or 0, -1 if m.frac_bits is None else m.frac_bits, MODE_CODES[m.term_rounding],
+            -1 if m.c_frac is None else m.c_frac, -1 if m.c_drop is None else m.c_drop, om, of, emin, emax,
+            int(m.ftz), int(m.product_overflow and overflow), zero, int(m.scaling == "stage"), m.promote or 0,
+            len(m.stages), int(exact64)]
+    pg = head + [0] * (P_HEAD - len(head))
+    for t in m.stages:
+        sm, sf = rnd(t.rounding, t.out_frac) if t.rounding is not None else (-1, 0)
+        pg += [t.size, -1 if t.frac_bits is None else t.frac_bits, MODE_CODES[t.term_rounding], sm, sf,
+               int(t.chain), int(t.plus_zero), 0]
+    return np.array(pg, dtype=np.int64)
+
+
+# ---- scalar rounding: the twin of core.rounding.round_shift -----------------------------------
+@njit(cache=True)
+def round_shift_nb(M, s, negative, mode):
+    """(kept, inexact) with kept ≈ M / 2^s rounded by ``mode`` (MODE_CODES); M < 2^62, s any
+    sign. The scalar Numba twin of :func:`fp8ref.core.rounding.round_shift` (tested equal)."""
+    if s <= 0:
+        return M << min(-s, _MAX_SHIFT), False
+    pre = min(max(s - _MAX_SHIFT, 0), _MAX_SHIFT)
+    Mc = (M >> pre) | (1 if (M & ((np.int64(1) << pre) - 1)) != 0 else 0)
+    sc = min(s, _MAX_SHIFT)
+    kept = Mc >> sc
+    rem = Mc & ((np.int64(1) << sc) - 1)
+    half = np.int64(1) << (sc - 1)
+    odd = (kept & 1) == 1
+    if mode == 0:
+        up = rem > half or (rem == half and odd)
+    elif mode == 1:
+        up = rem >= half
+    elif mode == 2:
+        up = rem > half
+    elif mode == 3:
+        up = False
+    elif mode == 4:
+        up = rem != 0 and not negative
+    elif mode == 5:
+        up = rem != 0 and negative
+    else:
+        up = rem != 0 and not odd
+    return kept + (1 if up else 0), rem != 0
 
 
 @njit(cache=True)
-def _round_int(neg, mag, lsb, sticky, frac, emin, emax, rne):
-    """(-1)^neg · (mag + sticky·ε) · 2^lsb rounded to `frac` fraction bits, exponent floor emin
-    (subnormal grid 2^(emin-frac)); RNE or RZ; |result| >= 2^(emax+1) -> inf. mag < 2^62."""
-    if mag == 0:
-        return 0.0
-    bl = math.frexp(float(mag))[1]
-    if (np.int64(1) << (bl - 1)) > mag:
+def _bit_length(m):
+    """Bit length of a positive int64 below 2^62."""
+    bl = math.frexp(float(m))[1]
+    if (np.int64(1) << (bl - 1)) > m:
         bl -= 1
-    top = bl - 1 + lsb
+    return bl
+
+
+@njit(cache=True)
+def round_int(neg, mag, lsb, sticky, frac, emin, emax, mode):
+    """(-1)^neg · (mag + sticky·ε) · 2^lsb (0 < ε < 1) rounded to ``frac`` fraction bits with
+    exponent floor emin (gradual underflow) by ``mode``; |result| >= 2^(emax+1) -> ±inf; a
+    nonzero value that rounds to zero keeps its sign. mag < 2^61."""
+    if mag == 0 and not sticky:
+        return -0.0 if neg else 0.0
+    top = (_bit_length(mag) if mag > 0 else 0) - 1 + lsb
     eu = max(top, emin) - frac
-    sh = eu - lsb
-    if sh <= 0:
-        v = math.ldexp(float(mag), lsb)
-    elif sh >= 63:
-        v = 0.0
-    else:
-        q = mag >> sh
-        if rne:
-            rem = mag - (q << sh)
-            half = np.int64(1) << (sh - 1)
-            if rem > half or (rem == half and (sticky or (q & 1) == 1)):
-                q += 1
-        v = math.ldexp(float(q), eu)
+    kept, _ = round_shift_nb((mag << 1) | (1 if sticky else 0), eu - lsb + 1, neg, mode)
+    v = math.ldexp(float(kept), eu)
     if v >= math.ldexp(1.0, emax + 1):
         v = math.inf
     return -v if neg else v
 
 
 @njit(cache=True)
-def _round_f64(x, frac, emin, emax, rne):
-    """Round the float64 value x (exact) as _round_int does; ±0, ±inf and NaN pass through."""
-    if x == 0.0:
-        return x
-    if not math.isfinite(x):
+def round_pair(x, err, frac, emin, emax, mode):
+    """The exact value x + err (|err| <= ulp(x)/2, a two-sum pair) rounded as round_int does;
+    ±0, ±inf and NaN pass through."""
+    if x == 0.0 or not math.isfinite(x):
         return x
     m, e = math.frexp(abs(x))
-    return _round_int(x < 0, np.int64(math.ldexp(m, 53)), e - 53, False, frac, emin, emax, rne)
+    mag = np.int64(math.ldexp(m, 53))
+    sticky = err != 0.0
+    if sticky and (err > 0.0) != (x > 0.0):
+        mag -= 1  # the exact value lies just inside |x|
+    return round_int(x < 0.0, mag, e - 53, sticky, frac, emin, emax, mode)
 
 
+@njit(cache=True)
+def _two_sum_err(x, y, s):
+    yy = s - x
+    return (x - (s - yy)) + (y - yy)
+
+
+@njit(cache=True)
+def _expo(x):
+    """Alignment exponent of a rounded value: floor(log2|x|) clamped at -126; ZERO_EXP for 0 and
+    non-finite values."""
+    if x == 0.0 or not math.isfinite(x):
+        return ZERO_EXP
+    return max(math.frexp(abs(x))[1] - 1, _C_EMIN)
+
+
+# ---- the long accumulator (exact sums float64 cannot hold) --------------------------------------
 @njit(cache=True)
 def _long_add(L, x):
     if x == 0.0:
@@ -94,7 +203,8 @@ def _long_normalize(L):
 
 
 @njit(cache=True)
-def _long_round(L, frac, emin, emax, rne):
+def _long_round(L, frac, emin, emax, mode):
+    """The accumulator's value rounded (an exact zero is +0)."""
     _long_normalize(L)
     neg = L[_NL - 1] < 0
     if neg:
@@ -107,185 +217,29 @@ def _long_round(L, frac, emin, emax, rne):
     if t < 0:
         return 0.0
     if t == 0:
-        return _round_int(neg, L[0], _BASE, False, frac, emin, emax, rne)
+        return round_int(neg, L[0], _BASE, False, frac, emin, emax, mode)
     sticky = False
     for u in range(t - 1):
         if L[u] != 0:
             sticky = True
-    return _round_int(neg, (L[t] << _LB) | L[t - 1], _BASE + (t - 1) * _LB, sticky, frac, emin, emax, rne)
+    return round_int(neg, (L[t] << _LB) | L[t - 1], _BASE + (t - 1) * _LB, sticky, frac, emin, emax, mode)
+
+
+# ---- column-vectorised helpers (one loop over the W columns each) -------------------------------
+@njit(cache=True)
+def _exps_of(E, X):
+    """E <- alignment exponents of the rounded values X (ZERO_EXP for 0 and non-finite)."""
+    Xb = X.view(np.int64)
+    for jj in range(E.shape[0]):
+        b = Xb[jj]
+        e = ((b >> _F64_MAN) & _EXP_MAX) - _F64_BIAS
+        E[jj] = max(e, _C_EMIN) if ((b << 1) != 0 and e <= _F64_BIAS) else ZERO_EXP
 
 
 @njit(cache=True)
-def _two_sum_err(x, y, s):
-    yy = s - x
-    return (x - (s - yy)) + (y - yy)
-
-
-@njit(cache=True)
-def _exact_sum_round(L, A, B, i, j, k0, k1, acc, frac, emin, emax, rne):
-    """acc + Σ_{k0<=k<k1} A[i,k]·B[j,k] exactly, rounded once."""
-    x = acc
-    ok = True
+def _block_exponents(E, ea, EBp, k0, k1):
+    """E[j] <- max(E[j], max_k ea[k] + EBp[k, j]) over k0 <= k < k1."""
     for k in range(k0, k1):
-        p = A[i, k] * B[j, k]
-        t = x + p
-        if _two_sum_err(x, p, t) != 0.0:
-            ok = False
-            break
-        x = t
-    if ok:
-        return _round_f64(x, frac, emin, emax, rne)
-    L[:] = 0
-    _long_add(L, acc)
-    for k in range(k0, k1):
-        _long_add(L, A[i, k] * B[j, k])
-    return _long_round(L, frac, emin, emax, rne)
-
-
-@njit(cache=True)
-def _special(A, B, i, j, k0, k1, acc):
-    """NaN/Inf rule of a block: NaN if any NaN or both infinities, else the infinity; 0 = none."""
-    pos = acc == math.inf
-    neg = acc == -math.inf
-    nan = acc != acc
-    for k in range(k0, k1):
-        p = A[i, k] * B[j, k]
-        nan = nan or p != p
-        pos = pos or p == math.inf
-        neg = neg or p == -math.inf
-    if nan or (pos and neg):
-        return math.nan
-    if pos:
-        return math.inf
-    if neg:
-        return -math.inf
-    return 0.0
-
-
-@njit(cache=True)
-def _expo(x):
-    if x == 0.0:
-        return ZERO_EXP
-    return max(math.frexp(abs(x))[1] - 1, -126)
-
-
-@njit(cache=True)
-def _max_exp(ea, eb, E):
-    """max(E, max_k ea[k] + eb[k])."""
-    for k in range(ea.shape[0]):
-        E = max(E, ea[k] + eb[k])
-    return E
-
-
-@njit(cache=True, fastmath={"reassoc"})
-def _trunc_sum(a, b, s):
-    """Σ trunc(a[k]·b[k]·s). Every term is an integer below 2^(F+2) and the sum stays below 2^53,
-    so the sum is exact in any order (hence reassociation, which lets LLVM vectorise, is safe)."""
-    S = 0.0
-    for k in range(a.shape[0]):
-        S += np.trunc(a[k] * b[k] * s)
-    return S
-
-
-@njit(cache=True)
-def _chain(A, EA, B, EB, i, j, k0, k1, acc, n, F, frac, emin, emax, rne, special, L):
-    """The BFMA chain over k0..k1 in blocks of n, starting from acc."""
-    for b0 in range(k0, k1, n):
-        b1 = min(b0 + n, k1)
-        if special:
-            sp = _special(A, B, i, j, b0, b1, acc)
-            if sp != 0.0:
-                acc = sp
-                continue
-        if not math.isfinite(acc):  # an overflowed chain stays ±inf (the products are finite)
-            continue
-        if F < 0:
-            acc = _exact_sum_round(L, A, B, i, j, b0, b1, acc, frac, emin, emax, rne)
-            continue
-        E = _max_exp(EA[i, b0:b1], EB[j, b0:b1], _expo(acc))
-        if E < _EMPTY:
-            acc = 0.0
-            continue
-        s = math.ldexp(1.0, F - E)
-        S = np.trunc(acc * s) + _trunc_sum(A[i, b0:b1], B[j, b0:b1], s)
-        acc = _round_f64(math.ldexp(S, E - F), frac, emin, emax, rne)
-    return acc
-
-
-@njit(cache=True)
-def _fma32(s, t, acc, L):
-    """fmaf(s, t, acc): one RNE rounding to binary32 (s, t, acc binary32 values)."""
-    x = s * t
-    r = x + acc
-    if not math.isfinite(r) or not math.isfinite(x):
-        return float(np.float32(r))
-    if _two_sum_err(x, acc, r) == 0.0:
-        return _round_f64(r, 23, -126, 127, True)
-    L[:] = 0
-    _long_add(L, x)
-    _long_add(L, acc)
-    return _long_round(L, 23, -126, 127, True)
-
-
-@njit(parallel=True, cache=True)
-def gemm_kernel(A, EA, B, EB, C, SA, SB, n, F, frac, emin, emax, rne, promote, special):
-    """D[i,j] for A (M,K), B given transposed (N,K), C (M,N); SA (M,P), SB (N,P) promotion
-    scales (P = number of promotion intervals). F < 0: exact blocks. promote 0: one chain."""
-    M, K = A.shape
-    N = B.shape[0]
-    D = np.empty((M, N), np.float64)
-    ti = (M + _TILE - 1) // _TILE
-    tj = (N + _TILE - 1) // _TILE
-    for t in prange(ti * tj):
-        L = np.zeros(_NL, np.int64)
-        i0 = (t // tj) * _TILE
-        j0 = (t % tj) * _TILE
-        for i in range(i0, min(i0 + _TILE, M)):
-            for j in range(j0, min(j0 + _TILE, N)):
-                if promote == 0:
-                    D[i, j] = _chain(A, EA, B, EB, i, j, 0, K, C[i, j], n, F, frac, emin, emax, rne, special, L)
-                else:
-                    reg = C[i, j]
-                    for p0 in range(0, K, promote):
-                        part = _chain(A, EA, B, EB, i, j, p0, min(p0 + promote, K), 0.0, n, F,
-                                      frac, emin, emax, rne, special, L)
-                        s = float(np.float32(SA[i, p0 // promote] * SB[j, p0 // promote]))
-                        reg = _fma32(s, part, reg, L)
-                    D[i, j] = reg
-    return D
-
-
-@njit(parallel=True, cache=True)
-def dot_kernel(A, EA, B, EB, C, SA, SB, n, F, frac, emin, emax, rne, promote, special):
-    """D[r] = one dot product of rows A[r] and B[r] (shape (R, K)) from C[r]; as gemm_kernel."""
-    R, K = A.shape
-    D = np.empty(R, np.float64)
-    for r in prange(R):
-        L = np.zeros(_NL, np.int64)
-        if promote == 0:
-            D[r] = _chain(A, EA, B, EB, r, r, 0, K, C[r], n, F, frac, emin, emax, rne, special, L)
-        else:
-            reg = C[r]
-            for p0 in range(0, K, promote):
-                part = _chain(A, EA, B, EB, r, r, p0, min(p0 + promote, K), 0.0, n, F,
-                              frac, emin, emax, rne, special, L)
-                reg = _fma32(float(np.float32(SA[r, p0 // promote] * SB[r, p0 // promote])), part, reg, L)
-            D[r] = reg
-    return D
-
-
-# ---- the fast path: finite F, finite inputs; vectorised across output columns -----------------
-_JC = 64                      # output columns per task (one packed chunk of B)
-_RT = 64                      # rows of A per task (they share the packed chunk)
-_EXP_MASK = 0x7FF
-_F64_BIAS = 1023
-P_CAP = 2.0**126              # the float32 path's largest grid scale (see api.narrow_ok)
-
-
-@njit(cache=True)
-def _block_exponents(E, ea, EBp, b0, b1):
-    """E[j] <- max(E[j], max_k ea[k] + EBp[k, j]) over one block."""
-    for k in range(b0, b1):
         e = ea[k]
         row = EBp[k]
         for jj in range(E.shape[0]):
@@ -293,94 +247,622 @@ def _block_exponents(E, ea, EBp, b0, b1):
 
 
 @njit(cache=True)
-def _block_sums(S, a, Bp, P, b0, b1):
-    """S[j] += Σ_k trunc(a[k]·Bp[k, j]·P[j]): every product is exact in Bp's dtype and P[j] is a
-    power of two, so each term is the product truncated to the block's grid (an integer)."""
-    for k in range(b0, b1):
-        av = a[k]
-        row = Bp[k]
-        for jj in range(S.shape[0]):
-            S[jj] += np.trunc(av * row[jj] * P[jj])
-
-
-@njit(cache=True)
-def _acc_alignment(E, accb):
-    """E <- the accumulator's alignment exponent (float64 bit patterns accb; none for 0, ±inf)."""
-    for jj in range(E.shape[0]):
-        b = accb[jj]
-        e = ((b >> 52) & _EXP_MASK) - _F64_BIAS
-        E[jj] = max(e, -126) if ((b << 1) != 0 and e < 1024) else ZERO_EXP
-
-
-@njit(cache=True)
-def _grid_scales(E, F, Pb, Qb):
-    """P = 2^(F-E) and Q = 2^(E-F) as float64 bit patterns (exponents clamped to normal)."""
+def _grid_scales(E, F, P, Q):
+    """P = 2^(F-E) and Q = 2^(E-F) (exponents clamped to the normal range)."""
+    Pb = P.view(np.int64)
+    Qb = Q.view(np.int64)
     for jj in range(E.shape[0]):
         x = F - E[jj]
-        Pb[jj] = np.int64(min(max(_F64_BIAS + x, 1), 2046)) << 52
-        Qb[jj] = np.int64(min(max(_F64_BIAS - x, 1), 2046)) << 52
+        Pb[jj] = np.int64(min(max(_F64_BIAS + x, 1), 2046)) << _F64_MAN
+        Qb[jj] = np.int64(min(max(_F64_BIAS - x, 1), 2046)) << _F64_MAN
 
 
 @njit(cache=True)
-def _acc_terms(S, Pn, Sn, acc, P, pcap):
-    """S <- trunc(acc·P) (0 for ±inf acc); Pn <- min(P, pcap) in the product dtype; Sn <- 0."""
-    for jj in range(S.shape[0]):
-        v = acc[jj] * P[jj]
-        S[jj] = np.trunc(v) if v - v == 0.0 else 0.0
-        Pn[jj] = min(P[jj], pcap)
-        Sn[jj] = 0
+def _rto(x):
+    """x rounded to an integer, to odd on the magnitude (truncate; set the last bit if inexact)."""
+    t = np.trunc(x)
+    if t != x and np.trunc(t * 0.5) == t * 0.5:
+        t += 1.0 if x > 0 else -1.0
+    return t
 
 
 @njit(cache=True)
-def _round_mask(V, Vb, accb, acc, S, Sn, Q, sh, low, half, rne, lo, hi):
-    """V <- (S + Sn)·Q (±inf accumulators kept); acc <- V rounded by a mask on its bits.
-    Returns how many results need the scalar rounding (zero, subnormal, overflow)."""
+def _term(x, mode):
+    """x rounded to an integer by a term rounding: toward zero, down, or to odd."""
+    if mode == _RTZ:
+        return np.trunc(x)
+    if mode == _RDN:
+        return np.floor(x)
+    return _rto(x)
+
+
+@njit(cache=True)
+def _sum_rtz(Sn, a, Bp, Pn, k0, k1):
+    """Sn[j] += Σ_k trunc(a[k]·Bp[k, j]·Pn[j]): every product is exact in Bp's dtype and Pn[j] is a
+    power of two, so each term is the product truncated to the group's grid (an integer)."""
+    for k in range(k0, k1):
+        av = a[k]
+        row = Bp[k]
+        for jj in range(Sn.shape[0]):
+            Sn[jj] += np.trunc(av * row[jj] * Pn[jj])
+
+
+@njit(cache=True)
+def _sum_rdn(Sn, a, Bp, Pn, k0, k1):
+    for k in range(k0, k1):
+        av = a[k]
+        row = Bp[k]
+        for jj in range(Sn.shape[0]):
+            Sn[jj] += np.floor(av * row[jj] * Pn[jj])
+
+
+@njit(cache=True)
+def _sum_rto(Sn, a, Bp, Pn, k0, k1):
+    for k in range(k0, k1):
+        av = a[k]
+        row = Bp[k]
+        for jj in range(Sn.shape[0]):
+            x = av * row[jj] * Pn[jj]
+            t = np.trunc(x)
+            h = t * 0.5
+            if t != x and np.trunc(h) == h:
+                t += 1.0 if x > 0 else -1.0
+            Sn[jj] += t
+
+
+@njit(cache=True)
+def _sum_exact(V, EV, a, Bp, k0, k1, check):
+    """V[j] += Σ_k a[k]·Bp[k, j] in float64 (exact products); with ``check`` EV[j] collects
+    whether any addition was inexact (two-sum error)."""
+    for k in range(k0, k1):
+        av = float(a[k])
+        row = Bp[k]
+        if check:
+            for jj in range(V.shape[0]):
+                p = av * float(row[jj])
+                s = V[jj] + p
+                if math.isfinite(s) and _two_sum_err(V[jj], p, s) != 0.0:
+                    EV[jj] = 1.0
+                V[jj] = s
+        else:
+            for jj in range(V.shape[0]):
+                V[jj] += av * float(row[jj])
+
+
+@njit(cache=True)
+def _overflow_flags(OV, a, Bp, k0, k1):
+    """AMD: OV[j] |= 1 for a product >= 2^128, |= 2 for one <= -2^128, |= 4 for a non-finite one."""
+    big = 2.0**128
+    for k in range(k0, k1):
+        av = float(a[k])
+        row = Bp[k]
+        for jj in range(OV.shape[0]):
+            p = av * float(row[jj])
+            f = 0
+            if p >= big:
+                f = 1
+            elif p <= -big:
+                f = 2
+            elif p - p != 0.0:
+                f = 4
+            OV[jj] |= f
+
+
+@njit(cache=True)
+def _round_cols(V, EV, R, use_err, mode, frac, emin, emax, ftz):
+    """R[j] <- V[j] (+ the two-sum error EV[j] when ``use_err``) rounded by ``mode`` (rtz, rne,
+    rto) to ``frac`` fraction bits: a bit mask on the float64 pattern where the result is normal;
+    round_pair / round_int elsewhere. ftz: results below 2^-126 flushed (sign kept)."""
+    Vb = V.view(np.int64)
+    Rb = R.view(np.int64)
+    sh = _F64_MAN - frac
+    low = (np.int64(1) << sh) - 1
+    half = np.int64(1) << (sh - 1)
+    lo = _F64_BIAS + emin
+    hi = _F64_BIAS + emax
+    if mode == _RNE and frac == _F32_FRAC and emin == _F32_EMIN and emax == _F32_EMAX:
+        # binary32 RNE is the IEEE float64 -> float32 conversion (subnormals, overflow included)
+        for jj in range(V.shape[0]):
+            R[jj] = float(np.float32(V[jj]))
+        if use_err:  # a pair whose error decides a tie (or a subnormal result) is rounded whole
+            for jj in range(V.shape[0]):
+                b = Vb[jj]
+                if EV[jj] != 0.0 and (((b >> _F64_MAN) & _EXP_MAX) < lo or (b & low) == half):
+                    R[jj] = round_pair(V[jj], EV[jj], frac, emin, emax, mode)
+        if ftz:
+            for jj in range(V.shape[0]):
+                if abs(R[jj]) < 2.0**-126:
+                    R[jj] *= 0.0
+        return
     nfall = 0
     for jj in range(V.shape[0]):
-        old = acc[jj]
-        v = (S[jj] + float(Sn[jj])) * Q[jj]
-        V[jj] = old if old - old != 0.0 else v
-    for jj in range(V.shape[0]):
         b = Vb[jj]
-        if rne:
-            b = b + half + ((b >> sh) & 1)
-        nb = b & ~low
-        ev = (Vb[jj] >> 52) & _EXP_MASK
-        nfall += (ev < lo) | (ev > hi) | (((nb >> 52) & _EXP_MASK) > hi)
-        accb[jj] = nb
-    return nfall
+        rem = b & low
+        if mode == _RNE:
+            nb = (b + (half - 1) + ((b >> sh) & 1)) & ~low
+        elif mode == _RTZ:
+            nb = b & ~low
+        else:
+            nb = (b & ~low) | (np.int64(rem != 0) << sh)
+        ev = (b >> _F64_MAN) & _EXP_MAX
+        fall = (ev < lo) | (ev > hi) | (((nb >> _F64_MAN) & _EXP_MAX) > hi)
+        if use_err:
+            fall |= (EV[jj] != 0.0) & ((rem == 0) | ((mode == _RNE) & (rem == half)))
+        nfall += fall
+        Rb[jj] = nb
+    if nfall:
+        for jj in range(V.shape[0]):
+            b = Vb[jj]
+            ev = (b >> _F64_MAN) & _EXP_MAX
+            rem = b & low
+            fall = (ev < lo) | (ev > hi) | (((Rb[jj] >> _F64_MAN) & _EXP_MAX) > hi)
+            if use_err:
+                fall |= (EV[jj] != 0.0) & ((rem == 0) | ((mode == _RNE) & (rem == half)))
+            if fall:
+                R[jj] = round_pair(V[jj], EV[jj] if use_err else 0.0, frac, emin, emax, mode)
+    if ftz:
+        for jj in range(V.shape[0]):
+            if abs(R[jj]) < 2.0**-126:
+                R[jj] *= 0.0
+
+
+# ---- one fused sum over products or over items ----------------------------------------------------
+@njit(cache=True)
+def _products_grid(Sn, Pn, a, Bp, P, k0, k1, term):
+    """Sn[j] = Σ_k term(a[k]·Bp[k, j]·P[j]) in Sn's dtype (P converted to Bp's dtype: a power
+    of two, capped at 2^126 in float32, where larger ones occur only in groups with no nonzero
+    product; float32 products only where ``api`` proved them exact and in range)."""
+    W = Sn.shape[0]
+    for jj in range(W):
+        Pn[jj] = P[jj]
+        if Pn[jj] != P[jj]:  # beyond float32: no nonzero product in this group
+            Pn[jj] = 2.0**126
+        Sn[jj] = 0
+    if term == _RTZ:
+        _sum_rtz(Sn, a, Bp, Pn, k0, k1)
+    elif term == _RDN:
+        _sum_rdn(Sn, a, Bp, Pn, k0, k1)
+    else:
+        _sum_rto(Sn, a, Bp, Pn, k0, k1)
 
 
 @njit(cache=True)
-def _round_rest(V, Vb, accb, acc, frac, emin, emax, rne, lo, hi):
+def _x_term(x, xe, e, F, xfrac, cdrop, term):
+    """The grid term of an extra addend x (exponent xe) in a sum aligned at e: on its own grid
+    2^(e - xfrac), in units of 2^(e - F); 0 when dropped (xe < e - cdrop)."""
+    if cdrop >= 0 and xe != ZERO_EXP and xe < e - cdrop:
+        return 0.0
+    d = min(F - e, 1000)  # no nonzero term: any finite scale (x is then 0 or not finite)
+    if xfrac == F:
+        return _term(x * math.ldexp(1.0, d), term)
+    return _term(x * math.ldexp(1.0, d + xfrac - F), term) * math.ldexp(1.0, F - xfrac)
+
+
+@njit(cache=True)
+def _products_sum(F, term, a, ea, Bp, EBp, k0, k1, X, has_x, xfrac, cdrop, E, XE, P, Q, S, Sn, Pn, V, EV,
+                  exact_ok, neg0):
+    """V <- the exact value of one fused sum of the products k0..k1 and (has_x) the addends X (the
+    accumulator, or a chained result), E <- its alignment exponent. F < 0: an exact sum; EV[j]
+    is then the two-sum error of the pair (V, EV), or inf where float64 could not hold the sum
+    (the caller recomputes that column with the long accumulator). neg0: exact sums start from
+    -0 (IEEE 754 zero signs) rather than +0."""
+    W = V.shape[0]
+    if F >= 0:
+        for jj in range(W):
+            E[jj] = ZERO_EXP
+        if has_x:
+            _exps_of(E, X)
+        for jj in range(W):
+            XE[jj] = E[jj]
+        _block_exponents(E, ea, EBp, k0, k1)
+        _grid_scales(E, F, P, Q)
+        if has_x:
+            if xfrac == F and cdrop < 0:
+                for jj in range(W):
+                    S[jj] = _term(X[jj] * P[jj], term)
+            else:
+                for jj in range(W):
+                    S[jj] = _x_term(X[jj], XE[jj], E[jj], F, xfrac, cdrop, term)
+        else:
+            for jj in range(W):
+                S[jj] = 0.0
+        _products_grid(Sn, Pn, a, Bp, P, k0, k1, term)
+        for jj in range(W):
+            V[jj] = (S[jj] + float(Sn[jj])) * Q[jj]
+            EV[jj] = 0.0
+        return 0
+    for jj in range(W):
+        V[jj] = -0.0 if neg0 else 0.0
+        EV[jj] = 0.0
+    _sum_exact(V, EV, a, Bp, k0, k1, not exact_ok)
+    nbad = 0
+    for jj in range(W):
+        if EV[jj] != 0.0 and V[jj] - V[jj] == 0.0 and not (has_x and X[jj] - X[jj] != 0.0):
+            EV[jj] = math.inf  # finite but not exact in float64 (a NaN / Inf sum or addend decides)
+            nbad += 1
+        elif has_x:
+            s = V[jj] + X[jj]
+            EV[jj] = _two_sum_err(V[jj], X[jj], s) if math.isfinite(s) else 0.0
+            V[jj] = s
+    return nbad
+
+
+@njit(cache=True)
+def _items_sum(F, term, IV, IX, i0, m, X, has_x, xfrac, cdrop, E, XE, P, Q, V, EV, neg0):
+    """V <- one fused sum of the items IV[i0:i0+m] (alignment exponents IX) and (has_x) the
+    addends X, as _products_sum (returns the number of columns left to the long accumulator)."""
+    W = V.shape[0]
+    if F >= 0:
+        if has_x:
+            _exps_of(XE, X)
+        for jj in range(W):
+            e = XE[jj] if has_x else ZERO_EXP
+            for t in range(i0, i0 + m):
+                e = max(e, IX[t, jj])
+            E[jj] = e
+        _grid_scales(E, F, P, Q)
+        xs = math.ldexp(1.0, xfrac - F)
+        xu = math.ldexp(1.0, F - xfrac)
+        for jj in range(W):
+            s = 0.0
+            for t in range(i0, i0 + m):
+                s += _term(IV[t, jj] * P[jj], term)
+            if has_x and not (cdrop >= 0 and XE[jj] != ZERO_EXP and XE[jj] < E[jj] - cdrop):
+                if xfrac == F:
+                    s += _term(X[jj] * P[jj], term)
+                else:  # the addend's own grid 2^(E - xfrac), in units of 2^(E - F)
+                    s += _term(X[jj] * P[jj] * xs, term) * xu
+            V[jj] = s * Q[jj]
+            EV[jj] = 0.0
+        return 0
+    nt = m + (1 if has_x else 0)
+    nbad = 0
+    for jj in range(W):
+        r = -0.0 if neg0 else 0.0
+        err = 0.0
+        bad = False
+        for t in range(nt):
+            y = IV[i0 + t, jj] if t < m else X[jj]
+            s = r + y
+            if math.isfinite(s):
+                d = _two_sum_err(r, y, s)
+                if d != 0.0:
+                    if err != 0.0 or t < nt - 1:
+                        bad = True
+                    err = d
+            r = s
+        bad = bad and r - r == 0.0
+        V[jj] = r
+        EV[jj] = math.inf if bad else (err if r - r == 0.0 else 0.0)
+        nbad += bad
+    return nbad
+
+
+@njit(cache=True)
+def _add32(IV, i0, has_second, X, R, ftz, plus0):
+    """R <- IV[i0] + (IV[i0+1] or X), two binary32 values added in binary32: one IEEE RNE
+    rounding of the exact sum (zero signs as IEEE 754; +0 for an exact zero when plus0)."""
+    for jj in range(R.shape[0]):
+        y = IV[i0 + 1, jj] if has_second else X[jj]
+        r = float(np.float32(IV[i0, jj]) + np.float32(y))
+        if ftz and abs(r) < 2.0**-126:
+            r *= 0.0
+        if plus0 and r == 0.0:
+            r = 0.0
+        R[jj] = r
+
+
+@njit(cache=True)
+def _long_fix(L, V, EV, a, Bp, k0, k1, IV, i0, m, X, has_x, frac, emin, emax, mode, R):
+    """Columns with EV = inf: the exact sum (products k0..k1 if k1 > k0, else items IV[i0:i0+m],
+    plus X) in the long accumulator, rounded into R; other columns are left to the caller.
+    Returns how many columns were done here."""
+    done = 0
     for jj in range(V.shape[0]):
-        ev = (Vb[jj] >> 52) & _EXP_MASK
-        if ev < lo or ev > hi or ((accb[jj] >> 52) & _EXP_MASK) > hi:
-            acc[jj] = _round_f64(V[jj], frac, emin, emax, rne)
+        if EV[jj] != math.inf:
+            continue
+        L[:] = 0
+        if has_x:
+            _long_add(L, X[jj])
+        for k in range(k0, k1):
+            _long_add(L, float(a[k]) * float(Bp[k, jj]))
+        for t in range(i0, i0 + m):
+            _long_add(L, IV[t, jj])
+        R[jj] = _long_round(L, frac, emin, emax, mode)
+        done += 1
+    return done
+
+
+@njit(cache=True)
+def _finish(V, EV, R, mode, frac, emin, emax, ftz, plus0, exact):
+    """R <- V (+ its pair error) rounded; where EV = inf, R already holds the long
+    accumulator's result. plus0: an exactly zero sum is +0."""
+    use_err = False
+    if exact or plus0:
+        for jj in range(V.shape[0]):
+            if exact:
+                if EV[jj] == math.inf:
+                    V[jj] = R[jj]  # already rounded: rounding again changes nothing
+                    EV[jj] = 0.0
+                elif EV[jj] != 0.0:
+                    use_err = True
+            if plus0 and V[jj] == 0.0:
+                V[jj] = 0.0
+    _round_cols(V, EV, R, use_err, mode, frac, emin, emax, ftz)
+
+
+# ---- one step ---------------------------------------------------------------------------------------
+@njit(cache=True)
+def _round32_fix(V, EV, R):
+    """R holds float32(V); where a two-sum error EV could move V across a binary32 tie (V exactly
+    a tie, or a binary32 subnormal), round the pair whole."""
+    Vb = V.view(np.int64)
+    lo = _F64_BIAS + _F32_EMIN
+    low = (np.int64(1) << (_F64_MAN - _F32_FRAC)) - 1
+    half = np.int64(1) << (_F64_MAN - _F32_FRAC - 1)
+    nfix = 0
+    for jj in range(V.shape[0]):
+        b = Vb[jj]
+        nfix += (EV[jj] != 0.0) & ((((b >> _F64_MAN) & _EXP_MAX) < lo) | ((b & low) == half))
+    if nfix:
+        for jj in range(V.shape[0]):
+            b = Vb[jj]
+            if EV[jj] != 0.0 and (((b >> _F64_MAN) & _EXP_MAX) < lo or (b & low) == half):
+                R[jj] = round_pair(V[jj], EV[jj], _F32_FRAC, _F32_EMIN, _F32_EMAX, _RNE)
+
+
+@njit(cache=True)
+def _fma_row(a, Bp, acc, V, EV, ftz):
+    """The sequential-FMA chain (n = 1, exact, RNE binary32): acc <- fmaf(a[k], Bp[k, j], acc)
+    for every k, every column: the exact product plus acc in float64 with its two-sum error,
+    one rounding to binary32."""
+    for k in range(a.shape[0]):
+        av = float(a[k])
+        row = Bp[k]
+        for jj in range(acc.shape[0]):
+            p = av * float(row[jj])
+            x = acc[jj]
+            s = x + p
+            V[jj] = s
+            EV[jj] = _two_sum_err(x, p, s) if s - s == 0.0 else 0.0
+            acc[jj] = float(np.float32(s))
+        _round32_fix(V, EV, acc)
+        if ftz:
+            for jj in range(acc.shape[0]):
+                if abs(acc[jj]) < 2.0**-126:
+                    acc[jj] *= 0.0
+
+
+@njit(cache=True)
+def _tree_row(a, Bp, acc, n, IV, ftz, plus0, final_plus0):
+    """Pairwise trees of binary32 operations (AMD CDNA1/2): per step of n = 2^d products, each
+    product rounded to binary32 (fmaf(a, b, +0) with plus0), the pairs added in binary32 level by
+    level, then acc + tree in binary32; FTZ flushes every result below 2^-126 (sign kept). Every
+    operation is one IEEE RNE binary32 rounding of an exact value (products are exact in float64)."""
+    W = acc.shape[0]
+    for k0 in range(0, a.shape[0], n):
+        for t in range(n):
+            av = float(a[k0 + t])
+            row = Bp[k0 + t]
+            for jj in range(W):
+                p = av * float(row[jj])
+                r = float(np.float32(p))
+                if plus0 and p == 0.0:
+                    r = 0.0
+                if ftz and abs(r) < 2.0**-126:
+                    r *= 0.0
+                IV[t, jj] = r
+        w = n
+        while w > 1:
+            for t in range(w // 2):
+                for jj in range(W):
+                    r = float(np.float32(IV[2 * t, jj]) + np.float32(IV[2 * t + 1, jj]))
+                    if ftz and abs(r) < 2.0**-126:
+                        r *= 0.0
+                    IV[t, jj] = r
+            w //= 2
+        for jj in range(W):
+            r = float(np.float32(acc[jj]) + np.float32(IV[0, jj]))
+            if ftz and abs(r) < 2.0**-126:
+                r *= 0.0
+            if final_plus0 and r == 0.0:
+                r = 0.0
+            acc[jj] = r
+
+
+@njit(cache=True)
+def _step(pg, a, ea, Bp, EBp, k0, k1, acc, ga, gea, GB, GEB, g0, E, XE, P, Q, S, Sn, Pn, V, EV, R, OV, IV, IX, JV, JX,
+          L):
+    """acc <- one step (products k0..k1; a whole step of pg[P_N] where there are stages) applied
+    to acc, in every column."""
+    W = acc.shape[0]
+    n = k1 - k0
+    emin, emax, ftz, zero = pg[P_EMIN], pg[P_EMAX], pg[P_FTZ] != 0, pg[P_ZERO]
+    exact_ok = pg[P_EXACT64] != 0
+    povf = pg[P_POVF] != 0
+    nst = pg[P_NST]
+    F, term = pg[P_F], pg[P_TERM]
+    omode, ofrac = pg[P_OUTMODE], pg[P_OUTFRAC]
+    f32 = emin == _F32_EMIN and emax == _F32_EMAX  # binary32 output mode
+    if povf:
+        for jj in range(W):
+            OV[jj] = 0 if math.isfinite(acc[jj]) else 4
+        _overflow_flags(OV, a, Bp, k0, k1)
+    m = 0
+    for st in range(nst):
+        o = P_HEAD + st * S_LEN
+        size, Fs, tm, rmode, sfrac = pg[o + S_SIZE], pg[o + S_F], pg[o + S_TERM], pg[o + S_RND], pg[o + S_OFRAC]
+        chain, pzero = pg[o + S_CHAIN] != 0, pg[o + S_PZERO] != 0
+        nextF = pg[o + S_LEN + S_F] if st + 1 < nst else F
+        neg0 = zero == Z_IEEE and not pzero
+        groups = (n if st == 0 else m) // size
+        # exact sums of two binary32 values (results of a rounded stage) rounded RNE to binary32
+        fast = Fs < 0 and rmode == _RNE and sfrac == _F32_FRAC and f32 and st > 0 and pg[o - S_LEN + S_RND] >= 0
+        mo = 0
+        for g in range(groups):
+            prev = chain and g > 0
+            done = False
+            if st == 0:
+                kk = k0 + g * size
+                nbad = _products_sum(Fs, tm, a, ea, Bp, EBp, kk, kk + size, R, prev, Fs, -1, E, XE, P, Q, S, Sn, Pn,
+                                     V, EV, exact_ok, neg0)
+                if nbad:
+                    _long_fix(L, V, EV, a, Bp, kk, kk + size, IV, 0, 0, R, prev, sfrac, emin, emax, rmode, R)
+            elif fast and size + (1 if prev else 0) == 2:
+                _add32(IV, g * size, size == 2, R, R, ftz, not neg0)
+                done = True
+            else:
+                nbad = _items_sum(Fs, tm, IV, IX, g * size, size, R, prev, Fs, -1, E, XE, P, Q, V, EV, neg0)
+                if nbad:
+                    _long_fix(L, V, EV, a, Bp, 0, 0, IV, g * size, size, R, prev, sfrac, emin, emax, rmode, R)
+            if rmode >= 0:
+                if not done:
+                    _finish(V, EV, R, rmode, sfrac, emin, emax, ftz, not neg0, Fs < 0)
+                if not chain:
+                    for jj in range(W):
+                        JV[mo, jj] = R[jj]
+                    if nextF >= 0:  # alignment exponents only where a grid sum reads them
+                        _exps_of(JX[mo], R)
+                    mo += 1
+            elif st == 0 and pg[P_STAGED]:  # unrounded, times the block scales, aligned at their exponents
+                gi = g0 + g
+                for jj in range(W):
+                    sa, sb = ga[gi], GB[gi, jj]
+                    v = math.nan if (sa != sa or sb != sb) else V[jj] * sa * sb
+                    JV[mo, jj] = v if v != 0.0 else 0.0
+                    JX[mo, jj] = gea[gi] + GEB[gi, jj] if (v != 0.0 and math.isfinite(v)) else ZERO_EXP
+                mo += 1
+            else:  # unrounded: the exact sum, aligned at its group's E
+                for jj in range(W):
+                    v = V[jj]
+                    JV[mo, jj] = v if v != 0.0 else 0.0
+                    JX[mo, jj] = E[jj] if (v != 0.0 and math.isfinite(v)) else ZERO_EXP
+                mo += 1
+        if chain:
+            for jj in range(W):
+                JV[0, jj] = R[jj]
+            if nextF >= 0:
+                _exps_of(JX[0], R)
+            mo = 1
+        m = mo
+        IV, JV = JV, IV
+        IX, JX = JX, IX
+    # ---- the last fused sum: the items (or the products) and the accumulator ----
+    cfrac = F if pg[P_CFRAC] < 0 else pg[P_CFRAC]
+    cdrop = pg[P_CDROP]
+    neg0 = zero == Z_IEEE
+    last_rounded = nst > 0 and pg[P_HEAD + (nst - 1) * S_LEN + S_RND] >= 0
+    if last_rounded and F < 0 and m == 1 and omode == _RNE and ofrac == _F32_FRAC and f32:
+        _add32(IV, 0, False, acc, acc, ftz, zero == Z_INEXACT)  # item + accumulator: one binary32 add
+    else:
+        if nst:
+            nbad = _items_sum(F, term, IV, IX, 0, m, acc, True, cfrac, cdrop, E, XE, P, Q, V, EV, neg0)
+            if nbad:
+                _long_fix(L, V, EV, a, Bp, 0, 0, IV, 0, m, acc, True, ofrac, emin, emax, omode, R)
+        else:
+            nbad = _products_sum(F, term, a, ea, Bp, EBp, k0, k1, acc, True, cfrac, cdrop, E, XE, P, Q, S, Sn, Pn, V,
+                                 EV, exact_ok, neg0)
+            if nbad:
+                _long_fix(L, V, EV, a, Bp, k0, k1, IV, 0, 0, acc, True, ofrac, emin, emax, omode, R)
+        _finish(V, EV, R, omode, ofrac, emin, emax, ftz, zero == Z_INEXACT, F < 0)
+        for jj in range(W):
+            acc[jj] = R[jj]
+    if povf:  # AMD: with no NaN/Inf input, a product >= 2^128 makes the step ±Inf (NaN for both signs)
+        for jj in range(W):
+            f = OV[jj]
+            if (f & 3) and not (f & 4):
+                acc[jj] = math.nan if (f & 3) == 3 else (math.inf if f & 1 else -math.inf)
+
+
+@njit(cache=True)
+def _promote(acc, reg, sa, SB, p, V, EV):
+    """reg <- fmaf(float32(sa·SB[j, p]), acc, reg), one RNE rounding to binary32; acc <- 0."""
+    W = acc.shape[0]
+    for jj in range(W):
+        s = float(np.float32(sa * SB[jj, p]))
+        x = s * acc[jj]  # exact: two binary32 significands
+        r = x + reg[jj]
+        V[jj] = r
+        EV[jj] = _two_sum_err(x, reg[jj], r) if math.isfinite(r) else 0.0
+        acc[jj] = 0.0
+    _round_cols(V, EV, reg, True, _RNE, _F32_FRAC, _F32_EMIN, _F32_EMAX, False)
+
+
+@njit(cache=True)
+def _buffers(pg, W, sn_proto, pn_proto):
+    """Work arrays of one task."""
+    nmax = max(pg[P_N], 1)
+    return (np.empty(W, np.int32), np.empty(W, np.int32), np.empty(W), np.empty(W), np.empty(W),
+            np.empty(W, sn_proto.dtype), np.empty(W, pn_proto.dtype), np.empty(W), np.empty(W), np.empty(W),
+            np.empty(W, np.int32), np.zeros((nmax, W)), np.zeros((nmax, W), np.int32), np.zeros((nmax, W)),
+            np.zeros((nmax, W), np.int32), np.zeros(_NL, np.int64))
+
+
+@njit(cache=True)
+def _family(pg):
+    """Which row loop a program takes: 1 the sequential binary32 FMA chain (n = 1, exact, RNE
+    binary32), 2 pairwise binary32 trees (exact stages of 1 then 2 items, every rounding RNE
+    binary32, the last sum item + accumulator), 0 the general step."""
+    f32 = pg[P_EMIN] == _F32_EMIN and pg[P_EMAX] == _F32_EMAX
+    rne32 = pg[P_OUTMODE] == _RNE and pg[P_OUTFRAC] == _F32_FRAC and f32
+    if not rne32 or pg[P_F] >= 0 or pg[P_POVF] != 0:
+        return 0
+    nst = pg[P_NST]
+    if nst == 0:
+        return 1 if pg[P_N] == 1 else 0
+    for st in range(nst):
+        o = P_HEAD + st * S_LEN
+        if (pg[o + S_SIZE] != (1 if st == 0 else 2) or pg[o + S_F] >= 0 or pg[o + S_RND] != _RNE
+                or pg[o + S_OFRAC] != _F32_FRAC or pg[o + S_CHAIN] != 0 or (st > 0 and pg[o + S_PZERO] != 0)):
+            return 0
+    return 2
+
+
+@njit(cache=True)
+def _row(pg, a, ea, Bp, EBp, acc, reg, sa_row, SBp, ga, gea, GBp, GEBp, buf):
+    """Every step of one row of A against the packed columns (acc, reg: W values in and out)."""
+    E, XE, P, Q, S, Sn, Pn, V, EV, R, OV, IV, IX, JV, JX, L = buf
+    K = a.shape[0]
+    n = pg[P_N] if pg[P_N] > 0 else max(K, 1)
+    promote = pg[P_PROMOTE]
+    per = n // pg[P_HEAD + S_SIZE] if pg[P_NST] > 0 else 0  # first-stage groups per step
+    fam = _family(pg)
+    if fam == 1 and not promote:
+        _fma_row(a, Bp, acc, V, EV, pg[P_FTZ] != 0)
+        return
+    if fam == 2 and not promote:
+        _tree_row(a, Bp, acc, n, IV, pg[P_FTZ] != 0, pg[P_HEAD + S_PZERO] != 0, pg[P_ZERO] == Z_INEXACT)
+        return
+    step = 0
+    for k0 in range(0, K, n):
+        k1 = min(k0 + n, K)
+        _step(pg, a, ea, Bp, EBp, k0, k1, acc, ga, gea, GBp, GEBp, step * per, E, XE, P, Q, S, Sn, Pn, V, EV, R,
+              OV, IV, IX, JV, JX, L)
+        step += 1
+        if promote and (k1 % promote == 0 or k1 == K):
+            _promote(acc, reg, sa_row[(k1 - 1) // promote], SBp, (k1 - 1) // promote, V, EV)
+
+
+_JC = 64                      # output columns per gemm task (one packed chunk of B)
+_RT = 64                      # rows of A per task (they share the packed chunk)
 
 
 @njit(parallel=True, cache=True)
-def gemm_kernel_fast(A, EA, B, EB, C, SA, SB, n, F, frac, emin, emax, rne, promote, pcap):
-    """gemm_kernel for finite inputs and finite F, with B as (K, N). A and B are float64, or
-    float32 when every product, grid term and block sum is exact in float32 (``api.narrow_ok``);
-    the block sums are kept in that dtype. pcap: the largest grid scale passed to the product
-    loop (P_CAP for float32, where larger scales occur only in blocks without a nonzero product;
-    no cap, i.e. 2^1023, for float64).
+def gemm_kernel(pg, A, EA, B, EB, C, SA, SB, GA, GEA, GB, GEB, sn_proto):
+    """D = the model's C + A·B for A (M, K), B (K, N) (float32 or float64 values), their alignment
+    exponents EA, EB, C (M, N); promotion scales SA (M, P), SB (N, P); first-stage block scales
+    GA (M, G) / GEA (their exponents), GB (G, N) / GEB. sn_proto: a 0-size array whose dtype is
+    the one product-grid sums are kept in (float32 where they stay below 2^24).
 
     Each task packs _JC columns of B (and their exponents) contiguously and runs _RT rows of A
-    through them; every step of the block FMA is a loop across the columns, which LLVM vectorises.
-    RZ/RNE of a block result is a bit mask on its float64 pattern; zero, subnormal and overflowing
-    results take the scalar rounding, and an overflowed (±inf) accumulator stays ±inf."""
+    through them: every step of the model is a loop across those columns."""
     M, K = A.shape
     N = B.shape[1]
     ni = (M + _RT - 1) // _RT
     nj = (N + _JC - 1) // _JC
     D = np.empty((M, N), np.float64)
-    sh = 52 - frac
-    low = (np.int64(1) << sh) - 1
-    half = low >> 1
-    lo = _F64_BIAS + emin
-    hi = _F64_BIAS + emax
+    promote = pg[P_PROMOTE]
+    G = GB.shape[0]
     for t in prange(ni * nj):
         i0 = (t // nj) * _RT
         j0 = (t % nj) * _JC
@@ -392,44 +874,60 @@ def gemm_kernel_fast(A, EA, B, EB, C, SA, SB, n, F, frac, emin, emax, rne, promo
             for jj in range(w):
                 Bp[k, jj] = B[k, j0 + jj]
                 EBp[k, jj] = EB[k, j0 + jj]
-        acc = np.zeros((_RT, _JC))
-        reg = np.zeros((_RT, _JC))
-        accb = acc.view(np.int64)
-        E = np.empty(_JC, np.int32)
-        P = np.empty(_JC)
-        Q = np.empty(_JC)
-        Pb = P.view(np.int64)
-        Qb = Q.view(np.int64)
-        Pn = np.empty(_JC, B.dtype)
-        V = np.empty(_JC)
-        Vb = V.view(np.int64)
-        S = np.empty(_JC)
-        Sn = np.zeros(_JC, B.dtype)
-        L = np.zeros(_NL, np.int64)
-        for r in range(h):
+        GBp = np.ones((G, _JC))
+        GEBp = np.zeros((G, _JC), np.int32)
+        for g in range(G):
             for jj in range(w):
-                reg[r, jj] = C[i0 + r, j0 + jj]
-                acc[r, jj] = 0.0 if promote else reg[r, jj]
-        for b0 in range(0, K, n):
-            b1 = min(b0 + n, K)
-            for r in range(h):
-                i = i0 + r
-                _acc_alignment(E, accb[r])
-                _block_exponents(E, EA[i], EBp, b0, b1)
-                _grid_scales(E, F, Pb, Qb)
-                _acc_terms(S, Pn, Sn, acc[r], P, pcap)
-                _block_sums(Sn, A[i], Bp, Pn, b0, b1)
-                if _round_mask(V, Vb, accb[r], acc[r], S, Sn, Q, sh, low, half, rne, lo, hi):
-                    _round_rest(V, Vb, accb[r], acc[r], frac, emin, emax, rne, lo, hi)
-                if promote and (b1 % promote == 0 or b1 == K):
-                    p = (b1 - 1) // promote
-                    for jj in range(w):
-                        s = float(np.float32(SA[i, p] * SB[j0 + jj, p]))
-                        reg[r, jj] = _fma32(s, acc[r, jj], reg[r, jj], L)
-                        acc[r, jj] = 0.0
+                GBp[g, jj] = GB[g, j0 + jj]
+                GEBp[g, jj] = GEB[g, j0 + jj]
+        SBp = np.ones((_JC, SB.shape[1]))
+        for jj in range(w):
+            for p in range(SB.shape[1]):
+                SBp[jj, p] = SB[j0 + jj, p]
+        buf = _buffers(pg, _JC, sn_proto, B[:0, 0])
+        acc = np.zeros(_JC)
+        reg = np.zeros(_JC)
         for r in range(h):
+            i = i0 + r
+            for jj in range(_JC):
+                c = C[i, j0 + jj] if jj < w else 0.0
+                reg[jj] = c
+                acc[jj] = 0.0 if promote else c
+            _row(pg, A[i], EA[i], Bp, EBp, acc, reg, SA[i], SBp, GA[i], GEA[i], GBp, GEBp, buf)
             for jj in range(w):
-                D[i0 + r, j0 + jj] = reg[r, jj] if promote else acc[r, jj]
+                D[i, j0 + jj] = reg[jj] if promote else acc[jj]
+    return D
+
+
+@njit(parallel=True, cache=True)
+def dot_kernel(pg, A, EA, B, EB, C, SA, SB, GA, GEA, GB, GEB, sn_proto):
+    """D[r] = one dot product of rows A[r] and B[r] (shape (R, K)) from C[r]; GB, GEB (R, G) per
+    row; otherwise as gemm_kernel (W = 1)."""
+    R, K = A.shape
+    D = np.empty(R, np.float64)
+    promote = pg[P_PROMOTE]
+    G = GB.shape[1]
+    for r in prange(R):
+        Bp = np.empty((K, 1), B.dtype)
+        EBp = np.empty((K, 1), np.int32)
+        for k in range(K):
+            Bp[k, 0] = B[r, k]
+            EBp[k, 0] = EB[r, k]
+        GBp = np.empty((G, 1))
+        GEBp = np.empty((G, 1), np.int32)
+        for g in range(G):
+            GBp[g, 0] = GB[r, g]
+            GEBp[g, 0] = GEB[r, g]
+        SBp = np.empty((1, SB.shape[1]))
+        for p in range(SB.shape[1]):
+            SBp[0, p] = SB[r, p]
+        buf = _buffers(pg, 1, sn_proto, B[:0, 0])
+        acc = np.empty(1)
+        reg = np.empty(1)
+        reg[0] = C[r]
+        acc[0] = 0.0 if promote else C[r]
+        _row(pg, A[r], EA[r], Bp, EBp, acc, reg, SA[r], SBp, GA[r], GEA[r], GBp, GEBp, buf)
+        D[r] = reg[0] if promote else acc[0]
     return D
 
 
@@ -444,4 +942,4 @@ def _serial_twin(kernel):
 
 
 #: parallel kernel -> its serial twin (compiled on first use, e.g. in a fork child)
-SERIAL = {k: _serial_twin(k) for k in (gemm_kernel, dot_kernel, gemm_kernel_fast)}
+SERIAL = {k: _serial_twin(k) for k in (gemm_kernel, dot_kernel)}

@@ -46,11 +46,12 @@ class ErrorStudy:
         return f"<p>error study, (M, K, N) = {self.shape}</p>" + self.table("html")
 
 
-def error_study(a, b, models=None, *, in_fmt=None, c=None):
+def error_study(a, b, models=None, *, fmt=None, c=None, in_fmt=None) -> ErrorStudy:
     """Run ``gemm(a, b, c)`` under each model and compare with the ``exact`` model.
 
-    a, b: values of the input format (default: the first model's), or both ``MXTensor`` or both
-    ``DeepSeekTensor`` (the exact reference is then the exact sum of the dequantized products).
+    a, b: values of the input format ``fmt`` (default: the first model's), or both block-scaled
+    (``MXTensor``, ``NVFP4Tensor``, ``BlockScaled``) or both ``DeepSeekTensor`` (the exact
+    reference is then the exact sum of the dequantized products). ``in_fmt``: deprecated alias.
     models: names or AccumModels; None: ``DEFAULT_MODELS`` for the operands' kind. An entry is
     "equal" when its value equals the exact one (NaN equals NaN). Returns an ErrorStudy.
     """
@@ -62,13 +63,13 @@ def error_study(a, b, models=None, *, in_fmt=None, c=None):
         models = (models,)
     if not models:
         raise ValueError("models must name at least one accumulation model")
-    fmt = in_fmt or get_model(models[0]).in_fmt
-    ref = gemm(a, b, c, model="exact", in_fmt=fmt).astype(np.float64)
+    fmt = fmt or in_fmt or get_model(models[0]).fmt
+    ref = gemm(a, b, c, model="exact", fmt=fmt).astype(np.float64)
     nz = (ref != 0) & np.isfinite(ref)
     rows, errs = [], {}
     for name in models:
         m = get_model(name)
-        d = gemm(a, b, c, model=m, in_fmt=fmt).astype(np.float64)
+        d = gemm(a, b, c, model=m, fmt=fmt).astype(np.float64)
         rel = np.full(ref.shape, np.nan)
         rel[nz] = np.abs(d[nz] - ref[nz]) / np.abs(ref[nz])
         v = rel[nz]

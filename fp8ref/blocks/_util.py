@@ -6,6 +6,7 @@ import html
 
 import numpy as np
 
+from ..codecs import decode
 from ..core.unpack import as_source_array
 
 __all__ = ["float_input", "check_axis", "html_table"]
@@ -14,7 +15,8 @@ __all__ = ["float_input", "check_axis", "html_table"]
 def float_input(x, *, allow_float64=True, who="quantize"):
     """``x`` as a C-contiguous float32 or float64 array holding exactly x's values.
 
-    float16/bfloat16/ml_dtypes inputs widen to float32 (exact); integers become float64 (an
+    float16/bfloat16 widen to float32 (exact), ml_dtypes arrays of a registered format are
+    decoded by that format (exactly, to float32); integers become float64 (an
     error if a value is not exactly representable). With ``allow_float64=False`` (quantizers
     that emulate a float32 pipeline) float64 input must hold float32 values exactly.
     """
@@ -23,8 +25,10 @@ def float_input(x, *, allow_float64=True, who="quantize"):
         out = arr
     elif src.kind == "float" and src.bits == 64:
         out = arr
-    elif src.kind in ("float", "codes"):
+    elif src.kind == "float":
         out = arr.astype(np.float32)
+    elif src.kind == "codes":
+        out = decode(arr.view(src.uint), src.fmt, dtype=np.float32)
     else:  # integers
         if arr.dtype.itemsize >= 8 and arr.size and int(np.abs(arr.astype(object)).max()) > 2**53:
             raise ValueError(f"{who}: integer input has magnitudes above 2^53; convert to float explicitly")

@@ -6,7 +6,8 @@
     amax = max(max |x| over the tile, fp32(1e-4))      NaN propagates (torch clamp)
     sf   = amax / 448                                   FP32 division
     sf   = ceil_to_ue8m0(sf)   if scale_fmt == "ue8m0": biased exponent bits of |sf|, plus one
-                               if any mantissa bit is set, clamped to 1..254; sf = 2^(e - 127)
+                               if any mantissa bit is set, clamped to 1..254; sf = 2^(e - 127):
+                               the UE8M0 codec rounding up (rup), codes clamped to 1..254
     q    = e4m3_rne_sat(x * (1 / sf))                   FP32 reciprocal, then FP32 multiply
 
 ``variant="deepseek_v3"``: DeepSeek-V3 ``inference/kernel.py act_quant``: the same scale
@@ -23,6 +24,9 @@ only (the kernel asserts it)::
     sf   = bits((e + 127) << 23), sf_inv = bits((127 - e) << 23)      fast_pow2
     q    = e4m3_rn_satfinite(x * sf_inv)
 
+(These are the kernel's bit tricks, reproduced on float32's fields, not a rounding: they differ
+from the UE8M0 round-up for a zero, subnormal or Inf product, as described next.)
+
 An all-zero tile gets ``sf = 0.0`` (byte 0) instead of 2^-22; a float32-subnormal product gives
 2^-126; an Inf tile gives ``sf = Inf`` (byte 0xFF) and ``sf_inv = -Inf`` (the kernel's bit
 pattern), which flips the elements' signs: reproduced. A NaN tile is refused (the kernel's
@@ -30,7 +34,7 @@ max-reduction order decides what it does). The host functions divide (``amax / 4
 float32 quotient and the kernel's product differ in the last bit for 52.9 % of all float32 amax
 values, but after the round-up to a power of two only for one amax below 1e-4 (docs/blocks.md).
 
-``elem="e2m1fn"``: DeepGEMM ``per_token_cast_to_fp4`` (``variant="deepgemm"``): ``sf =
+``fmt="e2m1fn"``: DeepGEMM ``per_token_cast_to_fp4`` (``variant="deepgemm"``): ``sf =
 max(amax, 1e-4) / 6`` (then ``ceil_to_ue8m0`` for UE8M0), ``x * (1 / sf)`` in FP32, and the
 element code = how many of the boundaries 0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5 lie strictly
 below ``|x|`` -- round to nearest with **ties toward zero** (fp8ref rounding ``rnz``), saturating
@@ -40,6 +44,10 @@ Tiles at the right/bottom edge may be partial: DeepGEMM pads with zeros, which n
 an amax. E4M3 conversion: RNE with saturation (±448; a NaN stays NaN 0x7F). UE8M0 scale bytes
 pack four per int32 little-endian (:func:`fp8ref.blocks.packing.pack_ue8m0`, DeepGEMM
 ``pack_ue8m0_to_int``).
+
+``encode`` (formerly ``quantize``) returns a :class:`DeepSeekTensor` of codes and scales;
+``fmt`` names the element format, ``scale_fmt`` the scale format (``elem=`` is the deprecated
+spelling of ``fmt``).
 """
 
 from __future__ import annotations
@@ -48,11 +56,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..codecs import decode, encode
+from .._deprecation import renamed_function, renamed_kwarg, renamed_property
+from .. import codecs
+from ..core.floats import F32
+from ..formats import get_format
+from ..formats.builtin import UE8M0
 from . import packing
 from ._util import check_positive_int, float_input, html_table
 
-__all__ = ["DeepSeekTensor", "quantize", "tile_scales", "ceil_to_ue8m0", "TILES", "VARIANTS", "SCALE_FMTS",
+__all__ = ["DeepSeekTensor", "encode", "quantize", "tile_scales", "ceil_to_ue8m0", "TILES", "VARIANTS", "SCALE_FMTS",
            "ELEMENTS"]
 
 #: named tiles: (rows, columns) sharing one scale
@@ -65,32 +77,41 @@ _F32 = np.float32
 _AMAX_FLOOR = _F32(1e-4)
 _MAX = {"e4m3fn": _F32(448.0), "e2m1fn": _F32(6.0)}
 _RCP448 = _F32(1.0 / 448.0)  # const float2 finfo_factor = {1.0 / 448.0, ...}
+_SF_CODES = (UE8M0.min_code + 1, UE8M0.max_code)  # DeepGEMM clamps the exponent to 1..254
 
 
-def _check_elem(elem):
-    if elem not in ELEMENTS:
-        raise ValueError(f"unknown DeepSeek/DeepGEMM element {elem!r}; valid: {', '.join(ELEMENTS)}")
-    return elem
+def _check_fmt(fmt):
+    """The element format's name, one of ``ELEMENTS`` (aliases accepted)."""
+    try:
+        name = get_format(fmt).name
+    except (ValueError, TypeError):
+        name = fmt
+    if name not in ELEMENTS:
+        raise ValueError(f"unknown DeepSeek/DeepGEMM element {fmt!r}; valid: {', '.join(ELEMENTS)}")
+    return name
 
 
 def ceil_to_ue8m0(sf):
-    """DeepGEMM ``ceil_to_ue8m0``: |sf| rounded up to a power of two from its FP32 bits
-    (exponent + (mantissa != 0), clamped to 1..254). Returns ``(float32 scales, uint8 bytes)``."""
-    bits = np.asarray(sf, dtype=_F32).view(np.uint32) & np.uint32(0x7FFFFFFF)
-    e = ((bits >> np.uint32(23)) & np.uint32(0xFF)).astype(np.int64) + ((bits & np.uint32(0x7FFFFF)) != 0)
-    e = np.clip(e, 1, 254)
-    return (e.astype(np.uint32) << np.uint32(23)).view(_F32), e.astype(np.uint8)
+    """DeepGEMM ``ceil_to_ue8m0``: |sf| (float32 values) rounded up to a power of two -- the
+    UE8M0 codec rounding ``rup`` (NaN, Inf and overflow to the top code) -- with the code clamped
+    to 1..254 (2^-126 .. 2^127) as DeepGEMM clamps the exponent. Returns ``(float32 scales,
+    uint8 codes)``."""
+    a = np.abs(float_input(sf, allow_float64=False, who="ceil_to_ue8m0"))
+    codes = codecs.encode(a, UE8M0, rounding="rup", overflow="sat_finite", below_range="min")
+    codes = np.clip(codes, *_SF_CODES).astype(UE8M0.code_dtype)
+    return codecs.decode(codes, UE8M0, dtype=np.float32), codes
 
 
-def tile_scales(amax, *, scale_fmt="ue8m0", elem="e4m3fn"):
+def tile_scales(amax, *, scale_fmt="ue8m0", fmt=None, elem=None):
     """Scale factors ``sf`` (float32) for tile maxima ``amax`` (DeepGEMM's host functions):
-    clamp at 1e-4, / 448 (E4M3) or / 6 (E2M1), then UE8M0 round-up if asked. Returns
-    ``(sf, ue8m0 bytes or None)``."""
+    clamp at 1e-4, / 448 (E4M3) or / 6 (E2M1: ``fmt="e2m1fn"``), then UE8M0 round-up if asked.
+    Returns ``(sf, ue8m0 bytes or None)``. ``elem=``: deprecated spelling of ``fmt``."""
+    fmt = renamed_kwarg("deepseek.tile_scales", fmt, elem, "fmt", "elem") or "e4m3fn"
     if scale_fmt not in SCALE_FMTS:
         raise ValueError(f"unknown scale_fmt {scale_fmt!r}; valid: {', '.join(SCALE_FMTS)}")
     a = np.abs(float_input(amax, allow_float64=False, who="tile_scales"))
     with np.errstate(invalid="ignore"):
-        sf = np.maximum(a, _AMAX_FLOOR) / _MAX[_check_elem(elem)]
+        sf = np.maximum(a, _AMAX_FLOOR) / _MAX[_check_fmt(fmt)]
     if scale_fmt == "ue8m0":
         return ceil_to_ue8m0(sf)
     return sf, None
@@ -116,21 +137,21 @@ def _kernel_scales(amax):
                          "max-reduction order decides what its amax becomes)")
     with np.errstate(over="ignore"):
         scaled = amax * _RCP448
-    bits = scaled.view(np.uint32).astype(np.int64)
-    e = (bits >> 23) - 127 + ((bits & 0x7FFFFF) != 0)
+    _, exp, frac = F32.fields(F32.to_bits(scaled))
+    e = exp - F32.bias + (frac != 0)  # fast_log2_ceil: the exponent field, plus one if any fraction bit
 
-    def pow2(k):  # fast_pow2: the bits (k + 127) << 23 as uint32 (wrapping as the C++ does)
-        return (((k + 127) << 23) & 0xFFFFFFFF).astype(np.uint32).view(_F32)
+    def pow2(k):  # fast_pow2: the pattern (k + bias) << man_bits as uint32 (wrapping as the C++ does)
+        return F32.from_bits(((k + F32.bias) << F32.man_bits) & (2 * F32.sign_mask - 1))
 
     return pow2(e), pow2(-e)
 
 
-def _elements(y, elem):
+def _elements(y, fmt):
     """Element codes of the scaled values: E4M3 RNE saturating (cvt.rn.satfinite / torch cast);
     E2M1 DeepGEMM ``_quantize_to_fp4_e2m1``: nearest, ties toward zero, saturating, no -0."""
-    if elem == "e4m3fn":
-        return encode(y, "e4m3fn", rounding="rne", overflow="sat_finite")
-    codes = encode(y, "e2m1fn", rounding="rnz", overflow="sat_finite", nan_to="zero")
+    if fmt == "e4m3fn":
+        return codecs.encode(y, "e4m3fn", rounding="rne", overflow="sat_finite")
+    codes = codecs.encode(y, "e2m1fn", rounding="rnz", overflow="sat_finite", nan_to="zero")
     codes[codes == 8] = 0  # sign = (x < 0) & (code != 0): -0, tiny negatives and NaN give +0
     return codes
 
@@ -139,27 +160,40 @@ def _expand(s, tr, tc, m, n):
     return np.repeat(np.repeat(s, tr, axis=0), tc, axis=1)[:m, :n]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class DeepSeekTensor:
-    """Tile-quantized FP8 / FP4 (immutable). codes: uint8 element codes (E4M3, or E2M1 unpacked),
-    the original (m, n) shape. scales: float32 ``sf`` per tile, shape ``(ceil(m / tile_rows),
-    ceil(n / tile_cols))``; a value is ``elem(code) * sf``."""
+    """Tile-quantized FP8 / FP4 (immutable). codes: uint8 element codes of ``fmt`` (E4M3, or
+    E2M1 unpacked), the original (m, n) shape. scales: the tiles' ``sf`` as DeepGEMM stores them,
+    float32, shape ``(ceil(m / tile_rows), ceil(n / tile_cols))`` (powers of two for
+    ``scale_fmt="ue8m0"``, whose codes are ``scale_bytes``); a value is ``fmt(code) * sf``.
+    ``elem``: deprecated spelling of ``fmt``."""
 
     codes: np.ndarray
     scales: np.ndarray
     tile: tuple = (1, 128)
     scale_fmt: str = "ue8m0"
     variant: str = "deepgemm"
-    elem: str = "e4m3fn"
+    fmt: str = "e4m3fn"
+
+    def __init__(self, codes, scales, tile=(1, 128), scale_fmt="ue8m0", variant="deepgemm", fmt=None, *,
+                 elem=None):
+        fmt = renamed_kwarg("DeepSeekTensor", fmt, elem, "fmt", "elem") or "e4m3fn"
+        for k, v in (("codes", codes), ("scales", scales), ("tile", tile), ("scale_fmt", scale_fmt),
+                     ("variant", variant), ("fmt", fmt)):
+            object.__setattr__(self, k, v)
+        self.__post_init__()
+
+    elem = renamed_property("fmt", "elem")
 
     def __post_init__(self):
         codes = np.array(self.codes, copy=True)
         scales = np.array(self.scales, dtype=_F32, copy=True)
         if codes.dtype.kind not in "iu" or codes.ndim != 2:
             raise ValueError("DeepSeekTensor codes must be a 2-D integer array")
-        top = 255 if _check_elem(self.elem) == "e4m3fn" else 15
+        fmt = _check_fmt(self.fmt)
+        top = 255 if fmt == "e4m3fn" else 15
         if codes.size and (codes.min() < 0 or codes.max() > top):
-            raise ValueError(f"{self.elem} codes must lie in 0..{top}")
+            raise ValueError(f"{fmt} codes must lie in 0..{top}")
         tr, tc = _tile(self.tile)
         m, n = codes.shape
         want = (-(-m // tr), -(-n // tc))
@@ -170,8 +204,8 @@ class DeepSeekTensor:
         if self.variant not in VARIANTS:
             raise ValueError(f"unknown variant {self.variant!r}")
         if self.scale_fmt == "ue8m0" and scales.size:
-            b = scales.view(np.uint32)
-            if (b & np.uint32(0x807FFFFF)).any():  # (the kernel variant's 0.0 and Inf pass: byte 0 / 0xFF)
+            sign, _, frac = F32.fields(F32.to_bits(scales))
+            if sign.any() or frac.any():  # (the kernel variant's 0.0 and Inf pass: byte 0 / 0xFF)
                 raise ValueError("UE8M0 scales must be positive powers of two")
         codes = codes.astype(np.uint8)
         codes.setflags(write=False)
@@ -179,6 +213,7 @@ class DeepSeekTensor:
         object.__setattr__(self, "codes", codes)
         object.__setattr__(self, "scales", scales)
         object.__setattr__(self, "tile", (tr, tc))
+        object.__setattr__(self, "fmt", fmt)
 
     @property
     def shape(self):
@@ -186,22 +221,29 @@ class DeepSeekTensor:
 
     @property
     def scale_bytes(self) -> np.ndarray:
-        """UE8M0 bytes of the scales (``sf`` bits >> 23)."""
+        """UE8M0 codes of the scales: the biased exponent field of each float32 ``sf`` (as
+        DeepGEMM packs them; the kernel variant's 0.0 and Inf give 0x00 and 0xFF)."""
         if self.scale_fmt != "ue8m0":
             raise ValueError("scale_bytes exist only for scale_fmt='ue8m0'")
-        return (self.scales.view(np.uint32) >> np.uint32(23)).astype(np.uint8)
+        _, exp, _ = F32.fields(F32.to_bits(self.scales))
+        return exp.astype(UE8M0.code_dtype)
 
     def packed_scales(self, *, pad=None) -> np.ndarray:
         """UE8M0 bytes packed four per int32 along the last (K-group) axis, little-endian."""
         return packing.pack_ue8m0(self.scale_bytes, pad=pad)
 
-    def element_values(self, dtype=np.float32):
-        return decode(self.codes, self.elem, dtype=dtype)
+    def element_values(self, dtype=np.float64) -> np.ndarray:
+        """Decoded element values without the scale, the codes' shape (exact)."""
+        return codecs.decode(self.codes, self.fmt, dtype=dtype)
+
+    def scale_values(self, dtype=np.float64) -> np.ndarray:
+        """``sf`` per tile as ``dtype`` (exact: float32 values), the ``scales`` shape."""
+        return self.scales.astype(dtype)
 
     def packed(self, *, pad=None) -> np.ndarray:
         """E2M1 codes two per byte along the last axis, element 2j in the low nibble (DeepGEMM
         ``per_token_cast_to_fp4``); E4M3 codes are already one per byte."""
-        if self.elem != "e2m1fn":
+        if self.fmt != "e2m1fn":
             raise ValueError("packed() is for E2M1 elements; E4M3 codes are bytes already")
         return packing.pack_fp4(self.codes, pad=pad)
 
@@ -210,7 +252,7 @@ class DeepSeekTensor:
         return _expand(self.scales, tr, tc, *self.shape)
 
     def dequantize(self, dtype=np.float32):
-        """``elem(code) * sf``: one FP32 multiply (DeepSeek ``weight_dequant`` / DeepGEMM
+        """``fmt(code) * sf``: one FP32 multiply (DeepSeek ``weight_dequant`` / DeepGEMM
         ``cast_back``; exact for UE8M0 scales) for float32, the exact product for float64."""
         name = np.dtype(dtype).name
         if name == "float64":
@@ -222,43 +264,47 @@ class DeepSeekTensor:
 
     def __repr__(self):
         return (f"DeepSeekTensor(shape={self.shape}, tile={self.tile}, scale_fmt={self.scale_fmt!r}, "
-                f"variant={self.variant!r}, elem={self.elem!r})")
+                f"variant={self.variant!r}, fmt={self.fmt!r})")
 
     def _repr_html_(self):
         rows = []
+        codes = self.scale_bytes if self.scale_fmt == "ue8m0" else None
         for i in range(min(2, self.scales.shape[0])):
             for j in range(min(2, self.scales.shape[1])):
-                sf = float(self.scales[i, j])
-                b = f"0x{int(np.float32(sf).view(np.uint32) >> 23):02X}" if self.scale_fmt == "ue8m0" else ""
-                rows.append((f"tile ({i}, {j})", repr(sf), b))
+                b = "" if codes is None else f"0x{int(codes[i, j]):02X}"
+                rows.append((f"tile ({i}, {j})", repr(float(self.scales[i, j])), b))
         summary = [("shape", self.shape), ("tile", self.tile), ("scale format", self.scale_fmt),
-                   ("variant", self.variant), ("element", self.elem), ("tiles", self.scales.shape)]
+                   ("variant", self.variant), ("element", self.fmt), ("tiles", self.scales.shape)]
         return html_table("fp8ref DeepSeekTensor", summary, rows, ("tile", "sf", "UE8M0 byte"))
 
 
-def quantize(x, *, tile="per_token", scale_fmt="ue8m0", variant="deepgemm", elem="e4m3fn") -> DeepSeekTensor:
-    """Quantize a 2-D float32 (or bf16/fp16) array with one scale per tile.
+def encode(x, *, tile="per_token", scale_fmt: str = "ue8m0", variant: str = "deepgemm", fmt=None,
+           elem=None) -> DeepSeekTensor:
+    """Encode a 2-D float32 (or bf16/fp16) array with one scale per tile: a
+    :class:`DeepSeekTensor` of element codes and scales (``.dequantize()`` gives values back).
 
     tile: ``"per_token"`` (1x128, activations), ``"per_block"`` (128x128, weights),
     ``"per_channel"`` (128x1) or any ``(rows, cols)``. scale_fmt: ``"ue8m0"`` (power-of-two
     scales, DeepSeek-V3.1 / DeepGEMM SM100) or ``"fp32"``. variant: ``"deepgemm"`` (host code:
     multiply by the FP32 reciprocal), ``"deepseek_v3"`` (divide) or ``"deepgemm_kernel"`` (the
-    GPU kernel's order; UE8M0, E4M3). elem: ``"e4m3fn"`` or ``"e2m1fn"`` (DeepGEMM
-    ``per_token_cast_to_fp4``; variant ``deepgemm``).
+    GPU kernel's order; UE8M0, E4M3). fmt: the element format, ``"e4m3fn"`` (default) or
+    ``"e2m1fn"`` (DeepGEMM ``per_token_cast_to_fp4``; variant ``deepgemm``); ``elem=`` is its
+    deprecated spelling.
     """
+    fmt = renamed_kwarg("deepseek.encode", fmt, elem, "fmt", "elem") or "e4m3fn"
     tr, tc = _tile(tile)
     if scale_fmt not in SCALE_FMTS:
         raise ValueError(f"unknown scale_fmt {scale_fmt!r}; valid: {', '.join(SCALE_FMTS)}")
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; valid: {', '.join(VARIANTS)}")
-    _check_elem(elem)
-    if elem == "e2m1fn" and variant != "deepgemm":
+    fmt = _check_fmt(fmt)
+    if fmt == "e2m1fn" and variant != "deepgemm":
         raise ValueError(f"E2M1 elements are DeepGEMM's per_token_cast_to_fp4 (variant 'deepgemm'), not {variant!r}")
     if variant == "deepgemm_kernel" and scale_fmt != "ue8m0":
         raise ValueError("variant 'deepgemm_kernel' has UE8M0 scales only (get_e4m3_sf_and_sf_inv asserts kUseUE8M0)")
-    arr = float_input(x, allow_float64=False, who="deepseek.quantize")
+    arr = float_input(x, allow_float64=False, who="deepseek.encode")
     if arr.ndim != 2:
-        raise ValueError(f"deepseek.quantize needs a 2-D array (DeepGEMM asserts it), got shape {arr.shape}")
+        raise ValueError(f"deepseek.encode needs a 2-D array (DeepGEMM asserts it), got shape {arr.shape}")
     m, n = arr.shape
     gm, gn = -(-m // tr), -(-n // tc)
     a = np.abs(arr)
@@ -271,7 +317,11 @@ def quantize(x, *, tile="per_token", scale_fmt="ue8m0", variant="deepgemm", elem
             sf, sf_inv = _kernel_scales(amax)
             y = arr * _expand(sf_inv, tr, tc, m, n)  # __fmul2_rn(activation, sf_inv)
         else:
-            sf, _ = tile_scales(amax, scale_fmt=scale_fmt, elem=elem)
+            sf, _ = tile_scales(amax, scale_fmt=scale_fmt, fmt=fmt)
             full = _expand(sf, tr, tc, m, n)
             y = arr / full if variant == "deepseek_v3" else arr * (_F32(1.0) / full)
-    return DeepSeekTensor(_elements(y, elem), sf, (tr, tc), scale_fmt, variant, elem)
+    return DeepSeekTensor(_elements(y, fmt), sf, (tr, tc), scale_fmt, variant, fmt)
+
+
+#: deprecated: the tile quantizer is ``encode`` (it returns codes and scales, not values)
+quantize = renamed_function(encode, "fp8ref.deepseek.quantize", "fp8ref.deepseek.encode")

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-
 import numpy as np
 
 from ..codecs import decode, encode
 from ..core.rounding import MAX_SR_BITS
-from ..formats import Format, get_format
+from ..formats import Format, FormatLike, get_format
 
-__all__ = ["Element", "element", "INT8_TWIN"]
+__all__ = ["Element", "ElementSpec", "element", "INT8_TWIN"]
 
 #: MXINT8's sign-magnitude twin (not registered: its codes are not MXINT8's bytes)
 INT8_TWIN = Format("mxint8_sign_magnitude", 1, 6, 1, False, 0, True,
@@ -98,6 +97,11 @@ class Element:
 
     def __repr__(self):
         return f"Element({self.name!r})"
+
+
+#: what block quantizers accept as an element format: a name or alias (``"int8"`` for MXINT8),
+#: a format description, or an :class:`Element` (None only where a deprecated keyword may stand in)
+ElementSpec = str | FormatLike | Element | None
 
 
 @lru_cache(maxsize=None)

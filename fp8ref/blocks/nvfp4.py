@@ -44,6 +44,10 @@ becomes the E4M3 NaN 0x7F and every element code 0 (``te``/``te_ref``; per row w
 ``row_scaled``); the torchao variants raise, as for a per-tensor scale of 0 (their own code
 then produces NaN garbage). Not modelled: random Hadamard transform, stochastic rounding,
 "4over6", TE's BF16 coefficient fast path.
+
+``encode`` (formerly ``quantize``) returns an :class:`NVFP4Tensor`: ``codes`` (``fmt`` =
+``e2m1fn``), ``scales`` (``scale_fmt`` = ``e4m3fn``; formerly ``block_scales``) and the
+per-tensor figures; ``element_values`` / ``scale_values`` decode them exactly.
 """
 
 from __future__ import annotations
@@ -53,11 +57,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..codecs import decode, encode
+from .. import codecs
+from .._deprecation import renamed_function, renamed_kwarg, renamed_property, warn_renamed
 from . import packing
 from ._util import float_input, html_table
 
-__all__ = ["NVFP4Tensor", "quantize", "VARIANTS", "BLOCK"]
+__all__ = ["NVFP4Tensor", "encode", "quantize", "VARIANTS", "BLOCK"]
 
 VARIANTS = ("te", "te_ref", "torchao_0.16", "torchao_0.17", "torchao_0.18")
 #: deprecated variant names -> the variant they mean
@@ -74,11 +79,12 @@ _RCP2688 = _F32(1.0 / 2688.0)  # dequantize's constexpr factor_inv = 1.0 / (6.0 
 _E4M3_TINY = _F32(2.0**-6)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class NVFP4Tensor:
     """NVFP4-quantized array (immutable).
 
-    codes: uint8 E2M1 codes, the original shape. block_scales: uint8 E4M3 codes, shape
+    codes: uint8 E2M1 codes (``fmt``), the original shape. scales: uint8 E4M3 codes
+    (``scale_fmt``; ``block_scales`` is the deprecated name), shape
     ``shape[:-1] + (ceil(n / 16),)`` -- one per row and 16-column block; with 16x16 tiles the
     same code repeats over each group of 16 rows (TE's layout). global_amax / s_enc / s_dec:
     FP32 per-tensor figures (``s_dec`` is the decode scale; None for torchao single-level);
@@ -86,7 +92,7 @@ class NVFP4Tensor:
     """
 
     codes: np.ndarray
-    block_scales: np.ndarray
+    scales: np.ndarray
     variant: str = "te"
     tile: tuple = (1, 16)
     global_amax: object = None
@@ -94,11 +100,27 @@ class NVFP4Tensor:
     s_dec: object = None
     row_scaled: bool = False
 
+    #: the element and block-scale formats
+    fmt = "e2m1fn"
+    scale_fmt = "e4m3fn"
+
+    def __init__(self, codes, scales=None, variant="te", tile=(1, 16), global_amax=None, s_enc=None, s_dec=None,
+                 row_scaled=False, *, block_scales=None):
+        scales = renamed_kwarg("NVFP4Tensor", scales, block_scales, "scales", "block_scales")
+        if scales is None:
+            raise TypeError("NVFP4Tensor() missing the block scales (scales)")
+        for k, v in (("codes", codes), ("scales", scales), ("variant", variant), ("tile", tile),
+                     ("global_amax", global_amax), ("s_enc", s_enc), ("s_dec", s_dec), ("row_scaled", row_scaled)):
+            object.__setattr__(self, k, v)
+        self.__post_init__()
+
+    block_scales = renamed_property("scales", "block_scales")
+
     def __post_init__(self):
         codes = np.array(self.codes, copy=True)
-        scales = np.array(self.block_scales, copy=True)
+        scales = np.array(self.scales, copy=True)
         if codes.dtype.kind not in "iu" or scales.dtype.kind not in "iu":
-            raise TypeError("NVFP4Tensor codes and block_scales must be integer arrays")
+            raise TypeError("NVFP4Tensor codes and scales must be integer arrays")
         if codes.ndim == 0:
             raise ValueError("NVFP4Tensor codes must have at least one dimension")
         if codes.size and (codes.min() < 0 or codes.max() > 15):
@@ -107,7 +129,7 @@ class NVFP4Tensor:
             raise ValueError("E4M3 block scale codes must lie in 0..255")
         want = codes.shape[:-1] + (-(-codes.shape[-1] // BLOCK),)
         if scales.shape != want:
-            raise ValueError(f"block_scales have shape {scales.shape}, expected {want}")
+            raise ValueError(f"scales have shape {scales.shape}, expected {want}")
         variant = _variant(self.variant)
         tile = tuple(self.tile)
         if tile not in TILES:
@@ -116,7 +138,7 @@ class NVFP4Tensor:
         codes.setflags(write=False)
         scales.setflags(write=False)
         object.__setattr__(self, "codes", codes)
-        object.__setattr__(self, "block_scales", scales)
+        object.__setattr__(self, "scales", scales)
         object.__setattr__(self, "tile", tile)
         object.__setattr__(self, "variant", variant)
         row_scaled = bool(self.row_scaled)
@@ -142,16 +164,28 @@ class NVFP4Tensor:
     def shape(self):
         return self.codes.shape
 
-    def element_values(self, dtype=np.float32):
-        return decode(self.codes, "e2m1fn", dtype=dtype)
+    def element_values(self, dtype=np.float64) -> np.ndarray:
+        """Decoded E2M1 values without any scale, the codes' shape (exact)."""
+        return codecs.decode(self.codes, self.fmt, dtype=dtype)
+
+    def scale_values(self, dtype=np.float64) -> np.ndarray:
+        """s8 per block: the E4M3 block decode scales (before S_dec), the ``scales`` shape (exact)."""
+        return codecs.decode(self.scales, self.scale_fmt, dtype=dtype)
+
+    def expanded_scales(self, dtype=np.float64) -> np.ndarray:
+        """s8 broadcast to every element (the codes' shape)."""
+        s = np.repeat(self.scale_values(dtype), BLOCK, axis=-1)
+        return s[..., : self.shape[-1]]
 
     def block_scale_values(self, dtype=np.float32):
-        """fp32(s8) per block (the E4M3 block decode scales, before S_dec)."""
-        return decode(self.block_scales, "e4m3fn", dtype=dtype)
+        """Deprecated: ``scale_values`` (float32 stays this name's default)."""
+        warn_renamed("NVFP4Tensor.block_scale_values()", ".scale_values()")
+        return self.scale_values(dtype)
 
     def expanded_block_scales(self, dtype=np.float32):
-        s = np.repeat(self.block_scale_values(dtype), BLOCK, axis=-1)
-        return s[..., : self.shape[-1]]
+        """Deprecated: ``expanded_scales`` (float32 stays this name's default)."""
+        warn_renamed("NVFP4Tensor.expanded_block_scales()", ".expanded_scales()")
+        return self.expanded_scales(dtype)
 
     def dequantize(self, dtype=np.float32, *, exact=False):
         """Values of the codes.
@@ -164,10 +198,10 @@ class NVFP4Tensor:
         e = self.element_values(np.float64 if exact else np.float32)
         if exact:
             sdec = 1.0 if self.s_dec is None else self._per_row(np.asarray(self.s_dec, np.float64))
-            return e * self.expanded_block_scales(np.float64) * sdec
+            return e * self.expanded_scales(np.float64) * sdec
         if np.dtype(dtype).name != "float32":
             raise ValueError("the variants' own dequantization is float32; use exact=True for float64")
-        s8 = self.expanded_block_scales(np.float32)
+        s8 = self.expanded_scales(np.float32)
         with np.errstate(over="ignore", invalid="ignore"):
             if self.variant.startswith("torchao"):
                 scale = s8 if self.s_dec is None else self.s_dec * s8
@@ -187,10 +221,10 @@ class NVFP4Tensor:
                 f"global_amax={self.global_amax}, s_dec={self.s_dec})")
 
     def _repr_html_(self):
-        sc = self.block_scales.reshape(-1, self.block_scales.shape[-1]) if self.block_scales.size else self.block_scales
+        sc = self.scales.reshape(-1, self.scales.shape[-1]) if self.scales.size else self.scales
         cd = self.codes.reshape(-1, self.shape[-1])
         rows = []
-        if self.block_scales.size:
+        if self.scales.size:
             for j in range(min(4, sc.shape[1])):
                 seg = cd[0, j * BLOCK:(j + 1) * BLOCK]
                 rows.append((f"row 0, block {j}", f"0x{int(sc[0, j]):02X}", " ".join(f"{int(c):X}" for c in seg)))
@@ -201,11 +235,11 @@ class NVFP4Tensor:
 
 
 def _e4m3(v):
-    return encode(v, "e4m3fn", rounding="rne", overflow="sat_finite")
+    return codecs.encode(v, "e4m3fn", rounding="rne", overflow="sat_finite")
 
 
 def _e2m1(v):
-    return encode(v, "e2m1fn", rounding="rne", overflow="sat_finite", nan_to="zero")
+    return codecs.encode(v, "e2m1fn", rounding="rne", overflow="sat_finite", nan_to="zero")
 
 
 def _block_amax(x2, tile, nb, pad):
@@ -237,9 +271,10 @@ def _variant(variant):
     return variant
 
 
-def quantize(x, *, variant="te", tile=(1, 16), global_amax=None, per_tensor_scale="dynamic", pad=False,
-             row_scaled=False) -> NVFP4Tensor:
-    """Quantize ``x`` (float32 values; bf16/fp16 widen exactly) to NVFP4 along the last axis.
+def encode(x, *, variant: str = "te", tile=(1, 16), global_amax=None, per_tensor_scale="dynamic", pad: bool = False,
+           row_scaled: bool = False) -> NVFP4Tensor:
+    """Encode ``x`` (float32 values; bf16/fp16 widen exactly) as NVFP4 along the last axis: an
+    :class:`NVFP4Tensor` of E2M1 codes and E4M3 block scales (``.dequantize()`` gives values back).
 
     Arrays of more than two dimensions are viewed as ``(-1, shape[-1])`` (as TE does).
     variant: ``te`` (TE kernels, default), ``te_ref`` (TE PyTorch reference), ``torchao_0.16``,
@@ -258,9 +293,9 @@ def quantize(x, *, variant="te", tile=(1, 16), global_amax=None, per_tensor_scal
     row_scaled = bool(row_scaled)
     if row_scaled and (variant not in ("te", "te_ref") or tile != (1, 16)):
         raise ValueError("row_scaled applies to variants 'te'/'te_ref' with 1x16 tiles (as in TE)")
-    arr = float_input(x, allow_float64=False, who="nvfp4.quantize")
+    arr = float_input(x, allow_float64=False, who="nvfp4.encode")
     if arr.ndim == 0:
-        raise ValueError("nvfp4.quantize needs an array with at least one dimension")
+        raise ValueError("nvfp4.encode needs an array with at least one dimension")
     shape = arr.shape
     n = shape[-1]
     nb = -(-n // BLOCK)
@@ -288,7 +323,7 @@ def quantize(x, *, variant="te", tile=(1, 16), global_amax=None, per_tensor_scal
             if variant == "te_ref":
                 s_dec_b = np.clip(np.minimum(s_dec_b, _FLT_MAX), -_E4M3_MAX, _E4M3_MAX)
             s8 = _e4m3(s_dec_b)
-            s8f = decode(s8, "e4m3fn", dtype=np.float32)
+            s8f = codecs.decode(s8, "e4m3fn", dtype=np.float32)
             enc_b = np.minimum(_F32(1.0) / (s8f * s_dec), _FLT_MAX)
             scaled = x2 * _expand(enc_b, n)
             codes = _e2m1(scaled)
@@ -337,7 +372,7 @@ def _torchao(x2, vec_max, per_tensor_scale, variant):
     g_amax = _F32(np.max(np.abs(x2))) if x2.size else _F32(0.0)
     if per_tensor_scale is None:
         s8 = _e4m3(np.clip(block_scale, _E4M3_TINY, _E4M3_MAX))
-        s8f = decode(s8, "e4m3fn", dtype=np.float32)
+        s8f = codecs.decode(s8, "e4m3fn", dtype=np.float32)
         pts = None
         if variant == "torchao_0.18":  # data_hp * (1.0 / block_scale_fp32)
             data = x2 * _expand(_F32(1.0) / s8f, x2.shape[1])
@@ -356,7 +391,7 @@ def _torchao(x2, vec_max, per_tensor_scale, variant):
             raise ValueError("torchao divides by the per-tensor scale: it must be positive and finite "
                              f"(got {pts!r}; an all-zero tensor gives 0)")
         s8 = _e4m3(np.clip(block_scale / pts, _E4M3_TINY, _E4M3_MAX))
-        s8f = decode(s8, "e4m3fn", dtype=np.float32)
+        s8f = codecs.decode(s8, "e4m3fn", dtype=np.float32)
         if variant == "torchao_0.16":  # data_hp / (per_tensor_scale * scaled_block_scales_fp32)
             data = x2 / _expand(pts * s8f, x2.shape[1])
         else:  # data_hp * ((1.0 / per_tensor_scale) / scaled_block_scales_fp32)
@@ -369,3 +404,7 @@ def _torchao(x2, vec_max, per_tensor_scale, variant):
     data = np.clip(data, -_E2M1_MAX, _E2M1_MAX)
     codes = _e2m1(data)
     return codes, s8, g_amax, (None if pts is None else _F32(1.0) / pts), pts
+
+
+#: deprecated: the NVFP4 quantizer is ``encode`` (it returns codes and scales, not values)
+quantize = renamed_function(encode, "fp8ref.nvfp4.quantize", "fp8ref.nvfp4.encode")

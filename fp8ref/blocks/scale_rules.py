@@ -1,9 +1,11 @@
 """Shared-scale rules: the E8M0 block exponent from a block's amax, exactly, from exponent bits.
 
-Every rule reads amax through ``np.frexp``, which is exact for every float32/float64 value,
-subnormals included: ``amax = f * 2^k`` with ``0.5 <= f < 1``, so ``floor(log2 amax) = k - 1``
-and amax is a power of two iff ``f == 0.5``. No floating ``log2`` is ever evaluated (a float
-``log2`` rounds up to the next integer just below a power of two and picks the wrong binade).
+Every rule reads amax from its own bits (:mod:`fp8ref.core.floats`): ``amax = M * 2^e`` with an
+integer significand ``M`` (subnormals included), so ``floor(log2 amax)`` is the exponent of
+``M``'s leading bit plus ``e``, amax is a power of two iff ``M`` is one, and the comparisons below are integer
+comparisons of significands. No floating ``log2`` is ever evaluated (a float ``log2`` rounds up
+to the next integer just below a power of two and picks the wrong binade). The scale format is
+the registered ``ue8m0`` (``fp8ref.get_format("ue8m0")``): its bias, range and NaN code.
 
 With ``emax`` the element format's largest exponent, ``m`` its mantissa bits and ``max_elem``
 its largest finite value, the rules give the unbiased block exponent E (``X = 2^E``):
@@ -40,9 +42,15 @@ gives 0xFF with ``scale_overflow="nan"`` (microxcaling, torchao) or 0xFE (2^127)
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 
-from ..codecs import encode
+from .._deprecation import module_getattr
+from ..codecs import decode, encode
+from ..core.floats import float_type
+from ..core.rounding import floor_log2 as _floor_log2
+from ..formats.builtin import UE8M0
 
 __all__ = [
     "SCALE_RULES",
@@ -51,31 +59,30 @@ __all__ = [
     "is_power_of_two",
     "block_exponent",
     "e8m0_codes",
-    "e8m0_values",
-    "E8M0_NAN",
 ]
 
 SCALE_RULES = ("floor", "ceil", "even", "rceil", "rceil_hw")
 SCALE_OVERFLOW = ("nan", "clamp")
-E8M0_NAN = 0xFF
-E8M0_BIAS = 127
 
 
-def _frexp(a):
-    f, k = np.frexp(np.asarray(a))
-    return f, k.astype(np.int64)
+def _significand(a):
+    """``(M, e)`` of a float array: ``|a| = M * 2^e`` exactly (``M = 0`` for zeros, Inf and
+    NaN). Python numbers and integers are read as float64."""
+    a = np.asarray(a)
+    ft = float_type(a.dtype if a.dtype.kind in "fV" else np.float64)
+    _, exp, frac = ft.fields(ft.to_bits(a))
+    return ft.significand(exp, frac)
 
 
 def floor_log2(a) -> np.ndarray:
-    """``floor(log2 a)`` for positive finite floats (int64), exact for subnormals too."""
-    _, k = _frexp(a)
-    return k - 1
+    """``floor(log2 |a|)`` for finite non-zero floats (int64), exact for subnormals too."""
+    return _floor_log2(*_significand(a))
 
 
 def is_power_of_two(a) -> np.ndarray:
-    """True where the positive finite float ``a`` is an exact power of two."""
-    f, _ = _frexp(a)
-    return f == 0.5
+    """True where the finite non-zero float ``a`` is ± an exact power of two."""
+    M, _ = _significand(a)
+    return (M & (M - 1)) == 0
 
 
 def check_rule(rule):
@@ -94,20 +101,27 @@ def block_exponent(amax, rule, *, emax, man_bits, max_elem) -> np.ndarray:
     check_rule(rule)
     if rule == "rceil_hw":
         return _rceil_hw(amax, max_elem)
-    with np.errstate(invalid="ignore"):
-        f, k = _frexp(amax)
-    fl = k - 1
+    M, e = _significand(amax)
+    fl = _floor_log2(M, e)
+    top = np.maximum(fl - e, 0)  # M / 2^top is amax's significand, in [1, 2)
     if rule == "floor":
         return fl - emax
     if rule == "ceil":
-        return fl + (f != 0.5) - emax
+        return fl + ((M & (M - 1)) != 0) - emax
     if rule == "even":
-        # significand 2f reaches 2 - 2^-(m+1)  <=>  f >= 1 - 2^-(m+2) (exactly representable)
-        return fl + (f >= 1.0 - 2.0 ** -(man_bits + 2)) - emax
-    # rceil: amax / max_elem = (f / fm) * 2^(k - km) with f/fm in (1/2, 2): a power of two iff
-    # f == fm; otherwise its ceil(log2) is k - km + 1 when f > fm and k - km when f < fm.
-    fm, km = np.frexp(float(max_elem))
-    return k - int(km) + (f > fm)
+        # the significand reaches 2 - 2^-(m+1):  M * 2^(m+1) >= (2^(m+2) - 1) * 2^top
+        m = int(man_bits)
+        return fl + ((M << (m + 1)) >= (((1 << (m + 2)) - 1) << top)) - emax
+    # rceil: amax / max_elem = (sa / sm) * 2^(fl - flm) with significands sa, sm in [1, 2), so
+    # sa / sm in (1/2, 2): a power of two iff sa == sm; otherwise ceil(log2) is fl - flm + 1
+    # when sa > sm and fl - flm when sa < sm. As integers: max_elem = Mm * 2^em with Mm odd,
+    # sm = Mm / 2^tm, and sa > sm  <=>  M * 2^tm > Mm * 2^top.
+    q = Fraction(float(max_elem))
+    Mm, em = q.numerator, -(q.denominator.bit_length() - 1)
+    while Mm % 2 == 0:
+        Mm, em = Mm >> 1, em + 1
+    tm = Mm.bit_length() - 1
+    return fl - (tm + em) + ((M << tm) > (Mm << top))
 
 
 def _rceil_hw(amax, max_elem):
@@ -120,8 +134,8 @@ def _rceil_hw(amax, max_elem):
         raise ValueError("scale_rule 'rceil_hw' emulates float32 kernel arithmetic: amax must hold float32 values")
     with np.errstate(invalid="ignore", over="ignore"):
         p = np.abs(a32) * np.float32(1.0 / float(max_elem))
-    codes = encode(p, "ue8m0", rounding="rup", overflow="sat_finite", below_range="min")
-    return codes.astype(np.int64) - E8M0_BIAS
+    codes = encode(p, UE8M0, rounding="rup", overflow="sat_finite", below_range="min")
+    return codes.astype(np.int64) - UE8M0.bias
 
 
 def e8m0_codes(amax, rule, *, emax, man_bits, max_elem, scale_overflow="nan") -> np.ndarray:
@@ -130,23 +144,22 @@ def e8m0_codes(amax, rule, *, emax, man_bits, max_elem, scale_overflow="nan") ->
         raise ValueError(f"unknown scale_overflow {scale_overflow!r}; valid: {', '.join(SCALE_OVERFLOW)}")
     amax = np.asarray(amax)
     E = block_exponent(amax, rule, emax=emax, man_bits=man_bits, max_elem=max_elem)
-    too_big = E > 127
-    codes = np.clip(E, -127, 127) + E8M0_BIAS
+    too_big = E > UE8M0.emax
+    codes = np.clip(E, UE8M0.emin, UE8M0.emax) + UE8M0.bias
     if scale_overflow == "nan":
-        codes = np.where(too_big, E8M0_NAN, codes)
-    codes = np.where(amax == 0, 0, codes)
-    codes = np.where(np.isfinite(amax), codes, E8M0_NAN)
-    return codes.astype(np.uint8)
+        codes = np.where(too_big, UE8M0.canonical_nan, codes)
+    codes = np.where(amax == 0, UE8M0.min_code, codes)
+    codes = np.where(np.isfinite(amax), codes, UE8M0.canonical_nan)
+    return codes.astype(UE8M0.code_dtype)
 
 
-def e8m0_values(codes, dtype=np.float64) -> np.ndarray:
-    """``2^(code - 127)`` for each E8M0 code, NaN for 0xFF (float64 by default; float32 holds
-    every value exactly, 2^-127 as a subnormal)."""
-    codes = np.asarray(codes)
-    if codes.dtype.kind not in "iu":
-        raise TypeError(f"E8M0 codes must be integers, got dtype {codes.dtype.name!r}")
-    if codes.size and (codes.min() < 0 or codes.max() > 255):
-        raise ValueError("E8M0 codes must lie in 0..255")
-    out = np.ldexp(1.0, codes.astype(np.int64) - E8M0_BIAS)
-    out = np.where(codes == E8M0_NAN, np.nan, out)
-    return out.astype(dtype)
+def _e8m0_values(codes, dtype=np.float64) -> np.ndarray:
+    """Deprecated: ``fp8ref.decode(codes, "ue8m0", dtype=...)`` (float64 stays this name's default)."""
+    return decode(codes, UE8M0, dtype=dtype)
+
+
+__getattr__ = module_getattr(__name__, {
+    "e8m0_values": ('fp8ref.decode(codes, "ue8m0", dtype=...)', lambda: _e8m0_values),
+    "E8M0_NAN": ('fp8ref.get_format("ue8m0").canonical_nan', lambda: UE8M0.canonical_nan),
+    "E8M0_BIAS": ('fp8ref.get_format("ue8m0").bias', lambda: UE8M0.bias),
+})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from ..formats import get_format, list_formats
+from ..formats.registry import FAMILY_NOTE
 from . import add_command, print_json
 
 _COLUMNS = ("name", "kind", "bits", "max_finite", "min_normal", "min_subnormal", "emax", "emin", "num_finite")
@@ -21,6 +22,8 @@ def _run(args):
         print_json(rows)
     else:
         print(tabulate([[r.get(c, "") for c in _COLUMNS] for r in rows], headers=_COLUMNS, floatfmt="g"))
+        if args.kind in (None, "ieee"):
+            print(f"\n... {FAMILY_NOTE}")
     return 0
 
 

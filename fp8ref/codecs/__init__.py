@@ -1,10 +1,12 @@
 """Public encode / decode / quantize, shared by every codec.
 
 A codec is a module (or object) with ``kind``, ``encode_exact(fmt, neg, cls, M, E, policy,
-rbits, srbits) -> (codes, flags)``, ``decode_table(fmt) -> float64[2^bits]`` and
-``key_lead_bits(fmt, src_emin, policy) -> int | None`` (and optionally ``default_rounding``,
-the rounding used when the caller names none). This front end validates inputs, decomposes
-them exactly (``core.unpack``) and picks one of three equivalent paths:
+rbits, srbits, errors="raise") -> (codes, flags)``, ``decode_table(fmt) -> float64[2^bits]``
+and ``key_lead_bits(fmt, src_emin, policy) -> int | None`` (and optionally
+``default_rounding``, the rounding used when the caller names none); the built-in codecs
+(``ieee``, ``ue8m0``, ``tapered``, ``posit``) are registered here, by kind. This front end
+validates inputs, decomposes them exactly (``core.unpack``; codes of a format through that
+format's decoder) and picks one of three equivalent paths:
 
 * **full table** for 8/16-bit sources (float16, bfloat16, ml_dtypes codes, int8/16): the
   codec encodes every possible input once; encoding is then one lookup;
@@ -16,27 +18,31 @@ them exactly (``core.unpack``) and picks one of three equivalent paths:
 * **generic**: the codec on the decomposed input (stochastic rounding, wide formats, ints).
 
 Tables are built by the generic path itself, so all three agree by construction; the tests
-check them against each other and against the oracles anyway.
+check them against each other and against the oracles anyway. Inputs the policy leaves without
+a result (``nan_to="error"``, ``below_range="error"``) are marked in the tables and raise only
+when the data holds one (:mod:`._no_value`, the one home of that error).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 from .. import _dask
 from .._dask import is_dask_array
+from ..core.floats import float_type
 from ..core.rounding import MAX_SR_BITS
-from ..core.unpack import as_array, as_source_array, dtype_format, unpack, unpack_float_bits
-from ..formats import get_format
+from ..core.unpack import as_array, as_source_array, dtype_format, unpack, unpack_float_bits, unpack_values
+from ..formats import FormatLike, FormatSpec, get_format
 from ..policy import Policy, make_policy
-from . import ieee
+from . import ieee, posit, tapered, ue8m0
+from ._no_value import NO_VALUE, error_at, may_refuse
 
 __all__ = ["encode", "decode", "quantize", "register_codec", "codec_for", "decode_table", "resolve_policy"]
 
-_CODECS = {}
+_CODECS: dict[str, Any] = {}  # kind -> codec module
 _GENERIC_CHUNK = 1 << 20
 _FUSED_MIN = 1 << 16  # inputs from which the key-table path runs as one Numba loop
 
@@ -47,10 +53,11 @@ def register_codec(codec):
     return codec
 
 
-register_codec(ieee)
+for _codec in (ieee, ue8m0, tapered, posit):
+    register_codec(_codec)
 
 
-def codec_for(fmt):
+def codec_for(fmt: FormatLike):
     try:
         return _CODECS[fmt.kind]
     except KeyError:
@@ -59,7 +66,7 @@ def codec_for(fmt):
 
 # ---- decode -------------------------------------------------------------------------------
 @lru_cache(maxsize=None)
-def decode_table(fmt) -> np.ndarray:
+def decode_table(fmt: FormatLike) -> np.ndarray:
     """Exact float64 value of every code of ``fmt`` (read-only)."""
     t = np.asarray(codec_for(fmt).decode_table(fmt), dtype=np.float64)
     t.setflags(write=False)
@@ -69,21 +76,13 @@ def decode_table(fmt) -> np.ndarray:
 @lru_cache(maxsize=None)
 def _typed_table(fmt, dtype_name):
     t64 = decode_table(fmt)
-    dt = _float_dtype(dtype_name)
+    dt = float_type(dtype_name).dtype
     with np.errstate(over="ignore"):
         t = t64.astype(dt)
     back = t.astype(np.float64)
     exact = (back == t64) | (np.isnan(back) & np.isnan(t64))
     t.setflags(write=False)
     return t, (None if exact.all() else exact)
-
-
-def _float_dtype(name):
-    if name == "bfloat16":
-        import ml_dtypes
-
-        return np.dtype(ml_dtypes.bfloat16)
-    return np.dtype(name)
 
 
 def _check_codes(codes, fmt):
@@ -113,7 +112,7 @@ def _typed_codes(arr, fmt):
     return arr.view(np.dtype(f"u{dt.itemsize}").newbyteorder(dt.byteorder))
 
 
-def decode(codes, fmt, *, dtype=np.float32):
+def decode(codes, fmt: FormatSpec, *, dtype=np.float32) -> np.ndarray:
     """Values of ``codes`` in ``fmt``, as ``dtype``, same shape.
 
     codes: integers, or an array typed as ``fmt`` itself (an ml_dtypes array such as
@@ -157,7 +156,7 @@ def _policy(fmt, policy, preset, fields):
     return resolve_policy(fmt, preset, **fields)
 
 
-def resolve_policy(fmt, preset=None, **fields) -> Policy:
+def resolve_policy(fmt: FormatSpec, preset: str | None = None, **fields) -> Policy:
     """The Policy ``encode(x, fmt, preset=..., **fields)`` uses: the preset (or the defaults), the
     format kind's own default rounding when none is named (HiF8: TA), then ``fields``."""
     fmt = get_format(fmt)
@@ -186,7 +185,15 @@ def _check_rbits(rbits, srbits, shape):
     return r.astype(np.int64).ravel(), n
 
 
+def _decompose(flat, src):
+    """(neg, cls, M, E) of a flat source array; codes through their format's exact values."""
+    if src.kind == "codes":
+        return unpack_values(decode(flat.view(src.uint), src.fmt, dtype=np.float64))
+    return unpack(flat, src)
+
+
 def _generic(fmt, codec, policy, arr, src, rbits=None, srbits=0):
+    """Codes and flags of every element by the codec itself (no-result inputs marked)."""
     flat = arr.reshape(-1)
     codes = np.empty(flat.size, dtype=np.int64)
     flags = np.empty(flat.size, dtype=np.uint8)
@@ -194,9 +201,9 @@ def _generic(fmt, codec, policy, arr, src, rbits=None, srbits=0):
         hi = min(lo + _GENERIC_CHUNK, flat.size)
         if hi <= lo:
             break
-        neg, cls, M, E = unpack(flat[lo:hi], src)
+        neg, cls, M, E = _decompose(flat[lo:hi], src)
         r = None if rbits is None else rbits[lo:hi]
-        codes[lo:hi], flags[lo:hi] = codec.encode_exact(fmt, neg, cls, M, E, policy, r, srbits)
+        codes[lo:hi], flags[lo:hi] = codec.encode_exact(fmt, neg, cls, M, E, policy, r, srbits, errors="mark")
     return codes, flags
 
 
@@ -227,7 +234,7 @@ def _build_key_table(fmt, policy, src, t):
         key = np.arange(lo, min(lo + _GENERIC_CHUNK, nkey), dtype=np.uint64)
         pats = ((key >> np.uint64(1)) << np.uint64(src.man_bits - t)) | (key & np.uint64(1))
         neg, cls, M, E = unpack_float_bits(pats, src)
-        c, flags[lo:lo + key.size] = codec_for(fmt).encode_exact(fmt, neg, cls, M, E, policy, None, 0)
+        c, flags[lo:lo + key.size] = codec_for(fmt).encode_exact(fmt, neg, cls, M, E, policy, None, 0, errors="mark")
         codes[lo:lo + key.size] = c
     return _freeze(codes, flags)
 
@@ -254,20 +261,20 @@ def _key_table_pays(key_bits, n):
 
 def encode(
     x,
-    fmt,
+    fmt: FormatSpec,
     *,
-    rounding=None,
-    overflow=None,
-    nan=None,
-    nan_to=None,
-    tininess=None,
-    below_range=None,
-    input_path=None,
+    rounding: str | None = None,
+    overflow: str | None = None,
+    nan: str | None = None,
+    nan_to: str | None = None,
+    tininess: str | None = None,
+    below_range: str | None = None,
+    input_path: str | None = None,
     rbits=None,
-    srbits=None,
-    preset=None,
-    policy=None,
-    return_flags=False,
+    srbits: int | None = None,
+    preset: str | None = None,
+    policy: Policy | None = None,
+    return_flags: bool = False,
 ):
     """Encode ``x`` to codes of ``fmt`` (uint8, or uint16 for formats over 8 bits).
 
@@ -292,6 +299,7 @@ def encode(
         with np.errstate(over="ignore", invalid="ignore"):
             arr, src = as_source_array(arr.astype(np.float32))
     shape = arr.shape
+    refuse = may_refuse(fmt, pol)
     if pol.is_stochastic:
         r, n = _check_rbits(rbits, srbits, shape)
         codes, flags = _generic(fmt, codec, pol, arr, src, r, n)
@@ -299,43 +307,25 @@ def encode(
     elif rbits is not None:
         raise ValueError(f"rbits given but rounding is {pol.rounding!r}, not a stochastic mode")
     else:
-        codes, flags = _encode_deterministic(fmt, codec, pol, arr, src, return_flags)
+        codes, flags = _encode_deterministic(fmt, codec, pol, arr, src, return_flags or refuse)
+    if refuse:
+        _raise_if_marked(fmt, pol, arr, src, flags)
     codes = codes.reshape(shape)
     if return_flags:
         return codes, flags.reshape(shape)
     return codes
 
 
-def _has_nan(arr, src):
-    if src.kind == "int":
-        return False
-    if src.kind == "codes":
-        return bool(np.isnan(decode_table(src.fmt)).take(arr.reshape(-1).view(src.uint).astype(np.intp)).any())
-    return bool(np.isnan(arr).any())
+def _raise_if_marked(fmt, pol, arr, src, flags):
+    """Raise for the first element the codec marked as having no result under ``pol``."""
+    marked = np.flatnonzero(flags.reshape(-1) & NO_VALUE)
+    if marked.size:
+        i = int(marked[0])
+        neg, cls, M, E = _decompose(arr.reshape(-1)[i:i + 1], src)
+        raise error_at(fmt, pol, i, neg[0], cls[0], M[0], E[0])
 
 
 def _encode_deterministic(fmt, codec, pol, arr, src, want_flags=True):
-    if pol.below_range == "error":
-        # tables cover every input, below-range ones included: build them under the 'nan' and
-        # 'min' rules; an input the two encode differently is one with no valid result
-        codes, flags = _encode_deterministic(fmt, codec, replace(pol, below_range="nan"), arr, src, want_flags)
-        other, _ = _encode_deterministic(fmt, codec, replace(pol, below_range="min"), arr, src, False)
-        bad = np.flatnonzero(codes != other)
-        if bad.size:
-            i = int(bad[0])
-            v = decode_table(src.fmt)[arr.reshape(-1).view(src.uint)[i]] if src.kind == "codes" else arr.reshape(-1)[i]
-            raise ValueError(f"input element {i} ({v!r}) has no {fmt.name} value under rounding {pol.rounding!r} "
-                             f"(zero, negative or below the smallest value); choose below_range='nan' or 'min'")
-        return codes, flags
-    if not fmt.has_nan and pol.nan_to == "error":
-        # tables cover every input, NaN included: build them with a harmless NaN rule and
-        # raise here if the data really holds a NaN
-        if _has_nan(arr, src):
-            raise ValueError(
-                f"NaN input cannot be encoded in {fmt.name}, which has no NaN; "
-                "choose nan_to='zero', 'max' or 'ml_dtypes'"
-            )
-        pol = replace(pol, nan_to="zero")
     if src.bits <= 16:
         tc, tf = _full_table(fmt, pol, src)
         idx = arr.reshape(-1).view(src.uint)
@@ -359,10 +349,12 @@ def _encode_deterministic(fmt, codec, pol, arr, src, want_flags=True):
     return codes.astype(fmt.code_dtype), flags
 
 
-def quantize(x, fmt, *, dtype=None, **policy):
+def quantize(x, fmt: FormatSpec, *, dtype=None, **policy) -> np.ndarray:
     """``decode(encode(x, fmt, **policy), fmt)``: x rounded to ``fmt``'s values.
 
-    dtype defaults to float64 for float64 input and float32 otherwise.
+    dtype defaults to float64 for float64 input and float32 otherwise. (``quantize`` always
+    returns values; the block formats' ``mx.encode`` / ``nvfp4.encode`` / ``deepseek.encode``
+    return codes with their scales, as ``encode`` does here.)
     """
     fmt = get_format(fmt)
     if dtype is None:

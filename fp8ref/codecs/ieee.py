@@ -5,14 +5,17 @@ is clamped below at ``emin`` (subnormals share it), the kept quantum is ``2^(te 
 ``round_shift`` yields the kept significand ``k``. The magnitude code is then simply
 ``((te - emin) << m) + k``: a carry out of the significand moves into the exponent field and a
 subnormal that rounds up becomes the smallest normal, with no special cases. A code above
-``max_code_mag`` is an overflow, handled by the policy.
+``max_code_mag`` is an overflow, handled by the policy and the format's ``overflow_rule``
+(``overflow_to_max``). An unsigned format (P3109) delivers 0 for every value that rounds to a
+negative number and for -Inf (P3109 ωSaturate: M_lo = 0), with the inexact flag only for a finite
+input (saturation changes the value, not the flags; there is no overflow in magnitude).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..core.rounding import bit_length, round_shift
+from ..core.rounding import floor_log2, round_shift
 from ..core.unpack import FINITE, INF, QNAN, SNAN, ZERO
 from ..policy import (
     FLAG_INEXACT,
@@ -20,6 +23,7 @@ from ..policy import (
     FLAG_OVERFLOW,
     FLAG_UNDERFLOW,
 )
+from ._no_value import check
 
 __all__ = ["encode_exact", "decode_table", "key_lead_bits", "nan_code", "overflow_to_max"]
 
@@ -67,11 +71,17 @@ def nan_code(fmt, policy, neg):
     return np.where(neg, base | fmt.sign_mask, base).astype(np.int64)
 
 
-def overflow_to_max(policy, neg):
+def overflow_to_max(policy, neg, fmt=None):
     """True where an overflowing finite value is delivered as ±max rather than ±Inf/NaN:
-    saturating policies, and the rounding directions that never round away from zero."""
+    saturating policies, and the rounding directions that never round away from zero, by the
+    format's ``overflow_rule`` (``fp8ref.formats.ieee.OVERFLOW_RULES``; ``ieee`` when ``fmt`` is
+    None): ``rto`` saturates under ``ieee`` (SoftFloat ``round_odd``) but only in unsigned formats
+    under ``p3109``, and a ``p3109`` format without Inf saturates under every mode."""
     r = policy.rounding
-    if policy.overflow in ("sat_finite", "sat_propagate") or r in ("rtz", "rto"):
+    p3109 = getattr(fmt, "overflow_rule", "ieee") == "p3109"
+    odd_saturates = r == "rto" and not (p3109 and fmt.is_signed)
+    if (policy.overflow in ("sat_finite", "sat_propagate") or r == "rtz" or odd_saturates
+            or (p3109 and not fmt.has_infinity)):
         return np.ones(np.shape(neg), dtype=bool)
     if r == "rdn":
         return ~neg
@@ -91,7 +101,9 @@ def special_results(fmt, policy, neg, cls, codes, flags, max_code):
 
     inf = cls == INF
     if inf.any():
-        if policy.overflow == "sat_finite":
+        # sat_finite, and P3109's Saturate in a Finite format under every mode: ±Inf -> ±max
+        if policy.overflow == "sat_finite" or (getattr(fmt, "overflow_rule", "ieee") == "p3109"
+                                               and not fmt.has_infinity):
             codes[inf] = max_code | sign[inf]
         elif getattr(fmt, "has_infinity", False):
             codes[inf] = fmt.inf_code_mag | sign[inf]
@@ -107,13 +119,8 @@ def special_results(fmt, policy, neg, cls, codes, flags, max_code):
         if fmt.has_nan:
             codes[nan] = nan_code(fmt, policy, neg[nan])
         else:
-            if policy.nan_to == "error":
-                raise ValueError(
-                    f"NaN input cannot be encoded in {fmt.name}, which has no NaN; "
-                    "choose nan_to='zero', 'max' or 'ml_dtypes'"
-                )
             flags[nan] |= FLAG_INVALID
-            if policy.nan_to == "zero":
+            if policy.nan_to in ("zero", "error"):  # "error": no result, marked by _no_value.check
                 codes[nan] = 0
             elif policy.nan_to == "max":
                 codes[nan] = max_code
@@ -121,13 +128,16 @@ def special_results(fmt, policy, neg, cls, codes, flags, max_code):
                 codes[nan] = np.where(neg[nan], 0, fmt.sign_mask)
 
 
-def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
-    """Encode ``(-1)^neg * M * 2^E`` (flat arrays) to codes (int64) and flags (uint8)."""
+def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0, errors="raise"):
+    """Encode ``(-1)^neg * M * 2^E`` (flat arrays) to codes (int64) and flags (uint8).
+
+    errors: ``"raise"`` (ValueError for an input the policy leaves without a result) or
+    ``"mark"`` (flag it ``NO_VALUE``; the front end's tables). See :mod:`._no_value`."""
     if policy.rounding == "hybrid":
         raise ValueError("rounding 'hybrid' is defined only for tapered formats (HiF8)")
     m, emin = fmt.man_bits, fmt.emin
     fin = cls == FINITE
-    ev = bit_length(M) - 1 + E
+    ev = floor_log2(M, E)
     te = np.maximum(ev, emin)
     parity = (te - emin) if m == 0 else 0  # precision 1: "even" means the even code
     kept, inexact = round_shift(M, te - m - E, neg, policy.rounding, rbits=rbits, nbits=srbits, parity_offset=parity)
@@ -142,7 +152,7 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
         tiny = sub & ((ev < emin - 1) | (kept_u < (2 << m)))
 
     over = fin & (mag > fmt.max_code_mag)
-    to_max = overflow_to_max(policy, neg)
+    to_max = overflow_to_max(policy, neg, fmt)
     if fmt.has_infinity:
         inf_mag = fmt.inf_code_mag
         big = np.where(to_max, fmt.max_code_mag, inf_mag)
@@ -168,5 +178,10 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
     flags[fin & (inexact | over)] |= FLAG_INEXACT
     flags[over] |= FLAG_OVERFLOW
     flags[tiny & inexact] |= FLAG_UNDERFLOW
+    check(fmt, policy, neg, cls, M, E, flags, errors)
     special_results(fmt, policy, neg, cls, codes, flags, fmt.max_code_mag)
+    if not fmt.is_signed:  # P3109 unsigned: a negative rounded value or -Inf saturates to M_lo = 0
+        below = neg & ((fin & (mag > 0)) | (cls == INF))
+        codes[below] = 0
+        flags[below] = np.where(fin[below], FLAG_INEXACT, 0)
     return codes, flags

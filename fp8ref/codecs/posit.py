@@ -23,18 +23,15 @@ without Inf). (The standard defines no flags; these follow the core's names.)
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 from ..core.rounding import bit_length, round_shift
 from ..core.unpack import FINITE, SNAN, ZERO
-from ..formats import register_default
-from ..formats.posit import PositFormat
+from ..formats import get_format
+from ..formats.builtin import POSIT8, registration_shim
 from ..policy import FLAG_INEXACT, FLAG_INVALID, FLAG_OVERFLOW, FLAG_UNDERFLOW
-from . import register_codec
 
-__all__ = ["encode_exact", "decode_table", "key_lead_bits", "register_formats", "POSIT8"]
+__all__ = ["encode_exact", "decode_table", "key_lead_bits", "POSIT8"]
 
 kind = "posit"
 
@@ -53,8 +50,9 @@ def decode_table(fmt) -> np.ndarray:
     return np.array([float(fmt.exact_value(c)) for c in range(fmt.num_codes)], dtype=np.float64)
 
 
-def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
-    """Encode ``(-1)^neg * M * 2^E`` (flat arrays) to posit codes (int64) and flags (uint8)."""
+def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0, errors="raise"):
+    """Encode ``(-1)^neg * M * 2^E`` (flat arrays) to posit codes (int64) and flags (uint8).
+    Every input has a result (``errors`` is accepted for the codec interface)."""
     if policy.rounding != "rne":
         raise ValueError(
             f"rounding {policy.rounding!r} is not defined for posits: the 2022 standard rounds "
@@ -96,16 +94,4 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
     return codes, flags
 
 
-#: the registered posit8 formats by es (``posit8`` is an alias of es = 2, the 2022 standard)
-POSIT8 = {es: PositFormat(8, es) for es in (0, 1, 2)}
-_ALIASES = {2: ("posit8",)}
-
-
-def register_formats():
-    """Register posit8_es0/1/2 where their names are free; return them by es. Runs at import;
-    callable again (tests restore the registry)."""
-    return {es: register_default(fmt, _ALIASES.get(es, ())) for es, fmt in POSIT8.items()}
-
-
-register_formats()
-register_codec(sys.modules[__name__])
+register_formats = registration_shim(__name__, lambda: {es: get_format(f.name) for es, f in POSIT8.items()})

@@ -40,21 +40,22 @@ smallest normal binade's precision with an unbounded exponent is below ``2^emin`
 
 from __future__ import annotations
 
-import sys
 from functools import lru_cache
 
 import numpy as np
 
-from ..core.rounding import bit_length, round_shift
+from .._deprecation import warn_renamed
+from ..core.rounding import bit_length, floor_log2, round_shift
 from ..core.unpack import FINITE
-from ..formats import get_format, register_default
+from ..formats import get_format
+from ..formats.builtin import ALIASES as _ALIASES, registration_shim
 from ..formats.tapered import HIF8, TaperedFormat, codes_by_value
 from ..policy import FLAG_INEXACT, FLAG_OVERFLOW, FLAG_UNDERFLOW, Policy, Preset
-from . import register_codec
+from ._no_value import check
 from .ieee import overflow_to_max, special_results
 
 __all__ = [
-    "encode_exact", "decode_table", "key_lead_bits", "register_formats", "HIF8", "TaperedFormat",
+    "encode_exact", "decode_table", "key_lead_bits", "HIF8", "TaperedFormat",
     "codes_by_value", "TA_POLICY", "HR_POLICY", "SAT_POLICY", "PRESET", "ALIASES",
 ]
 
@@ -167,13 +168,14 @@ def _hybrid(fmt, neg, M, E, ev, fin):
     return mag, zero, over, inexact
 
 
-def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
-    """Encode ``(-1)^neg * M * 2^E`` (flat arrays) to codes (int64) and flags (uint8)."""
+def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0, errors="raise"):
+    """Encode ``(-1)^neg * M * 2^E`` (flat arrays) to codes (int64) and flags (uint8);
+    ``errors`` as in :func:`fp8ref.codecs.ieee.encode_exact`."""
     neg = np.asarray(neg, dtype=bool)
     M = np.asarray(M, dtype=np.int64)
     E = np.asarray(E, dtype=np.int64)
     fin = cls == FINITE
-    ev = np.where(fin, bit_length(M) - 1 + E, 0)
+    ev = np.where(fin, floor_log2(M, E), 0)
     Mf = np.where(fin, M, 1)
     mode = policy.rounding
     if mode == "hybrid":
@@ -207,34 +209,18 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
         | np.where(tiny & inexact, FLAG_UNDERFLOW, 0)
     ).astype(np.uint8)
     special_results(fmt, policy, neg, cls, codes, flags, fmt.max_code_mag)
-    return codes, flags
+    return codes, check(fmt, policy, neg, cls, M, E, flags, errors)
 
 
 def encode_hybrid(x, fmt="hif8", *, overflow=None, tininess=None, input_path=None, return_flags=False):
-    """HR encode through the generic path (every input bit read), for any input type."""
-    from . import _generic  # front-end internal: the generic (untabulated) path
-    from ..core.unpack import as_source_array
-    from ..policy import make_policy
+    """Deprecated: ``fp8ref.encode(x, fmt, rounding="hybrid", ...)`` (HR goes through the one
+    front end like every rounding; same codes, flags and input paths)."""
+    from . import encode
 
-    fmt = get_format(fmt)
-    pol = make_policy(fmt.name, None, rounding="hybrid", overflow=overflow, tininess=tininess, input_path=input_path)
-    arr, src = as_source_array(x)
-    if pol.input_path == "via_float32" and src.kind == "float" and src.bits > 32:
-        arr, src = as_source_array(arr.astype(np.float32))
-    shape = arr.shape
-    codes, flags = _generic(fmt, sys.modules[__name__], pol, arr, src)
-    codes = codes.astype(fmt.code_dtype).reshape(shape)
-    return (codes, flags.reshape(shape)) if return_flags else codes
+    warn_renamed("fp8ref.codecs.tapered.encode_hybrid(x, ...)", 'fp8ref.encode(x, "hif8", rounding="hybrid", ...)')
+    return encode(x, fmt, rounding="hybrid", overflow=overflow, tininess=tininess, input_path=input_path,
+                  return_flags=return_flags)
 
 
-ALIASES = ("hifloat8", "hi_float8", "float8_hif8")
-
-
-def register_formats():
-    """Register ``hif8`` (aliases ``hifloat8`` as en_dtypes spells it, ``hi_float8``,
-    ``float8_hif8``) unless taken; return it. Runs at import; callable again."""
-    return register_default(HIF8, ALIASES)
-
-
-register_formats()
-register_codec(sys.modules[__name__])
+ALIASES = _ALIASES["hif8"]
+register_formats = registration_shim(__name__, lambda: get_format("hif8"))

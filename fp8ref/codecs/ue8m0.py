@@ -32,19 +32,17 @@ inexact (tiny: the unbounded result is below 2^-127 for ``after``, ``x < 2^-127`
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
-from ..core.rounding import bit_length, round_shift
+from ..core.rounding import bit_length, floor_log2, round_shift
 from ..core.unpack import FINITE, INF, SNAN, ZERO
-from ..formats import register_default
-from ..formats.ue8m0 import UE8M0Format
+from ..formats import get_format
+from ..formats.builtin import ALIASES as _ALIASES, UE8M0, registration_shim
 from ..policy import FLAG_INEXACT, FLAG_INVALID, FLAG_OVERFLOW, FLAG_UNDERFLOW
-from . import register_codec
+from ._no_value import NO_VALUE, check
 from .ieee import overflow_to_max
 
-__all__ = ["encode_exact", "decode_table", "key_lead_bits", "below_range_mask", "register_formats", "UE8M0", "ROUNDINGS"]
+__all__ = ["encode_exact", "decode_table", "key_lead_bits", "below_range_mask", "UE8M0", "ROUNDINGS"]
 
 kind = "ue8m0"
 
@@ -84,18 +82,19 @@ def below_range_mask(neg, cls, M, E, policy):
     zero_or_neg = (cls == ZERO) | (((cls == FINITE) | (cls == INF)) & neg)
     if policy.rounding not in _DOWN:
         return zero_or_neg
-    ev = bit_length(M) - 1 + E
+    ev = floor_log2(M, E)
     return zero_or_neg | ((cls == FINITE) & ~neg & (ev < UE8M0.emin))
 
 
-def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
-    """Encode ``(-1)^neg * M * 2^E`` (flat arrays) to UE8M0 codes (int64) and flags (uint8)."""
+def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0, errors="raise"):
+    """Encode ``(-1)^neg * M * 2^E`` (flat arrays) to UE8M0 codes (int64) and flags (uint8);
+    ``errors`` as in :func:`fp8ref.codecs.ieee.encode_exact`."""
     _check_rounding(policy)
     mode = policy.rounding
     neg_in = np.asarray(neg, dtype=bool)
     neg = np.zeros_like(neg_in) if policy.below_range == "torch" else neg_in  # torch: |x|
     pos = (cls == FINITE) & ~neg
-    ev = bit_length(M) - 1 + E  # floor(log2 x) where M > 0
+    ev = floor_log2(M, E)  # where M > 0
     # keep one significant bit; "even" is the code's parity: code = ev + bias + kept - 1
     kept, inexact = round_shift(M, bit_length(M) - 1, neg, mode, parity_offset=ev + fmt.bias - 1)
     eu = ev + kept - 1  # exponent of the result rounded with an unbounded range
@@ -127,34 +126,12 @@ def encode_exact(fmt, neg, cls, M, E, policy, rbits=None, srbits=0):
 
     below = below_range_mask(neg_in, cls, M, E, policy)
     if below.any():
-        if policy.below_range == "error":
-            i = int(np.flatnonzero(below)[0])
-            raise ValueError(
-                f"input {_describe(neg[i], cls[i], M[i], E[i])} has no UE8M0 value under rounding "
-                f"{mode!r} (UE8M0 has no zero and no sign); choose below_range='nan' or 'min'"
-            )
-        codes[below] = fmt.canonical_nan if policy.below_range in ("nan", "ml_dtypes_0.6") else fmt.min_code
+        codes[below] = fmt.canonical_nan if policy.below_range in ("nan", "ml_dtypes_0.6", "error") else fmt.min_code
         flags[below & ~pos] |= FLAG_INVALID  # zero and negatives; tiny positives keep their flags
-    return codes, flags
+        if policy.below_range == "error":  # no result (fp8ref.codecs._no_value)
+            flags[below] |= NO_VALUE
+    return codes, check(fmt, policy, neg_in, cls, M, E, flags, errors)
 
 
-def _describe(neg, cls, M, E):
-    if cls == ZERO:
-        return "-0" if neg else "0"
-    if cls == INF:
-        return "-inf"
-    return f"{'-' if neg else ''}{int(M)}*2^{int(E)}"
-
-
-UE8M0 = UE8M0Format()
-ALIASES = ("e8m0fnu", "float8_e8m0fnu")
-
-
-def register_formats():
-    """Register ``ue8m0`` (aliases ``e8m0fnu``, ``float8_e8m0fnu``) unless that name is taken;
-    return the registered format. Runs at import; callable again (tests restore the registry)."""
-    return register_default(UE8M0, ALIASES)
-
-
-register_formats()
-register_codec(sys.modules[__name__])
+ALIASES = _ALIASES["ue8m0"]
+register_formats = registration_shim(__name__, lambda: get_format("ue8m0"))

@@ -15,6 +15,8 @@ from functools import cached_property
 
 import numpy as np
 
+from .rounding import floor_log2
+
 __all__ = ["FloatType", "FLOAT_TYPES", "F16", "BF16", "F32", "F64", "float_type", "float_type_of"]
 
 _UINT = {16: np.uint16, 32: np.uint32, 64: np.uint64}
@@ -147,11 +149,19 @@ class FloatType:
 
     def abs_bits(self, u) -> np.ndarray:
         """``|x|`` as bit patterns (NaN keeps its payload)."""
-        u = np.asarray(u).astype(self.uint)
+        u = np.asarray(u).astype(self.uint, copy=False)
         return u & self.uint(self.abs_mask)
 
     def is_nan_bits(self, u) -> np.ndarray:
         return self.abs_bits(u) > self.uint(self.inf_bits)
+
+    def to_bits_canonical(self, x, keep_sign: bool = True) -> np.ndarray:
+        """Bit patterns of ``x`` (as :meth:`to_bits`) with every NaN written as the canonical
+        quiet NaN, with the NaN's sign bit (``keep_sign``) or positive: how result files and
+        bus models write a NaN result."""
+        u = self.to_bits(x)
+        sign = u & self.uint(self.sign_mask) if keep_sign else self.uint(0)
+        return np.where(self.is_nan_bits(u), sign | self.uint(self.canonical_nan), u).astype(self.uint)
 
     # ---- order -----------------------------------------------------------------------------
     def ordered_key(self, u) -> np.ndarray:
@@ -187,20 +197,22 @@ class FloatType:
         """Exact ``floor(log2 |x|)`` (int64) for finite non-zero patterns, subnormals included;
         undefined (but finite) for zeros, Inf and NaN."""
         _, exp, frac = self.fields(u)
-        # a subnormal's exponent is emin - (man_bits - bit_length(frac) + 1)
-        sub_len = _bit_length(frac)
-        return np.where(exp > 0, exp - self.bias, self.emin - self.man_bits + sub_len - 1)
+        return floor_log2(*self.significand(exp, frac))
+
+    def significand(self, exp, frac):
+        """``(M, E)``, int64, from the biased exponent and fraction fields (:meth:`fields`):
+        ``|x| = M * 2^E`` exactly for finite patterns, subnormals included (``M`` has the
+        hidden bit of normals); ``M = 0`` for zeros, Inf and NaN."""
+        exp = np.asarray(exp, dtype=np.int64)
+        frac = np.asarray(frac, dtype=np.int64)
+        normal = (exp != 0) & (exp != self.exp_max)
+        M = np.where(normal, frac | (1 << self.man_bits), np.where(exp == 0, frac, 0))
+        return M.astype(np.int64), (np.where(normal, exp, 1) - self.bias - self.man_bits).astype(np.int64)
 
     def amax(self, x, axis=None) -> np.ndarray:
         """``max |x|`` along ``axis`` from the bit patterns (exact; a NaN anywhere gives that
         reduction's largest NaN pattern, since NaN patterns sort above Inf)."""
         return self.from_bits(np.max(self.abs_bits(self.to_bits(x)), axis=axis))
-
-
-def _bit_length(v: np.ndarray) -> np.ndarray:
-    """Bit length of non-negative int64 values below 2^53 (0 for 0), exactly."""
-    v = np.asarray(v, dtype=np.int64)
-    return np.frexp(v.astype(np.float64))[1].astype(np.int64)  # v < 2^53 is exact in float64
 
 
 F16 = FloatType("float16", "f16", 16, 5, 10)

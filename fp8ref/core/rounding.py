@@ -7,17 +7,24 @@ Stochastic rounding with ``n`` caller-supplied random bits ``r`` (``0 <= r < 2^n
 ``d = rem / 2^s`` is the discarded fraction of one unit of the kept LSB:
 
 * ``stochastic``       round up iff ``floor(d * 2^n) + r >= 2^n``
-  (add the random bits below the kept precision and truncate; gfloat ``StochasticFastest``)
-* ``stochastic_fast``  round up iff ``floor(d * 2^(n+1)) + 2r + 1 >= 2^(n+1)`` (gfloat ``StochasticFast``)
-* ``stochastic_rne``   round up iff ``rne(d * 2^n) + r >= 2^n``  (gfloat ``Stochastic``)
+  (add the random bits below the kept precision and truncate; gfloat ``StochasticFastest``;
+  P3109 ``StochasticA``)
+* ``stochastic_fast``  round up iff ``floor(d * 2^(n+1)) + 2r + 1 >= 2^(n+1)`` (gfloat ``StochasticFast``;
+  P3109 ``StochasticB``)
+* ``stochastic_rne``   round up iff ``rne(d * 2^n) + r >= 2^n``  (gfloat ``Stochastic``; P3109 ``StochasticC``)
 * ``stochastic_rno``   round up iff ``rno(d * 2^n) + r >= 2^n``  (ties to odd; gfloat ``StochasticOdd``)
+
+The deterministic modes are P3109's ``RoundAway`` predicates (interim report, RoundToPrecision):
+``rtz`` TowardZero, ``raz`` TowardMaxMagnitude, ``rup`` TowardPositive, ``rdn`` TowardNegative,
+``rna`` NearestTiesToAway, ``rne`` NearestTiesToEven, ``rto`` ToOdd (``parity_offset`` makes
+"even" the code's parity, P3109's CodeIsEven); ``rnz`` is IEEE 754's roundTiesTowardZero.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["round_shift", "bit_length", "MAX_SR_BITS"]
+__all__ = ["round_shift", "bit_length", "floor_log2", "MAX_SR_BITS"]
 
 MAX_SR_BITS = 32
 _MAX_SHIFT = 62  # significands are < 2^62, so a shift of 62 already discards everything
@@ -31,6 +38,12 @@ def bit_length(m: np.ndarray) -> np.ndarray:
     # float64 may round a value just below 2^k up to 2^k: correct by one where needed.
     too_big = (e > 0) & ((m >> np.clip(e - 1, 0, 62)) == 0)
     return e - too_big
+
+
+def floor_log2(M, E) -> np.ndarray:
+    """``floor(log2(M * 2^E))`` of exact values (int64 ``M > 0``; meaningless for ``M = 0``): the
+    exponent of the leading bit, the binade ``[2^ev, 2^(ev+1))`` every codec rounds in."""
+    return bit_length(M) - 1 + np.asarray(E, dtype=np.int64)
 
 
 def _odd(v):
@@ -76,6 +89,8 @@ def round_shift(M, s, negative, mode, *, rbits=None, nbits=0, parity_offset=0):
         up = (rem != 0) & negative
     elif mode == "rto":
         up = (rem != 0) & ~_odd(parity)
+    elif mode == "raz":
+        up = rem != 0
     elif mode.startswith("stochastic"):
         up = _stochastic_up(mode, rem, sc, rbits, nbits, M.shape)
     else:

@@ -2,8 +2,10 @@
 
 Sources are read from their own bits, never through another float type, so each input is
 rounded once from its own precision. Supported sources: float16, bfloat16 (ml_dtypes),
-float32, float64, signed/unsigned integers, Python scalars and lists (as numpy makes them),
-and ml_dtypes arrays of any registered fp8ref format (read through fp8ref's own decoder).
+float32, float64 (described once, in :mod:`.floats`), signed/unsigned integers, Python scalars
+and lists (as numpy makes them), and ml_dtypes arrays of any registered fp8ref format. Codes of
+a format are not numbers until their format decodes them: :func:`as_source_array` names the
+format, and the codecs' front end decodes them exactly (this layer sits below the codecs).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from .floats import F64, FLOAT_TYPES, FloatType
 
 __all__ = [
     "ZERO",
@@ -24,6 +28,7 @@ __all__ = [
     "as_source_array",
     "unpack",
     "unpack_float_bits",
+    "unpack_values",
 ]
 
 # value classes
@@ -36,26 +41,30 @@ class Source:
 
     kind: str  # "float" | "int" | "codes"
     bits: int
-    exp_bits: int = 0
-    man_bits: int = 0
+    ft: FloatType | None = None  # for "float": its interchange type
     fmt: object = None  # for "codes": the fp8ref format the codes belong to
     signed: bool = False  # for "int"
 
     @property
+    def exp_bits(self) -> int:
+        return self.ft.exp_bits if self.ft else 0
+
+    @property
+    def man_bits(self) -> int:
+        return self.ft.man_bits if self.ft else 0
+
+    @property
     def emin(self) -> int:
-        return 2 - (1 << (self.exp_bits - 1))
+        """Exponent of the float type's smallest normal."""
+        assert self.ft is not None, "emin of a non-float source"
+        return self.ft.emin
 
     @property
     def uint(self):
         return {8: np.uint8, 16: np.uint16, 32: np.uint32, 64: np.uint64}[self.bits]
 
 
-_FLOAT_SOURCES = {
-    "float16": Source("float", 16, 5, 10),
-    "bfloat16": Source("float", 16, 8, 7),
-    "float32": Source("float", 32, 8, 23),
-    "float64": Source("float", 64, 11, 52),
-}
+_FLOAT_SOURCES = {name: Source("float", t.bits, t) for name, t in FLOAT_TYPES.items()}
 
 
 def as_source_array(x):
@@ -125,26 +134,20 @@ def _from_torch(x):
     return t.numpy()
 
 
-def unpack_float_bits(u: np.ndarray, src: Source):
+def unpack_float_bits(u: np.ndarray, src: Source | FloatType):
     """Decompose IEEE interchange bit patterns ``u`` (uint) of ``src`` into (neg, cls, M, E)."""
-    u = u.astype(np.uint64)
-    m, e = src.man_bits, src.exp_bits
-    neg = (u >> np.uint64(src.bits - 1)).astype(bool)
-    frac = (u & np.uint64((1 << m) - 1)).astype(np.int64)
-    ef = ((u >> np.uint64(m)) & np.uint64((1 << e) - 1)).astype(np.int64)
-    top = (1 << e) - 1
-    bias = (1 << (e - 1)) - 1
-    normal = (ef != 0) & (ef != top)
-    M = np.where(normal, frac | (1 << m), np.where(ef == 0, frac, 0))
-    E = np.where(normal, ef - bias - m, 1 - bias - m)
-    cls = np.full(u.shape, FINITE, dtype=np.int8)
+    ft = src.ft if isinstance(src, Source) else src
+    assert ft is not None, "unpack_float_bits needs a float source"
+    sign, ef, frac = ft.fields(u)
+    M, E = ft.significand(ef, frac)
+    cls = np.full(M.shape, FINITE, dtype=np.int8)
     cls[M == 0] = ZERO
-    special = ef == top
+    special = ef == ft.exp_max
     cls[special & (frac == 0)] = INF
-    quiet = (frac >> (m - 1)) & 1 if m else np.zeros_like(frac)
-    cls[special & (frac != 0) & (quiet == 1)] = QNAN
-    cls[special & (frac != 0) & (quiet == 0)] = SNAN
-    return neg, cls, M.astype(np.int64), E.astype(np.int64)
+    quiet = (frac & ft.quiet_bit) != 0
+    cls[special & (frac != 0) & quiet] = QNAN
+    cls[special & (frac != 0) & ~quiet] = SNAN
+    return sign.astype(bool), cls, M, E
 
 
 def _unpack_int(a: np.ndarray):
@@ -171,13 +174,16 @@ def _unpack_int(a: np.ndarray):
 
 
 def unpack(arr: np.ndarray, src: Source):
-    """Flattened (neg, cls, M, E) of a validated source array."""
+    """Flattened (neg, cls, M, E) of a validated float or integer source array (codes are
+    decoded by their format first: :func:`unpack_values`)."""
     if src.kind == "float":
         return unpack_float_bits(arr.ravel().view(src.uint), src)
     if src.kind == "int":
         return _unpack_int(arr)
-    # codes of an fp8ref-registered ml_dtypes type: decode exactly to float64, then unpack
-    from ..codecs import decode
+    raise TypeError(f"{src.fmt} codes have no value until decoded: pass their exact float64 values "
+                    "to unpack_values")
 
-    vals = decode(arr.ravel().view(src.uint), src.fmt, dtype=np.float64)
-    return unpack_float_bits(vals.view(np.uint64), _FLOAT_SOURCES["float64"])
+
+def unpack_values(values: np.ndarray):
+    """(neg, cls, M, E) of exact float64 values (e.g. decoded codes)."""
+    return unpack_float_bits(np.ascontiguousarray(values, dtype=np.float64).ravel().view(np.uint64), F64)

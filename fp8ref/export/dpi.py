@@ -38,17 +38,17 @@ import numpy as np
 
 from .. import __version__
 from ..codecs import codec_for, encode, resolve_policy
+from ..core.floats import BF16, F16, F32
 from ..formats import get_format
-from ..golden.fields import FLOAT_TYPES, encode_input
-from ..golden.writers import atomic_write
-
 from ..golden.decode_suite import f32_bits_of  # the decode vectors' rule: NaN -> sign | canonical NaN
+from ..golden.fields import encode_input
+from ..golden.writers import atomic_write
 from ..policy import Policy
 
 __all__ = ["PolicySpec", "SOURCES", "FILES", "models", "render_dpi", "export_dpi"]
 
 #: source short name -> IEEE interchange type of the encode functions
-SOURCES = {"f32": "float32", "f16": "float16", "bf16": "bfloat16"}
+SOURCES = {t.short: t.name for t in (F32, F16, BF16)}
 FILES = ("fp8ref_dpi.c", "fp8ref_dpi_pkg.sv", "fp8ref_dpi.json")
 _MAX_BITS = 8  # table entries hold an 8-bit code and the flag byte
 
@@ -125,13 +125,12 @@ def _entries(src: str, bits: np.ndarray, fmt, pol) -> np.ndarray:
 def _key_table(fmt, pol):
     """(T, entries) of the binary32 key table: each key's representative (its lead bits, then
     the sticky bit as the lowest significand bit) encoded by fp8ref."""
-    f32 = FLOAT_TYPES["float32"]
-    t = codec_for(fmt).key_lead_bits(fmt, 1 - f32.bias, pol)
-    if t is None or t > f32.man_bits:
+    t = codec_for(fmt).key_lead_bits(fmt, 1 - F32.bias, pol)
+    if t is None or t > F32.man_bits:
         raise ValueError("fp8ref has no binary32 key table here (the result depends on more of the significand "
                          "than a table can key on); export this model without the f32 source")
-    key = np.arange(1 << (1 + f32.exp_bits + t + 1), dtype=np.uint64)
-    pats = ((key >> np.uint64(1)) << np.uint64(f32.man_bits - t)) | (key & np.uint64(1))
+    key = np.arange(1 << (1 + F32.exp_bits + t + 1), dtype=np.uint64)
+    pats = ((key >> np.uint64(1)) << np.uint64(F32.man_bits - t)) | (key & np.uint64(1))
     return t, _entries("f32", pats, fmt, pol)
 
 

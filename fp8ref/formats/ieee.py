@@ -1,12 +1,14 @@
 """IEEE-like binary formats: sign, exponent field, trailing significand, configurable specials.
 
-One immutable description covers OCP E4M3/E5M2, the FNUZ family, FP6/FP4, IEEE P3109 binary8,
+One immutable description covers OCP E4M3/E5M2, the FNUZ family, FP6/FP4, the IEEE P3109
+family (signed and unsigned, extended and finite; ``fp8ref.formats.p3109``),
 binary16/bfloat16/TF32 and any user-defined format of up to 20 bits.
 
 Code layout (magnitude = code without its sign bit, ordered by value):
 
 * ``0`` is +0; ``sign|0`` is -0 when ``has_negative_zero``, otherwise it is the NaN code
-  (FNUZ / P3109 style).
+  (FNUZ / P3109 style). An unsigned format (``is_signed=False``, P3109 unsigned) has no sign
+  bit: every code is a magnitude, there is no -0, and negative inputs encode to 0.
 * The top ``num_high_nans`` magnitudes are NaN (E5M2: 3, E4M3FN: 1, IEEE: 2^m - 1).
 * When ``has_infinity`` the magnitude just below the NaNs is Inf.
 * Every other magnitude ``c`` is finite: ``e = c >> m``, ``f = c & (2^m - 1)``;
@@ -20,7 +22,20 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["Format"]
+__all__ = ["Format", "OVERFLOW_RULES"]
+
+#: Overflow rules of the format families (``Format.overflow_rule``); the codec applies them in
+#: ``fp8ref.codecs.ieee.overflow_to_max``:
+#:
+#: * ``ieee``  IEEE 754 with Berkeley SoftFloat's ``round_odd``: under ``ovf_inf`` an overflow
+#:   goes to ±Inf (NaN where the format has none, ±max where it has neither) except for the
+#:   directions that never round away from the value (``rtz``, ``rto``, ``rdn`` for positive,
+#:   ``rup`` for negative values), which deliver ±max.
+#: * ``p3109`` the P3109 interim report's ωSaturate (reference implementation awf/p3109-cpp):
+#:   as ``ieee`` except that ``rto`` overflows to ±Inf in signed formats (it saturates only in
+#:   unsigned ones), and a format without Inf (Finite domain) saturates under every overflow
+#:   mode, ±Inf inputs included.
+OVERFLOW_RULES = ("ieee", "p3109")
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,10 @@ class Format:
     num_high_nans: int
     has_negative_zero: bool = True
     doc: str = field(default="", compare=False)
+    #: False: no sign bit (P3109 unsigned formats); ``bits = exp_bits + man_bits``
+    is_signed: bool = True
+    #: which family's overflow rule the codec applies (``OVERFLOW_RULES``)
+    overflow_rule: str = "ieee"
 
     kind = "ieee"
 
@@ -47,7 +66,11 @@ class Format:
             raise ValueError(f"man_bits must be in 0..23, got {self.man_bits}")
         if self.bits > 20:
             raise ValueError(f"at most 20 bits are supported, got {self.bits}")
-        top = (1 << (self.bits - 1)) - 1
+        if self.overflow_rule not in OVERFLOW_RULES:
+            raise ValueError(f"unknown overflow_rule {self.overflow_rule!r}; valid: {', '.join(OVERFLOW_RULES)}")
+        if not self.is_signed and self.has_negative_zero:
+            raise ValueError(f"unsigned format {self.name!r} cannot have a negative zero")
+        top = self.top_code_mag
         if not (0 <= self.num_high_nans <= top):
             raise ValueError(f"num_high_nans must be in 0..{top}, got {self.num_high_nans}")
         if self.max_code_mag < 1:
@@ -58,8 +81,8 @@ class Format:
     # ---- layout -------------------------------------------------------------------------
     @property
     def bits(self) -> int:
-        """Total width in bits (sign + exponent + mantissa)."""
-        return 1 + self.exp_bits + self.man_bits
+        """Total width in bits (sign, if any, + exponent + mantissa)."""
+        return int(self.is_signed) + self.exp_bits + self.man_bits
 
     @property
     def precision(self) -> int:
@@ -68,11 +91,13 @@ class Format:
 
     @property
     def sign_mask(self) -> int:
-        return 1 << (self.bits - 1)
+        """The sign bit (0 for an unsigned format)."""
+        return 1 << (self.bits - 1) if self.is_signed else 0
 
     @property
     def top_code_mag(self) -> int:
-        return self.sign_mask - 1
+        """The largest magnitude code (all bits but the sign set)."""
+        return (1 << (self.bits - int(self.is_signed))) - 1
 
     @property
     def inf_code_mag(self) -> int | None:
@@ -96,27 +121,32 @@ class Format:
     # ---- specials ------------------------------------------------------------------------
     @property
     def has_nan(self) -> bool:
-        return self.num_high_nans > 0 or not self.has_negative_zero
+        return self.num_high_nans > 0 or self._sign_only_nan
 
     @property
     def nan_codes(self) -> tuple[int, ...]:
         """Every NaN code, ascending."""
         high = range(self.top_code_mag - self.num_high_nans + 1, self.top_code_mag + 1)
         codes = set(high) | {c | self.sign_mask for c in high}
-        if not self.has_negative_zero:
+        if self._sign_only_nan:
             codes.add(self.sign_mask)
         return tuple(sorted(codes))
+
+    @property
+    def _sign_only_nan(self) -> bool:
+        """The sign-only code (-0's place) is the NaN: signed formats without -0."""
+        return self.is_signed and not self.has_negative_zero
 
     @property
     def canonical_nan(self) -> int | None:
         """The positive NaN code fp8ref emits by default (None when the format has no NaN).
 
-        The top positive code when the format has high NaNs (0x7F for E4M3FN/E5M2/E4M3),
-        otherwise the sign-only code (0x80 for FNUZ and P3109).
+        The top positive code when the format has high NaNs (0x7F for E4M3FN/E5M2/E4M3, 0xFF
+        for P3109 unsigned binary8), otherwise the sign-only code (0x80 for FNUZ and P3109 signed).
         """
         if self.num_high_nans:
             return self.top_code_mag
-        if not self.has_negative_zero:
+        if self._sign_only_nan:
             return self.sign_mask
         return None
 
@@ -172,7 +202,7 @@ class Format:
     @property
     def num_finite(self) -> int:
         """Number of codes that decode to a finite value (both zeros counted)."""
-        return self.num_codes - len(self.nan_codes) - 2 * int(self.has_infinity)
+        return self.num_codes - len(self.nan_codes) - (1 + int(self.is_signed)) * int(self.has_infinity)
 
     def figures(self) -> dict:
         """Key figures as plain Python values (for tables, JSON and reprs)."""
@@ -191,6 +221,7 @@ class Format:
             "has_infinity": self.has_infinity,
             "nan_codes": len(self.nan_codes),
             "negative_zero": self.has_negative_zero,
+            "signed": bool(self.is_signed),
             "num_finite": self.num_finite,
         }
 
@@ -208,15 +239,17 @@ class Format:
 
     def code_fields(self, code: int) -> list[tuple[str, str]]:
         """``[(name, bits)]``, most significant first: ``sign``, ``exponent``, ``mantissa``
-        (no mantissa field when ``man_bits`` is 0)."""
-        s, e = self.code_bits(code), 1 + self.exp_bits
-        return [("sign", s[0]), ("exponent", s[1:e])] + ([("mantissa", s[e:])] if self.man_bits else [])
+        (no mantissa field when ``man_bits`` is 0, no sign in unsigned formats: P3109 ``u``)."""
+        s = self.code_bits(code)
+        sign = [("sign", s[0])] if self.is_signed else []
+        e = len(sign) + self.exp_bits
+        return sign + [("exponent", s[len(sign):e])] + ([("mantissa", s[e:])] if self.man_bits else [])
 
     def code_class(self, code: int) -> str:
         """``zero``, ``subnormal``, ``normal``, ``inf`` or ``nan``."""
         c = int(self.code_bits(code), 2)
         mag = c & self.top_code_mag
-        if mag > self.top_code_mag - self.num_high_nans or (c == self.sign_mask and not self.has_negative_zero):
+        if mag > self.top_code_mag - self.num_high_nans or (c == self.sign_mask and self._sign_only_nan):
             return "nan"
         if mag == self.inf_code_mag:
             return "inf"

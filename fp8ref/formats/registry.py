@@ -5,11 +5,16 @@ from __future__ import annotations
 import difflib
 
 from .ieee import Format
+from .p3109 import p3109_format, resolve_p3109
 
-__all__ = ["register", "register_default", "get_format", "list_formats", "resolve"]
+__all__ = ["register", "register_default", "register_resolver", "get_format", "list_formats", "resolve"]
 
 _FORMATS: dict[str, object] = {}
 _ALIASES: dict[str, str] = {}
+_RESOLVERS: list = []  # name -> format | None, for families resolved on demand (P3109)
+#: what ``list_formats`` does not list: families whose members are built on first lookup
+FAMILY_NOTE = ("plus the IEEE P3109 family p3109_k{K}p{P}{s|u}{e|f} (K 3..16; also binary{K}p{P}{s|u}{e|f}), "
+               "resolved on demand: docs/formats_p3109.md")
 
 
 def register(fmt, aliases=(), *, replace: bool = False):
@@ -34,8 +39,17 @@ def register_default(fmt, aliases=()):
     return register(fmt, aliases)
 
 
+def register_resolver(fn):
+    """Consult ``fn(name) -> format | None`` for names that are not registered: a family whose
+    members are built on first lookup (and cached by ``fn``), never listed by ``list_formats``."""
+    if fn not in _RESOLVERS:
+        _RESOLVERS.append(fn)
+    return fn
+
+
 def get_format(name):
-    """Return the format called ``name`` (canonical name or alias, case-insensitive).
+    """Return the format called ``name`` (canonical name or alias, case-insensitive), or the
+    member of a resolved family (``p3109_k6p2uf``).
 
     A format object passes through unchanged. Unknown names raise ValueError listing close
     matches and every valid name.
@@ -48,17 +62,22 @@ def get_format(name):
     key = _ALIASES.get(key, key)
     if key in _FORMATS:
         return _FORMATS[key]
+    for fn in _RESOLVERS:
+        fmt = fn(key)
+        if fmt is not None:
+            return fmt
     everything = sorted(set(_FORMATS) | set(_ALIASES))
     close = difflib.get_close_matches(key, everything, n=4, cutoff=0.5)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(f"unknown format {name!r}.{hint} Valid names: {', '.join(list_formats())}")
+    raise ValueError(f"unknown format {name!r}.{hint} Valid names: {', '.join(list_formats())}, {FAMILY_NOTE}")
 
 
 resolve = get_format
 
 
 def list_formats(kind: str | None = None) -> list[str]:
-    """Canonical names of the registered formats, in registration order."""
+    """Canonical names of the registered formats, in registration order (the members of
+    resolved families other than ``p3109_8p1`` … ``p3109_8p7`` are not listed: ``FAMILY_NOTE``)."""
     return [f.name for f in _FORMATS.values() if kind is None or f.kind == kind]
 
 
@@ -94,10 +113,9 @@ _ieee("e3m2fn",   3, 2, 3,     False, 0,    True,  ("float6_e3m2fn", "fp6_e3m2",
 _ieee("e2m1fn",   2, 1, 1,     False, 0,    True,  ("float4_e2m1fn", "fp4_e2m1", "ocp_e2m1", "fp4"),
       doc="OCP MX FP4 E2M1: no Inf/NaN, max 6")
 for _p in range(1, 8):
-    # IEEE P3109 binary8pP (signed, extended): bias 2^(7-P), 0x80 NaN, 0x7F/0xFF ±Inf, no -0.
-    _ieee(f"p3109_8p{_p}", 8 - _p, _p - 1, 1 << (7 - _p), True, 0, False,
-          (f"binary8p{_p}", f"p3109_k8p{_p}"),
-          doc=f"IEEE P3109 binary8p{_p}: 0x80 the only NaN, 0x7F/0xFF ±Inf, no -0")
+    # IEEE P3109 binary8pP (signed, extended): bias 2^(7-P), 0x80 NaN, 0x7F/0xFF ±Inf, no -0;
+    # the rest of the family resolves on demand (resolve_p3109)
+    register(p3109_format(8, _p), (f"binary8p{_p}", f"p3109_k8p{_p}", f"p3109_k8p{_p}se", f"binary8p{_p}se"))
 _ieee("fp16",     5, 10, 15,   True,  1023, True,  ("float16", "binary16", "half"),
       doc="IEEE 754 binary16")
 _ieee("bf16",     8, 7, 127,   True,  127,  True,  ("bfloat16",),
@@ -105,3 +123,4 @@ _ieee("bf16",     8, 7, 127,   True,  127,  True,  ("bfloat16",),
 _ieee("tf32",     8, 10, 127,  True,  1023, True,  ("tensorfloat32",),
       doc="NVIDIA TF32 (19 bits: e8m10), as stored in fp32 with the low 13 bits zero")
 # fmt: on
+register_resolver(resolve_p3109)

@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import blocks
 from ..core.floats import F32
+from ..formats.builtin import UE8M0
 from . import generators as G
 from .fields import Field
 from .prng import stream
@@ -34,7 +35,6 @@ from .suites import FileSpec, Suite, concat_parts, frozen, gen_entry, register_s
 __all__ = ["MX_BLOCK", "mx_elements"]
 
 MX_BLOCK = 32
-_QNAN32 = np.uint64(F32.canonical_nan)
 _ELEM_OVF = "sat_finite"  # every fp8ref.blocks quantizer saturates its elements (no flags, so no tininess)
 
 
@@ -84,7 +84,7 @@ def _mx_quantize_spec(elem, rule, rounding, tier):
 
     def build(ctx):
         x, gens = _block_inputs("mx", elem, MX_BLOCK, ctx.seed, ctx.count)
-        t = blocks.mx.quantize(_as_f32(x), elem, block_size=MX_BLOCK, axis=-1, scale_rule=rule, rounding=rounding)
+        t = blocks.mx.encode(_as_f32(x), elem, block_size=MX_BLOCK, axis=-1, scale_rule=rule, rounding=rounding)
         return {"x": x, "scale": t.scales.reshape(-1).astype(np.uint64), "z": t.codes.astype(np.uint64)}, list(gens)
 
     return FileSpec("mx", stem, "mx_quantize", fields, meta, header, build, tier)
@@ -101,7 +101,7 @@ def _mx_scale_spec(elem, rule, tier):
 
     def build(ctx):
         x, gens = _block_inputs("mx_scale", elem, MX_BLOCK, ctx.seed, ctx.count, scales=())
-        t = blocks.mx.quantize(_as_f32(x), elem, block_size=MX_BLOCK, axis=-1, scale_rule=rule)
+        t = blocks.mx.encode(_as_f32(x), elem, block_size=MX_BLOCK, axis=-1, scale_rule=rule)
         sc = t.scales.reshape(-1).astype(np.uint64)
         return {"x": x, "scale": sc, "flags": np.zeros(sc.size, np.uint64)}, list(gens)
 
@@ -126,18 +126,19 @@ def _dot_operands(ea, eb, seed, count):
     xa, ga = _block_inputs("mx_dot", ea, MX_BLOCK, seed, count)
     xb, _ = _block_inputs("mx_dot_b", eb, MX_BLOCK, seed, count)
     n = min(xa.shape[0], xb.shape[0])
-    ta = blocks.mx.quantize(_as_f32(xa[:n]), ea, block_size=MX_BLOCK)
-    tb = blocks.mx.quantize(_as_f32(xb[:n]), eb, block_size=MX_BLOCK)
+    ta = blocks.mx.encode(_as_f32(xa[:n]), ea, block_size=MX_BLOCK)
+    tb = blocks.mx.encode(_as_f32(xb[:n]), eb, block_size=MX_BLOCK)
     sa, a = ta.scales.reshape(-1).astype(np.uint64), ta.codes.astype(np.uint64)
     sb, b = tb.scales.reshape(-1).astype(np.uint64), tb.codes.astype(np.uint64)
     h = MX_BLOCK // 2
     k = min(16, n)
-    ok = (sa[-k:] != 0xFF) & (sb[-k:] != 0xFF)
+    ok = (sa[-k:] != UE8M0.canonical_nan) & (sb[-k:] != UE8M0.canonical_nan)
     p, q = a[-k:][ok, :h], b[-k:][ok, :h]
     canc_a = np.concatenate([p, p], axis=1)
     canc_b = np.concatenate([q, _negate(eb, q)], axis=1)
     canc_sa, canc_sb = sa[-k:][ok], sb[-k:][ok]
-    ext = np.array([[0xFE, 0xFE], [0x00, 0x00], [0xFE, 0x00], [0xFF, 0x7F], [0x7F, 0xFF]], dtype=np.uint64)
+    top, bottom, one, nan = UE8M0.max_code, UE8M0.min_code, UE8M0.bias, UE8M0.canonical_nan  # 2^127, 2^-127, 1, NaN
+    ext = np.array([[top, top], [bottom, bottom], [top, bottom], [nan, one], [one, nan]], dtype=np.uint64)
     m = ext.shape[0]
     ext_a = np.tile(a[-1], (m, 1))
     ext_b = np.tile(b[-1], (m, 1))
@@ -169,7 +170,7 @@ def _mx_dot_spec(ea, eb, tier):
             ta = blocks.MXTensor(a[i].astype(np.uint8), sa[i:i + 1].astype(np.uint8), ea, MX_BLOCK)
             tb = blocks.MXTensor(b[i].astype(np.uint8), sb[i:i + 1].astype(np.uint8), eb, MX_BLOCK)
             r = np.float32(blocks.mx.dot(ta, tb, dtype=np.float32))
-            z[i] = _QNAN32 if np.isnan(r) else np.uint64(np.array(r).view(np.uint32))
+            z[i] = F32.to_bits_canonical(r, keep_sign=False)
         return {"sa": sa, "a": a, "sb": sb, "b": b, "z": z}, gens
 
     return FileSpec("mx", stem, "mx_dot", fields, meta, header, build, tier)
@@ -243,18 +244,17 @@ def _nvfp4_spec(variant, tier):
                 if np.isfinite(ga):
                     kw["global_amax"] = ga
             try:
-                t = nv.quantize(xs, variant=variant, **kw)
+                t = nv.encode(xs, variant=variant, **kw)
             except ValueError:
                 if not torchao:
                     raise
                 keep[g] = False  # torchao rejects NaN and all-zero tensors: no line
                 continue
             amax[g] = t.global_amax
-            scale[g] = t.block_scales.reshape(-1)
+            scale[g] = t.scales.reshape(-1)
             z[g] = t.codes
         idx = np.flatnonzero(keep)
-        a_bits = amax.view(np.uint32).astype(np.uint64)
-        a_bits[np.isnan(amax)] = _QNAN32
+        a_bits = F32.to_bits_canonical(amax, keep_sign=False).astype(np.uint64)
         table = {"amax": a_bits[idx], "x": x[idx], "scale": scale[idx], "z": z[idx]}
         return table, _renumber(gens, keep)
 
@@ -300,13 +300,12 @@ def _deepseek_spec(scale_fmt, variant, tier):
         ds = blocks.deepseek
         x, gens = _block_inputs("deepseek", "e4m3fn", DS_TILE, ctx.seed, ctx.count,
                                 exps=(-127, -40, -1, 0, 20, 120), scales=(0,), nrand=ctx.count // 8)
-        t = ds.quantize(_as_f32(x), tile="per_token", scale_fmt=scale_fmt, variant=variant)
+        t = ds.encode(_as_f32(x), tile="per_token", scale_fmt=scale_fmt, variant=variant)
         if scale_fmt == "ue8m0":
             s = t.scale_bytes.reshape(-1).astype(np.uint64)
         else:
             sf = t.scales.reshape(-1)
-            s = sf.view(np.uint32).astype(np.uint64)
-            s[np.isnan(sf)] = _QNAN32
+            s = F32.to_bits_canonical(sf, keep_sign=False).astype(np.uint64)
         return {"x": x, "scale": s, "z": t.codes.astype(np.uint64)}, list(gens)
 
     return FileSpec("deepseek", stem, "deepseek_quantize", fields, meta, header, build, tier)

@@ -16,11 +16,7 @@ __all__ = ["f32_bits_of"]
 
 def f32_bits_of(fmt, codes) -> np.ndarray:
     """float32 bit patterns (uint64) of the decoded codes; NaN -> its sign | F32's canonical NaN."""
-    v = decode(codes.astype(np.int64), fmt, dtype=np.float32)
-    u = v.view(np.uint32).astype(np.uint64)
-    nan = np.isnan(v)
-    u[nan] = (u[nan] & np.uint64(F32.sign_mask)) | np.uint64(F32.canonical_nan)
-    return u
+    return F32.to_bits_canonical(decode(codes.astype(np.int64), fmt, dtype=np.float32)).astype(np.uint64)
 
 
 def _decode_files(tier):

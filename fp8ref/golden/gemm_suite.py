@@ -2,12 +2,17 @@
 
 One dot product per line, ``a0..a{K-1}  b0..b{K-1}  c  d``: element codes of the preset's input
 format, the accumulator input ``c`` and the result ``d`` as float32 bits (float16 bits in fp16
-output mode), from ``fp8ref.dot`` under the preset. K is the preset's block size n (one block
-FMA per line) for 16-bit and TF32 presets, 32 for FP8 presets (two chained blocks on Ada), 32
-for ``exact``/``fp32_fma``, and 256 for the promotion preset (two promotion intervals).
-File: ``gemm/<preset>.<in_fmt>.<out>``. No flags: the models define none. NaN results and
-zero signs follow the preset (``AccumModel.nan_pattern``, ``signed_zero``): NVIDIA presets write
-7FFFFFFF / 7FFF and +0, ``exact`` / ``fp32_fma`` 7FC00000 / 7E00 and IEEE 754 zero signs.
+output mode), from ``fp8ref.dot`` under the preset. K is the preset's step n (one step per line)
+for 16-bit and TF32 presets, max(n, 32) for 8-bit inputs (two chained steps on Ada and CDNA3),
+32 where n = 1 or n = K (``exact``, ``fp32_fma``), and 256 for the promotion preset (two
+promotion intervals). Block-scaled presets (``b200_mxf8f6f4``, ``b200_mxf4nvf4``) add the
+scale codes of both rows, ``a0.. sa0.. b0.. sb0.. c d`` (one scale code per block of K, UE8M0
+bytes, or UE4M3 scales as E4M3 bytes whose sign bit the unit ignores), K = max(n, 64): two steps of ``kind::mxf8f6f4``, one of
+``kind::mxf4nvf4``.
+File: ``gemm/<preset>.<in_fmt>[.<scale_fmt>b<block>].<out>``. No flags: the models define
+none. NaN results and zero signs follow the preset (``AccumModel.nan_pattern``,
+``signed_zero``): NVIDIA presets write 7FFFFFFF / 7FFF and +0; ``exact``, ``fp32_fma``, AMD and
+RISC-V presets 7FC00000 / 7E00 and their own zero rule.
 """
 
 from __future__ import annotations
@@ -25,16 +30,26 @@ __all__ = ["GEMM_FILES", "line_length"]
 _OUT_TYPE = {"fp32": "float32", "fp16": "float16"}
 _WIDE_WINDOW = 10  # 16-bit/TF32 inputs are drawn with |v| in [2^-10, 2^10] (or 0) for random lines
 
-#: (preset, in_fmt, out) in the default set; every other combination is in the full tier
+#: (preset, in_fmt, out[, scale_fmt, block]) in the default set; every other combination is in the full tier
 DEFAULT = (("h100_fp8", "e4m3fn", "fp32"), ("h100_fp8", "e5m2", "fp32"), ("h100_fp8_promote128", "e4m3fn", "fp32"),
-           ("ada_fp8", "e4m3fn", "fp32"), ("b200_fp8", "e4m3fn", "fp32"), ("a100_fp16", "fp16", "fp32"),
+           ("ada_fp8", "e4m3fn", "fp32"), ("a100_fp16", "fp16", "fp32"),
            ("h100_fp16", "fp16", "fp16"), ("h100_bf16", "bf16", "fp32"), ("h100_tf32", "tf32", "fp32"),
-           ("v100_fp16", "fp16", "fp32"), ("exact", "e4m3fn", "fp32"))
+           ("v100_fp16", "fp16", "fp32"), ("exact", "e4m3fn", "fp32"),
+           # issue 20: one file per new instruction family
+           ("sm100_mma_sync_fp8", "e4m3fn", "fp32"), ("sm90_mma_sync_fp8", "e4m3fn", "fp16"),
+           ("cdna3_fp8", "e4m3fnuz", "fp32"), ("rvbna_fp8", "e4m3fn", "fp32"),
+           ("b200_mxf8f6f4", "e4m3fn", "fp32", "ue8m0", 32), ("b200_mxf4nvf4", "e2m1fn", "fp32", "ue4m3", 16))
 
-#: presets the suite covers, pinned (a model registered at run time never changes the output)
+#: presets the suite covers, pinned (a model registered at run time never changes the output).
+#: Left out: ``cdna3_fp32`` (FP32 inputs have no code table to draw from; its arithmetic, a
+#: sequential fmaf chain, is ``fp32_fma``'s).
 PRESET_NAMES = ("exact", "fp32_fma", "v100_fp16", "a100_fp16", "a100_bf16", "a100_tf32", "h100_fp16",
                 "h100_bf16", "h100_tf32", "h100_fp8", "ada_fp16", "ada_bf16", "ada_tf32", "ada_fp8",
-                "b200_fp16", "b200_bf16", "b200_tf32", "b200_fp8", "b200_fp8_mmasim", "h100_fp8_promote128")
+                "b200_fp16", "b200_bf16", "b200_tf32", "h100_fp8_promote128",
+                "sm90_mma_sync_fp8", "sm100_mma_sync_fp8", "b200_f8f6f4", "turing_fp16", "sm120_fp8",
+                "b200_mxf8f6f4", "b200_mxf4nvf4", "cdna3_fp16", "cdna3_bf16", "cdna3_xf32", "cdna3_fp8",
+                "cdna1_fp16", "cdna1_bf16", "cdna2_fp16", "cdna2_bf16", "cdna2_bf16_1k", "rvbna_fp8", "rvbna_bf16")
+NOT_COVERED = {"cdna3_fp32": "FP32 inputs: no code table to draw from; the arithmetic is fp32_fma's"}
 
 
 def _accum():
@@ -47,21 +62,28 @@ def line_length(model) -> int:
     """K, the products per line, for a preset."""
     if model.promote:
         return 2 * model.promote
+    if model.scale_formats:
+        return max(model.n, 64)
     if model.n is None or model.n == 1:
         return 32
-    return max(model.n, 32) if get_format(model.in_fmt).bits <= 8 else model.n
+    return max(model.n, 32) if get_format(model.fmt).bits <= 8 else model.n
 
 
 def GEMM_FILES():
-    """[(preset, in_fmt, out, tier)] for every preset x input format x output mode."""
+    """[(preset, in_fmt, out, tier, scale)] for every preset x input format x output mode (x
+    scale format and block, ``scale`` = (scale_fmt, block) or None)."""
     out = []
     for name in PRESET_NAMES:
         m = _accum().get_model(name)
-        for fmt in m.in_fmts:
-            if get_format(fmt).bits < 8:  # FP6/FP4 elements are the MX suite's
+        for fmt in m.format_names:
+            if fmt == "fp32":  # FP32 inputs: no code table (see NOT_COVERED)
+                continue
+            if get_format(fmt).bits < 8 and not m.scale_formats:  # FP6/FP4 elements: block-scaled presets
                 continue
             for o in ("fp32", "fp16") if m.fp16_out else ("fp32",):
-                out.append((name, fmt, o, "default" if (name, fmt, o) in DEFAULT else "full"))
+                for sc in m.scale_formats or (None,):
+                    key = (name, fmt, o) + (tuple(sc) if sc else ())
+                    out.append((name, fmt, o, "default" if key in DEFAULT else "full", sc))
     return out
 
 
@@ -83,6 +105,13 @@ def _pools(fmt):
     sp = (int(pinf[0]) if pinf.size else None, int(ninf[0]) if ninf.size else None,
           int(nan[0]) if nan.size else None)
     return pool, small, mx, sp
+
+
+def _neg(codes, fmt, sign):
+    """The codes of the negated values (a zero stays zero where the sign bit of zero is NaN: FNUZ)."""
+    if np.isnan(decode_table(fmt)[int(sign)]):
+        return np.where(codes == 0, codes, codes ^ sign)
+    return codes ^ sign
 
 
 def _c_bits(rng, n, out):
@@ -116,7 +145,7 @@ def _cases(preset, fmt, out, K, seed, count):
     a = r.choice(m * K, pool).reshape(m, K)
     b = r.choice(m * K, pool).reshape(m, K)
     a[:, h:2 * h] = a[:, :h]
-    b[:, h:2 * h] = b[:, :h] ^ sign  # the second half cancels the first exactly
+    b[:, h:2 * h] = _neg(b[:, :h], fmt, sign)  # the second half cancels the first exactly
     c = _c_bits(r, m, out)
     c[: m // 2] = 0
     add("cancellation", a, b, c, names)
@@ -149,7 +178,7 @@ def _cases(preset, fmt, out, K, seed, count):
     rows_a.append(big)
     rows_b.append(big)  # every product at max: overflow where the output range ends
     rows_a.append(big)
-    rows_b.append(big ^ np.where(np.arange(K) % 2 == 1, sign, np.uint64(0)))  # max products that cancel
+    rows_b.append(np.where(np.arange(K) % 2 == 1, _neg(big, fmt, sign), big))  # max products that cancel
     for code in (pinf, ninf, nan):
         if code is not None:
             x = np.array(big)
@@ -178,42 +207,99 @@ def _cases(preset, fmt, out, K, seed, count):
     return A, B, C, gens
 
 
-def _spec(preset, fmt_name, out, tier):
+def _params(m):
+    """The model's description as sidecar metadata (every field the arithmetic reads)."""
+    from dataclasses import asdict
+
+    return {"n": m.n, "frac_bits": m.frac_bits, "out_frac": m.out_frac, "out_rounding": m.out_rounding,
+            "promote": m.promote, "term_rounding": m.term_rounding, "c_frac": m.c_frac, "c_drop": m.c_drop,
+            "stages": [asdict(t) for t in m.stages], "ftz": m.ftz, "scaling": m.scaling,
+            "product_overflow": m.product_overflow, "signed_zero": m.signed_zero}
+
+
+#: scale codes drawn for random lines: UE8M0 2^-16..2^16; UE4M3 every positive finite code
+_SCALE_POOL = {"ue8m0": np.arange(127 - 16, 127 + 17, dtype=np.uint64), "ue4m3": np.arange(0, 0x7F, dtype=np.uint64)}
+#: scale codes of the ``scale_extremes`` lines: UE8M0 2^-127, 2^127, NaN, 2^0; UE4M3 0, the
+#: smallest subnormal 2^-9, 448, NaN, and a code with the (ignored) sign bit set
+_SCALE_EXTREMES = {"ue8m0": (0x00, 0xFE, 0xFF, 0x7F), "ue4m3": (0x00, 0x01, 0x7E, 0x7F, 0xB8)}
+_SCALE_TYPE = {"ue8m0": "ue8m0", "ue4m3": "e4m3fn"}
+
+
+def _spec(preset, fmt_name, out, tier, scale=None):
     m = _accum().get_model(preset)
     fmt = get_format(fmt_name)
     K = line_length(m)
     ct = _OUT_TYPE[out]
-    stem = f"gemm/{preset}.{fmt.name}.{out}"
-    fields = (Field("a", "input", fmt.name, K), Field("b", "input", fmt.name, K), Field("c", "input", ct),
-              Field("d", "result", ct))
+    sfmt, block = scale or (None, None)
+    nb = -(-K // block) if scale else 0
+    stem = f"gemm/{preset}.{fmt.name}" + (f".{sfmt}b{block}" if scale else "") + f".{out}"
+    ins = [Field("a", "input", fmt.name, K)] + ([Field("sa", "input", _SCALE_TYPE[sfmt], nb)] if scale else [])
+    ins += [Field("b", "input", fmt.name, K)] + ([Field("sb", "input", _SCALE_TYPE[sfmt], nb)] if scale else [])
+    fields = tuple(ins) + (Field("c", "input", ct), Field("d", "result", ct))
     meta = {"src": fmt.name, "dst": ct, "op": "dot", "K": K, "model": preset,
-            "model_parameters": {"n": m.n, "frac_bits": m.frac_bits, "out_frac": m.out_frac,
-                                 "out_rounding": m.out_rounding, "promote": m.promote},
+            "model_parameters": _params(m),
             "model_confidence": m.confidence, "model_source": m.source,
-            "definition": "d = c + sum_k a_k*b_k, block FMAs of n products chained in k order "
-                          "(docs/accumulation.md §1); fp16 output mode: c and d are binary16",
+            "model_instruction": m.instruction, "model_sass": m.sass,
+            "definition": "d = c + sum_k a_k*b_k under the model's steps of n products, stages of fused sums "
+                          "and roundings, chained in k order (docs/accumulation.md §1); fp16 output mode: c "
+                          "and d are binary16",
             "nan_result": f"{m.nan_pattern(out):X} (any NaN, +inf with -inf, inf x 0)",
-            "zero_result": "IEEE 754 sign" if m.signed_zero else "+0",
+            "zero_result": {True: "IEEE 754 sign", False: "+0",
+                            "inexact": "+0 for an exactly zero sum; a nonzero sum rounded to zero keeps its sign"}[
+                                m.signed_zero],
             "flags": "none: the accumulation models define no exception flags"}
+    if scale:
+        meta["scales"] = {"format": sfmt, "block": block, "per_line": nb,
+                          "meaning": "element k of a row is code_k * scale[k // block]" +
+                                     ("; UE4M3 scales are E4M3 bytes read without the sign bit" if sfmt == "ue4m3"
+                                      else "; UE8M0 2^(code - 127), 0xFF NaN")}
     header = {"op": "dot", "model": preset, "in": fmt.name, "out": out, "K": K}
+    if scale:
+        header.update(scale=sfmt, block=block)
 
     def build(ctx):
         A, B, C, gens = _cases(preset, fmt, out, K, ctx.seed, ctx.count)
         t = decode_table(fmt)
-        va, vb = t[A.astype(np.intp)], t[B.astype(np.intp)]
         if out == "fp32":
             c = C.astype(np.uint32).view(np.float32)
         else:
             c = C.astype(np.uint16).view(np.float16)
-        d = _accum().dot(va, vb, c, model=preset, in_fmt=fmt.name, out=out)
+        if not scale:
+            va, vb = t[A.astype(np.intp)], t[B.astype(np.intp)]
+            d = _accum().dot(va, vb, c, model=preset, fmt=fmt.name, out=out)
+            bits = d.view(np.uint32 if out == "fp32" else np.uint16).astype(np.uint64)
+            return {"a": A, "b": B, "c": C, "d": bits}, gens
+        names = ("gemm", preset, fmt.name, out, sfmt, "scales")
+        r = stream(ctx.seed, *names)
+        pool = _SCALE_POOL[sfmt]
+        L = A.shape[0]
+        SA, SB = r.choice(L * nb, pool).reshape(L, nb), r.choice(L * nb, pool).reshape(L, nb)
+        # scale extremes: the random lines' elements, each extreme scale code against pool codes
+        names = ("gemm", preset, fmt.name, out, sfmt, "scale_extremes")
+        r = stream(ctx.seed, *names)
+        ext = np.array(_SCALE_EXTREMES[sfmt], np.uint64)
+        n = 4 * ext.size
+        XA, XB = A[:n].copy(), B[:n].copy()
+        xa = np.repeat(ext, 4)[:, None] * np.ones(nb, np.uint64)
+        xa[1::2, nb // 2:] = r.choice(ext.size * 2 * (nb - nb // 2), pool).reshape(-1, nb - nb // 2)
+        xb = r.choice(n * nb, pool).reshape(n, nb)
+        xb[2::4] = xa[2::4]  # both scales extreme
+        A, B = np.concatenate([A, XA]), np.concatenate([B, XB])
+        SA, SB = np.concatenate([SA, xa]), np.concatenate([SB, xb])
+        C = np.concatenate([C, _c_bits(r, n, out)])
+        c = C.astype(np.uint32).view(np.float32) if out == "fp32" else C.astype(np.uint16).view(np.float16)
+        gens = list(gens) + [_gen_entry("scale_extremes", n, names, ctx.seed, L + 1)]
+        BS = _accum().BlockScaled
+        d = _accum().dot(BS(A, SA, fmt.name, sfmt, block, 1), BS(B, SB, fmt.name, sfmt, block, 1), c,
+                         model=preset, out=out)
         bits = d.view(np.uint32 if out == "fp32" else np.uint16).astype(np.uint64)
-        return {"a": A, "b": B, "c": C, "d": bits}, gens
+        return {"a": A, "sa": SA, "b": B, "sb": SB, "c": C, "d": bits}, gens
 
     return FileSpec("gemm", stem, "dot", fields, meta, header, build, tier)
 
 
 def _files(tier):
-    return [_spec(p, f, o, t) for p, f, o, t in GEMM_FILES()]
+    return [_spec(p, f, o, t, sc) for p, f, o, t, sc in GEMM_FILES()]
 
 
 register_suite(Suite(
@@ -221,6 +307,4 @@ register_suite(Suite(
     "block FMA / dot-product vectors per accumulation preset (a, b, c -> d) for GEMM units: random, "
     "cancellation, swamping, accumulator-only, subnormal and extreme lines",
     _files,
-    requires=("fp8ref.accum",),
-    note="issue 5",
 ))

@@ -42,7 +42,7 @@ import numpy as np
 
 from ..codecs import decode_table
 from ..core.rounding import bit_length
-from ..core.floats import F32, FloatType
+from ..core.floats import F32, F64, FloatType
 from .prng import SplitMix64
 
 __all__ = [
@@ -225,10 +225,8 @@ def specials(src: FloatType) -> np.ndarray:
 def _target_exponents(fmt) -> tuple[int, int]:
     """Unbiased exponents of the smallest nonzero and the largest finite target value."""
     v = positive_values(fmt)
-    nz = v[v > 0]
-    _, lo = np.frexp(nz[0])
-    _, hi = np.frexp(nz[-1])
-    return int(lo) - 1, int(hi) - 1
+    lo, hi = F64.floor_log2(F64.to_bits(v[v > 0][[0, -1]]))
+    return int(lo), int(hi)
 
 
 def _exp_table(src: FloatType, fmt, margin=3) -> np.ndarray:

@@ -65,10 +65,8 @@ def _mul_exact_spec(fa, fb, tier):
         p32 = p.astype(np.float32)
         if not np.array_equal(p32.astype(np.float64), p, equal_nan=True):
             raise AssertionError(f"{fa.name} x {fb.name} products are not exact in float32")
-        u = p32.view(np.uint32).astype(np.uint64)
-        nan = np.isnan(p32)
-        sign = np.where(inv, np.uint64(0), u & np.uint64(F32.sign_mask))  # 0 x Inf: default NaN, positive
-        u[nan] = sign[nan] | np.uint64(F32.canonical_nan)
+        u = F32.to_bits_canonical(p32).astype(np.uint64)
+        u[inv & np.isnan(p32)] = F32.canonical_nan  # 0 x Inf: the default NaN, positive
         return {"a": a, "b": b, "z": u, "flags": np.where(inv, 0x10, 0).astype(np.uint64)}, [
             gen_entry("exhaustive_pairs", a.size)]
 

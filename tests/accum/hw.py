@@ -10,12 +10,10 @@ GPU_FAMILY = {"V100": "v100", "A100": "a100", "A2": "a100", "Ada": "ada", "L40S"
               "H100": "h100", "H200": "h100", "B200": "b200"}
 IN_FMT = {"fp16": "fp16", "bf16": "bf16", "tf32": "tf32", "E4M3": "e4m3fn", "E5M2": "e5m2"}
 
-#: (set, output) pairs no model explains (accumulation.md addendum; docs/accumulation.md)
-UNEXPLAINED = {("B200_E4M3", "fp16"), ("B200_E5M2", "fp16"),
-               ("H100_E4M3", "fp16"), ("H100_E5M2", "fp16"), ("H200_E4M3", "fp16"), ("H200_E5M2", "fp16")}
-
-#: sets the claimed preset reproduces except for the listed rows (docs/accumulation.md)
-NEAR_MISS = {("B200_E5M2", "fp32"): [3935]}
+#: the FP8 sets recorded with mma.sync, which ptxas emulates on sm_90 / sm_100 (tests/data/sass):
+#: H100/H200 FP16 output and every B200 FP8 set; the H100/H200 FP32-output FP8 sets used wgmma
+MMA_SYNC_FP8 = {("H100", "fp16"): "sm90_mma_sync_fp8", ("H200", "fp16"): "sm90_mma_sync_fp8",
+                ("B200", "fp16"): "sm100_mma_sync_fp8", ("B200", "fp32"): "sm100_mma_sync_fp8"}
 
 
 def sets():
@@ -36,7 +34,8 @@ def load(name, out):
         a, b, c = (d[k].view(np.float32) for k in ("a", "b", "c"))
         want = d[f"d_{out}"].copy()
     fp8 = fm in ("E4M3", "E5M2")
-    preset = f"{GPU_FAMILY[gpu]}_{'fp8' if fp8 else fm}"
+    preset = MMA_SYNC_FP8.get((gpu, out), "") if fp8 else ""
+    preset = preset or f"{GPU_FAMILY[gpu]}_{'fp8' if fp8 else fm}"
     if fp8 and gpu in ("H100", "H200") and out == "fp32":
         c = np.zeros_like(c)  # WGMMA with C = 0 (Validate_TC_models.m)
     if out == "fp16":

@@ -8,7 +8,7 @@ import pytest
 
 import fp8ref
 from fp8ref import deepseek, mx
-from fp8ref.accum import AccumModel, PRESETS, dot, error_study, gemm, get_model, list_models, reference_dot
+from fp8ref.accum import MODELS, AccumModel, BlockScaled, dot, error_study, gemm, get_model, list_models, reference_dot
 
 
 def _bits(x):
@@ -17,7 +17,7 @@ def _bits(x):
 
 
 @pytest.mark.parametrize("elem", ["e4m3fn", "e5m2", "e2m1fn", "e3m2fn"])
-@pytest.mark.parametrize("model", ["b200_fp8", "exact", "fp32_fma"])
+@pytest.mark.parametrize("model", ["b200_mxf8f6f4", "exact", "fp32_fma"])
 def test_mx_gemm_matches_reference(elem, model):
     """Scales enter the alignment inside the block FMA: value v·2^X, alignment exponent e(v) + X."""
     rng = np.random.default_rng(3)
@@ -30,7 +30,7 @@ def test_mx_gemm_matches_reference(elem, model):
     xb = np.repeat(qb.scale_exponents(), 32, axis=0)
     for i in range(3):
         for j in range(4):
-            want = reference_dot(va[i], vb[:, j], model=model, in_fmt=elem, a_scale_exp=xa[i], b_scale_exp=xb[:, j])
+            want = reference_dot(va[i], vb[:, j], model=model, fmt=elem, a_scale_exp=xa[i], b_scale_exp=xb[:, j])
             assert _bits(got[i, j]) == _bits(want), (i, j)
 
 
@@ -47,7 +47,7 @@ def test_mx_nan_scale_makes_nan():
     x[0, 3] = np.nan
     qa = mx.quantize(x, "e4m3fn", axis=1)
     qb = mx.quantize(np.ones((32, 1), np.float32), "e4m3fn", axis=0)
-    assert qa.scales[0, 0] == 0xFF and np.isnan(gemm(qa, qb, model="b200_fp8")[0, 0])
+    assert qa.scales[0, 0] == 0xFF and np.isnan(gemm(qa, qb, model="b200_mxf8f6f4")[0, 0])
 
 
 def test_deepseek_gemm_matches_reference():
@@ -191,13 +191,13 @@ def test_models_are_descriptions_users_can_build():
     m = get_model("h100_fp8").replace(name="mine", n=8, frac_bits=20)
     assert m.n == 8 and get_model(m) is m and "h100_fp8" in list_models()
     for bad, msg in [({"n": 0}, "n must be"), ({"frac_bits": -1}, "frac_bits"), ({"out_rounding": "rd"}, "out_rounding"),
-                     ({"promote": 20, "fp16_out": False}, "multiple of n"), ({"promote": 32}, "fp16_out=False"), ({"in_fmt": "hif8x"}, "hif8x"),
+                     ({"promote": 20, "fp16_out": False}, "multiple of n"), ({"promote": 32}, "fp16_out=False"), ({"fmt": "hif8x"}, "hif8x"),
                      ({"frac_bits": 60}, "53-bit window"), ({"out_frac": 30}, "out_frac")]:
         with pytest.raises(ValueError, match=msg):
-            PRESETS["h100_fp8"].replace(**bad)
+            MODELS["h100_fp8"].replace(**bad)
     wide = fp8ref.Format("e5m12", exp_bits=5, man_bits=12, bias=15, has_infinity=True, num_high_nans=0)
     with pytest.raises(ValueError, match="too wide"):
-        AccumModel("wide", 4, 10, in_fmt="e4m3fn", in_fmts=("e4m3fn",)).replace(in_fmt=wide, in_fmts=(wide,))
+        AccumModel("wide", 4, 10, fmt="e4m3fn", fmts=("e4m3fn",)).replace(fmt=wide, fmts=(wide,))
 
 
 BAD = [
@@ -206,12 +206,12 @@ BAD = [
     (lambda: gemm(np.ones((1, 2)), np.ones((3, 1))), ValueError, "inner dimensions differ"),
     (lambda: gemm(np.ones(2), np.ones((2, 1))), ValueError, "must be 2-D"),
     (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), model="h200_fp8"), ValueError, "presets: exact, fp32_fma"),
-    (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), in_fmt="fp16"), ValueError, "takes inputs in e4m3fn, e5m2"),
-    (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), in_fmt="nope"), ValueError, "nope"),
+    (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), fmt="fp16"), ValueError, "takes inputs in e4m3fn, e5m2"),
+    (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), fmt="nope"), ValueError, "nope"),
     (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), np.array([[0.1]])), ValueError, r"c\[0, 0\] = 0.1 is not a float32"),
     (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), np.ones((2, 2))), ValueError, "c must broadcast"),
     (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), out="bf16"), ValueError, "out must be one of fp32, fp16"),
-    (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), model="h100_tf32", in_fmt="tf32", out="fp16"), ValueError,
+    (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), model="h100_tf32", fmt="tf32", out="fp16"), ValueError,
      "no fp16 output mode"),
     (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), np.float32(0.1), model="h100_fp16", out="fp16"), ValueError,
      "not a float16"),
@@ -229,14 +229,15 @@ def test_bad_input(call, exc, msg):
         call()
 
 
-@pytest.mark.parametrize("model", ["h100_fp8", "b200_fp8", "h100_fp8_promote128"])
+@pytest.mark.parametrize("model", ["h100_fp8", "sm100_mma_sync_fp8", "h100_fp8_promote128", "cdna3_fp8"])
 def test_gemm_bits_do_not_depend_on_thread_count(model):
     """Each output element is computed by one thread in a fixed order: 1 thread == all threads."""
     import numba
 
     rng = np.random.default_rng(11)
-    a = fp8ref.quantize(rng.standard_normal((130, 300)).astype(np.float32) * 4, "e4m3fn")
-    b = fp8ref.quantize(rng.standard_normal((300, 70)).astype(np.float32) * 4, "e4m3fn")
+    f = get_model(model).fmt
+    a = fp8ref.quantize(rng.standard_normal((130, 300)).astype(np.float32) * 4, f)
+    b = fp8ref.quantize(rng.standard_normal((300, 70)).astype(np.float32) * 4, f)
     full = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
@@ -244,3 +245,124 @@ def test_gemm_bits_do_not_depend_on_thread_count(model):
     finally:
         numba.set_num_threads(full)
     assert np.array_equal(_bits(one), _bits(gemm(a, b, model=model)))
+
+
+# ---- issue 20: operand formats, block-scaled operands, refusals, deprecated names ---------------
+def test_mixed_operand_formats():
+    """a_fmt / b_fmt: e4m3 x e5m2 where the instruction takes it, refused where it does not."""
+    a = np.array([[1.5, 448.0]])
+    b = np.array([[57344.0], [2.0**-16]])
+    want = reference_dot(a[0], b[:, 0], model="h100_fp8", a_fmt="e4m3fn", b_fmt="e5m2")
+    assert gemm(a, b, model="h100_fp8", a_fmt="e4m3fn", b_fmt="e5m2")[0, 0] == np.float32(want)
+    with pytest.raises(ValueError, match="not exactly representable in e4m3fn"):
+        gemm(a, b, model="h100_fp8")
+    with pytest.raises(ValueError, match="one format"):
+        gemm(a, b, model="h100_fp8_promote128", a_fmt="e4m3fn", b_fmt="e5m2")
+
+
+def _mx_pair(elem="e4m3fn", k=64):
+    rng = np.random.default_rng(21)
+    qa = mx.quantize(rng.standard_normal((3, k)).astype(np.float32), elem, axis=1)
+    qb = mx.quantize(rng.standard_normal((k, 2)).astype(np.float32), elem, axis=0)
+    return qa, qb
+
+
+def test_block_scaled_operands_only_where_the_instruction_takes_them():
+    """h100_fp8 used to accept MX operands silently (Hopper has no block-scaled MMA)."""
+    qa, qb = _mx_pair()
+    for model in ("h100_fp8", "sm90_mma_sync_fp8", "cdna3_fp8", "rvbna_fp8"):
+        with pytest.raises(ValueError, match="takes no block-scaled operands"):
+            gemm(qa, qb, model=model)
+    with pytest.raises(ValueError, match="block-scaled instruction"):
+        gemm(qa.element_values(), qb.element_values(), model="b200_mxf8f6f4")
+    q4a, q4b = _mx_pair("e2m1fn")
+    with pytest.raises(ValueError, match="takes inputs in e2m1fn, not 'e4m3fn'"):
+        gemm(qa, qb, model="b200_mxf4nvf4")
+    gemm(q4a, q4b, model="b200_mxf4nvf4")  # MXFP4: UE8M0, block 32
+    bad = BlockScaled(q4a.codes, q4a.scales, "e2m1fn", "ue4m3", 32, 1)
+    bbad = BlockScaled(q4b.codes, q4b.scales, "e2m1fn", "ue4m3", 32, 0)
+    with pytest.raises(ValueError, match="not ue4m3 with block 32"):
+        gemm(bad, bbad, model="b200_mxf4nvf4")
+
+
+def test_mx_tensor_equals_its_raw_codes():
+    """An MXTensor and the same codes and scales as BlockScaled give the same bits."""
+    for elem, model in (("e4m3fn", "b200_mxf8f6f4"), ("e2m1fn", "b200_mxf4nvf4"), ("e3m2fn", "b200_mxf8f6f4")):
+        qa, qb = _mx_pair(elem)
+        raw = gemm(BlockScaled(qa.codes, qa.scales, elem, "ue8m0", 32, 1),
+                   BlockScaled(qb.codes, qb.scales, elem, "ue8m0", 32, 0), model=model)
+        assert np.array_equal(gemm(qa, qb, model=model).view(np.uint32), raw.view(np.uint32))
+
+
+def test_nvfp4_tensors():
+    """NVFP4Tensor operands (b given as its transpose, blocks along K): single-level scaling is the
+    instruction; a per-tensor decode scale is refused with the way out."""
+    from fp8ref import nvfp4
+
+    rng = np.random.default_rng(22)
+    x = rng.standard_normal((2, 64)).astype(np.float32)
+    w = rng.standard_normal((3, 64)).astype(np.float32)  # B^T: (N, K)
+    qa = nvfp4.quantize(x, variant="torchao_0.18", per_tensor_scale=None)
+    qw = nvfp4.quantize(w, variant="torchao_0.18", per_tensor_scale=None)
+    got = gemm(qa, qw, model="b200_mxf4nvf4")
+    raw = gemm(BlockScaled(qa.codes, qa.block_scales, "e2m1fn", "ue4m3", 16, 1),
+               BlockScaled(qw.codes.T, qw.block_scales.T, "e2m1fn", "ue4m3", 16, 0), model="b200_mxf4nvf4")
+    assert got.shape == (2, 3) and np.array_equal(got.view(np.uint32), raw.view(np.uint32))
+    va, vw = qa.element_values(np.float64), qw.element_values(np.float64)
+    sa, sw = qa.expanded_block_scales(np.float64), qw.expanded_block_scales(np.float64)
+    want = reference_dot(va[1], vw[2], model="b200_mxf4nvf4", a_scales=sa[1], b_scales=sw[2], scale_fmt="ue4m3")
+    assert got[1, 2] == np.float32(want)
+    with pytest.raises(ValueError, match="per-tensor decode scale"):
+        gemm(nvfp4.quantize(x), nvfp4.quantize(w), model="b200_mxf4nvf4")
+
+
+@pytest.mark.parametrize("old,new", [("b200_fp8", "sm100_mma_sync_fp8"), ("b200_fp8_mmasim", "b200_f8f6f4")])
+def test_renamed_presets_warn(old, new):
+    with pytest.warns(DeprecationWarning, match=f"'{old}' is deprecated: use '{new}'"):
+        assert get_model(old) is MODELS[new]
+    assert old not in list_models()
+    a = np.ones((1, 32))
+    with pytest.warns(DeprecationWarning):
+        assert gemm(a, a.T, model=old)[0, 0] == 32.0
+
+
+def test_deprecated_spellings_warn():
+    import fp8ref.accum as accum
+
+    with pytest.warns(DeprecationWarning, match="MODELS"):
+        assert accum.PRESETS is MODELS
+    with pytest.warns(DeprecationWarning, match="fmt="):
+        assert gemm(np.ones((1, 2)), np.ones((2, 1)), model="h100_fp16", in_fmt="fp16")[0, 0] == 2.0
+    with pytest.warns(DeprecationWarning, match="'rtz'"):
+        m = AccumModel("old", 8, 20, out_rounding="rz", fmt="fp16")
+    assert m.out_rounding == "rtz"
+    with pytest.warns(DeprecationWarning, match="fmt="):
+        m = AccumModel("old", 8, 20, in_fmt="bf16", in_fmts=("bf16",))
+    assert m.fmt == "bf16" and m.fmts == ("bf16",)
+    with pytest.warns(DeprecationWarning, match=".fmt"):
+        assert m.in_fmt == "bf16"
+
+
+def test_stage_descriptions_are_validated():
+    from fp8ref.accum import Stage
+
+    base = MODELS["cdna3_fp16"]
+    for bad, msg in [({"stages": (Stage(3),)}, "does not divide"), ({"n": None}, "needs a finite step"),
+                     ({"stages": (Stage(4, stride=3), Stage(2))}, "does not split"),
+                     ({"frac_bits": 52}, "53-bit window"), ({"signed_zero": True}, "IEEE")]:
+        with pytest.raises(ValueError, match=msg):
+            base.replace(**bad)
+    with pytest.raises(ValueError, match="unrounded"):
+        MODELS["cdna1_fp16"].replace(scaling="stage")
+    with pytest.raises(ValueError, match="chained stage"):
+        Stage(4, 10, chain=True)
+    with pytest.raises(ValueError, match="term_rounding"):
+        Stage(4, 10, term_rounding="rne")
+
+
+@pytest.mark.parametrize("bits,want", [(0x7FC00000, 0x7E00), (0x7FFFFFFF, 0x7FFF), (0xFFC02000, 0xFE01)])
+def test_nan_pattern_narrows_to_binary16(bits, want):
+    """FP16 output keeps the sign and the top 10 payload bits (written out: sign bit 15, exponent
+    all ones 0x7C00, payload bits 22..13 of the float32 pattern)."""
+    m = get_model("h100_fp16").replace(nan_bits=bits)
+    assert m.nan_pattern("fp16") == want and m.nan_pattern("fp32") == bits

@@ -15,15 +15,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import fp8ref
+from fp8ref import decode_table, get_format, mx
+from fp8ref.accum import MODELS, BlockScaled, dot, gemm, get_model, reference_dot
+from fp8ref.accum.model import input_format
+
 from .._deps import TORCH_REASON
 
-import fp8ref.accum.api as G
-from fp8ref import decode_table, get_format, mx
-from fp8ref.accum import PRESETS, dot, gemm, get_model, reference_dot
-
-NV = [n for n in PRESETS if n not in ("exact", "fp32_fma")]
-#: preset -> (FP32 NaN, FP16 NaN): NVIDIA from MMA-Sim; the definitions keep fp8ref's quiet NaN
-NAN = {**{n: (0x7FFFFFFF, 0x7FFF) for n in NV}, "exact": (0x7FC00000, 0x7E00), "fp32_fma": (0x7FC00000, 0x7E00)}
+NV = [n for n, m in MODELS.items() if m.nan_bits == 0x7FFFFFFF]
+#: preset -> (FP32 NaN, FP16 NaN): NVIDIA from MMA-Sim; the definitions, AMD and RVBNA (whose spec
+#: names the canonical quiet NaN) keep fp8ref's quiet NaN
+NAN = {n: (0x7FFFFFFF, 0x7FFF) if n in NV else (0x7FC00000, 0x7E00) for n in MODELS}
 
 T75 = 2.0**-75  # bf16: 2^-75 · -2^-75 = -2^-150, below half the smallest FP32 subnormal
 
@@ -32,18 +34,34 @@ def _u32(x):
     return np.asarray(x, dtype=np.float32).view(np.uint32)
 
 
+_UNIT = {"ue8m0": 127, "ue4m3": 0x38}  # scale codes of 1.0
+
+
+def _operands(model, a, b, fmt=None):
+    """(A (1,K), Bt (1,K)) as the model takes them: plain values, or BlockScaled codes with unit
+    scales for block-scaled instructions."""
+    m = get_model(model)
+    A, Bt = np.array([a], dtype=np.float64), np.array([b], dtype=np.float64)
+    if not m.scale_formats:
+        return A, Bt
+    sf, blk = m.scale_formats[0]
+    f = fmt or m.fmt
+    nb = -(-A.shape[1] // blk)
+    sc = np.full((1, nb), _UNIT[sf])
+    return (BlockScaled(fp8ref.encode(A, f), sc, f, sf, blk, 1), BlockScaled(fp8ref.encode(Bt, f), sc, f, sf, blk, 1))
+
+
 def _every_kernel(a, b, c, **kw):
-    """The result bits from the vectorised kernel, the per-element kernel and the row kernel."""
+    """The result bits from the gemm kernel (tiles of packed columns) and the row kernel."""
     out = kw.get("out", "fp32")
     view = np.uint32 if out == "fp32" else np.uint16
-    A, B = np.array([a]), np.array([b]).T
-    got = [gemm(A, B, c, **kw).view(view)[0, 0]]
-    G._SCALAR_ONLY = True
-    try:
-        got.append(gemm(A, B, c, **kw).view(view)[0, 0])
-    finally:
-        G._SCALAR_ONLY = False
-    got.append(dot(A, B.T, None if c is None else np.ravel(c), **kw).view(view)[0])
+    A, Bt = _operands(kw["model"], a, b, kw.get("fmt"))
+    if isinstance(A, BlockScaled):
+        kw.pop("fmt", None)
+        got = [gemm(A, Bt.transposed(), c, **kw).view(view)[0, 0]]
+    else:
+        got = [gemm(A, Bt.T, c, **kw).view(view)[0, 0]]
+    got.append(dot(A, Bt, None if c is None else np.ravel(c), **kw).view(view)[0])
     return {int(g) for g in got}
 
 
@@ -56,17 +74,17 @@ def _every_kernel(a, b, c, **kw):
 def test_tensor_core_zero_results_are_plus_zero(model, fmt, a, b, out):
     """A negative nonzero sum that rounds to zero gives +0 on NVIDIA presets (was -0)."""
     c = np.zeros((1, 1), np.float16 if out == "fp16" else np.float32)
-    got = _every_kernel([a, 0.0], [b, 0.0], c, model=model, in_fmt=fmt, out=out)
+    got = _every_kernel([a, 0.0], [b, 0.0], c, model=model, fmt=fmt, out=out)
     assert got == {0}
-    assert math.copysign(1.0, reference_dot([a, 0.0], [b, 0.0], model=model, in_fmt=fmt, out=out)) == 1.0
+    assert math.copysign(1.0, reference_dot([a, 0.0], [b, 0.0], model=model, fmt=fmt, out=out)) == 1.0
 
 
 @pytest.mark.parametrize("model", NV)
 def test_every_nvidia_preset_gives_plus_zero_for_negative_zero_addends(model):
     """c = -0 and -0 products: +0 on every tensor-core preset (IEEE would give -0)."""
     m = get_model(model)
-    fmt = m.in_fmt
-    got = _every_kernel([0.0, 0.0], [-1.0, -1.0], np.full((1, 1), -0.0, np.float32), model=model, in_fmt=fmt)
+    fmt = m.fmt
+    got = _every_kernel([0.0, 0.0], [-1.0, -1.0], np.full((1, 1), -0.0, np.float32), model=model, fmt=fmt)
     assert got == {0}
 
 
@@ -75,10 +93,10 @@ def test_ieee_models_keep_the_sign_of_zero(model):
     """exact / fp32_fma are IEEE 754 sums: -0 for a negative sum that rounds to zero and for an
     all -0 sum; +0 when any addend is +0 or nonzero terms cancel."""
     neg0 = np.full((1, 1), -0.0, np.float32)
-    assert _every_kernel([T75], [-T75], None, model=model, in_fmt="bf16") == {0x80000000}
+    assert _every_kernel([T75], [-T75], None, model=model, fmt="bf16") == {0x80000000}
     # fp32_fma: fmaf(2^-75, -2^-75, +0) = -0, then fmaf(0, 0, -0) = +0 (exact: -0, one rounding)
     want = {0x80000000} if model == "exact" else {0}
-    assert _every_kernel([T75, 0.0], [-T75, 0.0], None, model=model, in_fmt="bf16") == want
+    assert _every_kernel([T75, 0.0], [-T75, 0.0], None, model=model, fmt="bf16") == want
     assert _every_kernel([0.0, 0.0], [-1.0, -1.0], neg0, model=model) == {0x80000000}
     assert _every_kernel([0.0, 0.0], [-1.0, 1.0], neg0, model=model) == {0}
     assert _every_kernel([1.0, 1.0], [-1.0, 1.0], neg0, model=model) == {0}
@@ -120,22 +138,26 @@ def test_fp32_fma_equals_the_c_library_fmaf_chain():
         want.append(d)
     want = _u32(want)
     with np.errstate(over="ignore", invalid="ignore"):
-        assert np.array_equal(dot(A, B, C, model="fp32_fma", in_fmt="bf16").view(np.uint32), want)
-        g = np.array([gemm(A[r:r + 1], B[r:r + 1].T, C[r], model="fp32_fma", in_fmt="bf16")[0, 0] for r in range(40)])
+        assert np.array_equal(dot(A, B, C, model="fp32_fma", fmt="bf16").view(np.uint32), want)
+        g = np.array([gemm(A[r:r + 1], B[r:r + 1].T, C[r], model="fp32_fma", fmt="bf16")[0, 0] for r in range(40)])
     assert np.array_equal(g.view(np.uint32), want[:40])
     assert (want == 0x80000000).sum() > 20 and (want == 0).sum() > 20  # both zeros occurred
 
 
 @pytest.mark.parametrize("model", sorted(NAN))
 def test_nan_results_have_the_model_nan_bits(model):
+    """A NaN (or Inf x 0) operand where the format has one, and a NaN accumulator everywhere."""
     m = get_model(model)
-    fmt = get_format(m.in_fmt)
-    bad = math.nan if fmt.has_nan else math.inf
-    a, b = [bad, 1.0], [0.0 if bad == math.inf else 1.0, 1.0]  # NaN, or inf x 0
+    fmt = input_format(m.fmt)
     outs = ["fp32", "fp16"] if m.fp16_out else ["fp32"]
     for out in outs:
-        c = np.zeros((1, 1), np.float16 if out == "fp16" else np.float32)
-        assert _every_kernel(a, b, c, model=model, out=out) == {NAN[model][out == "fp16"]}, out
+        want = {NAN[model][out == "fp16"]}
+        dt = np.float16 if out == "fp16" else np.float32
+        assert _every_kernel([1.0, 1.0], [1.0, 1.0], np.full((1, 1), np.nan, dt), model=model, out=out) == want
+        if (fmt.has_nan or fmt.has_infinity) and not m.scale_formats:
+            bad = math.nan if fmt.has_nan else math.inf
+            a, b = [bad, 1.0], [0.0 if bad == math.inf else 1.0, 1.0]  # NaN, or inf x 0
+            assert _every_kernel(a, b, np.zeros((1, 1), dt), model=model, out=out) == want, out
 
 
 def test_nan_bits_are_a_model_field():
@@ -145,7 +167,7 @@ def test_nan_bits_are_a_model_field():
     assert gemm(a, b, model=m).view(np.uint32)[0, 0] == 0x7FC00000
     assert gemm(a, b, model=m.replace(nan_bits=0xFFC00001)).view(np.uint32)[0, 0] == 0xFFC00001
     h = get_model("h100_fp16").replace(nan_bits=0x7FC00000)
-    assert gemm(a, b, np.float16(0), model=h, in_fmt="fp16", out="fp16").view(np.uint16)[0, 0] == 0x7E00
+    assert gemm(a, b, np.float16(0), model=h, fmt="fp16", out="fp16").view(np.uint16)[0, 0] == 0x7E00
     for bad in (0x7F800001, 0x7F800000, 1 << 32, -1, True, 1.0):
         with pytest.raises(ValueError, match="nan_bits"):
             m.replace(nan_bits=bad)
@@ -158,7 +180,7 @@ def test_mx_nan_scale_gives_the_model_nan():
     x[0, 3] = np.nan
     qa = mx.quantize(x, "e4m3fn", axis=1)
     qb = mx.quantize(np.ones((32, 1), np.float32), "e4m3fn", axis=0)
-    assert gemm(qa, qb, model="b200_fp8").view(np.uint32)[0, 0] == 0x7FFFFFFF
+    assert gemm(qa, qb, model="b200_mxf8f6f4").view(np.uint32)[0, 0] == 0x7FFFFFFF
     assert gemm(qa, qb, model="exact").view(np.uint32)[0, 0] == 0x7FC00000
 
 
@@ -197,7 +219,7 @@ def test_conventions_equal_mmasim(model, fmt, out, a, b, c):
     bv = b + [0.0] * (k - len(b))
     ct = torch.tensor(c, dtype=torch.float16 if out == "f16" else torch.float32)
     sim = nv_fused_dot_add(torch.tensor(av).to(tdt), torch.tensor(bv).to(tdt), ct, m.frac_bits, out)
-    ours = dot(np.array([av]), np.array([bv]), np.array([c]), model=m, in_fmt=fmt,
+    ours = dot(np.array([av]), np.array([bv]), np.array([c]), model=m, fmt=fmt,
                out="fp16" if out == "f16" else "fp32")
     view = (torch.uint16, np.uint16) if out == "f16" else (torch.uint32, np.uint32)
     assert int(sim.view(view[0]).item()) == int(ours.view(view[1])[0])

@@ -12,6 +12,9 @@ from fractions import Fraction
 import ml_dtypes
 import numpy as np
 
+from ..oracles.shared import floor_log2 as flog2
+from ..oracles.shared import round_f32
+
 F32 = np.float32
 
 #: element name -> (emax, mantissa bits, max value, ml_dtypes type or None)
@@ -23,15 +26,6 @@ ELEMS = {
     "e2m1fn": (2, 1, Fraction(6), ml_dtypes.float4_e2m1fn),
     "int8": (0, 6, Fraction(127, 64), None),
 }
-
-
-def flog2(q: Fraction) -> int:
-    """floor(log2 q) for a positive Fraction, by integer arithmetic."""
-    p, r = q.numerator, q.denominator
-    k = p.bit_length() - r.bit_length()
-    if Fraction(2) ** k > q:
-        k -= 1
-    return k
 
 
 def clog2(q: Fraction) -> int:
@@ -72,24 +66,6 @@ def e8m0_code(amax: float, rule: str, elem: str, overflow="nan") -> int:
     if e > 127:
         return 0xFF if overflow == "nan" else 0xFE
     return max(e, -127) + 127
-
-
-def round_f32(q: Fraction) -> float:
-    """q rounded to the nearest float32, ties to even, by exact comparison of neighbours."""
-    if q == 0:
-        return 0.0
-    c = F32(float(q))
-    if not np.isfinite(c):
-        return float(c)
-    best = None
-    for cand in (np.nextafter(c, F32(-np.inf)), c, np.nextafter(c, F32(np.inf))):
-        if not np.isfinite(cand):
-            continue
-        d = abs(Fraction(float(cand)) - q)
-        key = (d, int(np.array(cand).view(np.uint32)) & 1)
-        if best is None or key < best[0]:
-            best = (key, float(cand))
-    return best[1]
 
 
 def e2m1_thresholds(v):

@@ -14,7 +14,7 @@ F32 = np.float32
 def q(x, elem="e4m3fn", **kw):
     x = np.asarray(x)
     kw.setdefault("block_size", x.shape[-1])
-    return mx.quantize(x, elem, **kw)
+    return mx.encode(x, elem, **kw)
 
 
 def test_all_zero_block_scale_0x00_and_signed_zeros():
@@ -30,7 +30,7 @@ def test_all_zero_block_scale_0x00_and_signed_zeros():
 @pytest.mark.parametrize("elem,fill", [("e4m3fn", 0x7F), ("e5m2", 0x7F), ("e2m1fn", 0x0), ("e3m2fn", 0x0), ("int8", 0x0)])
 def test_nan_in_block_gives_nan_scale_and_fill_codes(elem, fill):
     x = np.array([[1.0, np.nan, -3.0, 0.5], [1.0, 2.0, 3.0, 4.0]], F32)
-    t = mx.quantize(x, elem, block_size=4)
+    t = mx.encode(x, elem, block_size=4)
     assert t.scales[:, 0].tolist()[0] == 0xFF
     assert t.codes[0].tolist() == [fill] * 4
     d = t.dequantize()
@@ -80,15 +80,15 @@ def test_shared_exponent_above_range(overflow, code):
 
 def test_non_multiple_length_errors_without_pad():
     with pytest.raises(ValueError, match="not a multiple of block_size 32; pass pad=True"):
-        mx.quantize(np.ones(40, F32), "e4m3fn")
+        mx.encode(np.ones(40, F32), "e4m3fn")
 
 
 def test_non_multiple_length_with_pad():
     x = np.arange(1, 41, dtype=F32).reshape(1, 40) / 8
-    t = mx.quantize(x, "e4m3fn", pad=True)
+    t = mx.encode(x, "e4m3fn", pad=True)
     assert t.codes.shape == (1, 40) and t.scales.shape == (1, 2)
     assert t.padded_length == 64
-    tail = mx.quantize(x[:, 32:], "e4m3fn", block_size=8)
+    tail = mx.encode(x[:, 32:], "e4m3fn", block_size=8)
     assert t.scales[0, 1] == tail.scales[0, 0] and np.array_equal(t.codes[:, 32:], tail.codes)
     bc = t.block_codes()
     assert bc.shape == (1, 2, 32) and (bc[0, 1, 8:] == 0).all()
@@ -115,9 +115,9 @@ def test_rna_matches_microxcaling_nearest_and_differs_from_rne_on_ties():
 def test_axis_and_layout():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((64, 3, 5)).astype(F32)
-    t = mx.quantize(x, "e5m2", axis=0)
+    t = mx.encode(x, "e5m2", axis=0)
     assert t.scales.shape == (2, 3, 5) and t.axis == 0
-    ref = mx.quantize(np.ascontiguousarray(np.moveaxis(x, 0, -1)), "e5m2")
+    ref = mx.encode(np.ascontiguousarray(np.moveaxis(x, 0, -1)), "e5m2")
     assert np.array_equal(np.moveaxis(t.codes, 0, -1), ref.codes)
     assert np.array_equal(np.moveaxis(t.scales, 0, -1), ref.scales)
     assert t.block_codes().shape == (3, 5, 2, 32)
@@ -140,21 +140,21 @@ def test_inputs_bf16_fp16_int_and_torch_like_lists():
 def test_bad_arguments():
     x = np.ones(32, F32)
     with pytest.raises(ValueError, match="block element format"):
-        mx.quantize(x, "bf16")
+        mx.encode(x, "bf16")
     with pytest.raises(ValueError, match="unknown format"):
-        mx.quantize(x, "e9m9")
+        mx.encode(x, "e9m9")
     with pytest.raises(ValueError, match="block_size"):
-        mx.quantize(x, "e4m3fn", block_size=0)
+        mx.encode(x, "e4m3fn", block_size=0)
     with pytest.raises(ValueError, match="axis"):
-        mx.quantize(x, "e4m3fn", axis=1)
+        mx.encode(x, "e4m3fn", axis=1)
     with pytest.raises(ValueError, match="rounding"):
-        mx.quantize(x, "e4m3fn", rounding="nearest")
+        mx.encode(x, "e4m3fn", rounding="nearest")
     with pytest.raises(ValueError, match="at least one dimension"):
-        mx.quantize(np.float32(1), "e4m3fn")
+        mx.encode(np.float32(1), "e4m3fn")
     with pytest.raises(TypeError):
-        mx.quantize(np.array(["a"]), "e4m3fn")
+        mx.encode(np.array(["a"]), "e4m3fn")
     with pytest.raises(ValueError, match="rbits"):
-        mx.quantize(x, "e4m3fn", rounding="stochastic")
+        mx.encode(x, "e4m3fn", rounding="stochastic")
 
 
 def test_mxtensor_from_codes_validates_and_is_immutable():
@@ -195,12 +195,12 @@ def test_dequantize_float32_rounds_once_like_a_cast(sign):
 
 def test_packed_blocks_and_reprs():
     x = np.linspace(-6, 6, 64, dtype=F32).reshape(2, 32)
-    t = mx.quantize(x, "e2m1fn")
+    t = mx.encode(x, "e2m1fn")
     p = t.packed()
     assert p.shape == (2, 1, 16) and p.dtype == np.uint8
     c = t.codes[0]
     assert int(p[0, 0, 0]) == int(c[0]) | (int(c[1]) << 4)
-    t6 = mx.quantize(x, "e3m2fn")
+    t6 = mx.encode(x, "e3m2fn")
     assert t6.packed().shape == (2, 1, 24)
     assert "MXTensor(elem='e2m1fn'" in repr(t)
     h = t._repr_html_()
@@ -220,9 +220,9 @@ def test_chunked_pass_matches_small_pieces():
     rng = np.random.default_rng(11)
     x = (rng.standard_normal(300032) * np.ldexp(1.0, rng.integers(-20, 20, 300032))).astype(F32)
     x[-5] = np.nan
-    t = mx.quantize(x, "e3m2fn", rounding="rup")
+    t = mx.encode(x, "e3m2fn", rounding="rup")
     for lo in (0, 262112, 299968):
-        part = mx.quantize(x[lo:lo + 64], "e3m2fn", rounding="rup")
+        part = mx.encode(x[lo:lo + 64], "e3m2fn", rounding="rup")
         assert np.array_equal(t.codes[lo:lo + 64], part.codes)
         assert np.array_equal(t.scales[lo // 32:lo // 32 + 2], part.scales)
     assert t.scales[-1] == 0xFF and t.scales[-2] != 0xFF
@@ -232,7 +232,7 @@ def test_non_spec_element_warns():
     # issue 15 item 5.7: "e4m3" is the IEEE-like E4M3 (max 240, Inf), not OCP E4M3 ("e4m3fn")
     x = np.linspace(-300, 300, 32, dtype=F32)
     with pytest.warns(UserWarning, match=r"'e4m3' \(max 240\) is not an OCP MX element format .*did you mean 'e4m3fn'"):
-        t = mx.quantize(x, "e4m3")
+        t = mx.encode(x, "e4m3")
     assert t.elem.name == "e4m3" and t.elem.max_value == 240.0
     with pytest.warns(UserWarning, match="e5m2fnuz"):
         mx.scale_codes(np.float32(1), "e5m2fnuz")
@@ -243,6 +243,22 @@ def test_non_spec_element_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the spec's element formats and their aliases stay silent
         for elem in ("e4m3fn", "float8_e4m3fn", "e5m2", "e3m2fn", "e2m3fn", "e2m1fn", "fp4", "int8", "mxint8"):
-            u = mx.quantize(x, elem)
+            u = mx.encode(x, elem)
             MXTensor(u.codes, u.scales, elem)
             mx.scale_codes(np.float32(1), elem)
+
+
+def test_ml_dtypes_inputs_are_decoded_by_their_format():
+    """An ml_dtypes array of a registered format is read through fp8ref's decoder: the block
+    quantizers see exactly the values ml_dtypes' own float32 cast gives (every code)."""
+    import ml_dtypes
+
+    for name, n in (("float8_e4m3fn", 256), ("float8_e5m2", 256), ("float6_e3m2fn", 64), ("float4_e2m1fn", 16),
+                    ("float8_e8m0fnu", 256)):
+        x = np.resize(np.arange(n, dtype=np.uint8), 256).reshape(8, 32).view(getattr(ml_dtypes, name))
+        with np.errstate(invalid="ignore"):
+            f32 = x.astype(np.float32)
+        for elem in ("e4m3fn", "e2m1fn"):
+            a, b = mx.encode(x, elem), mx.encode(f32, elem)
+            np.testing.assert_array_equal(a.codes, b.codes)
+            np.testing.assert_array_equal(a.scales, b.scales)

@@ -54,8 +54,8 @@ def test_floor_blocks_vs_gfloat(elem):
     rng = np.random.default_rng(list(GF).index(elem))
     x32 = _blocks(rng, 120)
     fi = GF[elem]
-    ours = mx.quantize(x32, elem)  # float32 input path
-    ours64 = mx.quantize(x32.astype(np.float64), elem)  # float64 input path
+    ours = mx.encode(x32, elem)  # float32 input path
+    ours64 = mx.encode(x32.astype(np.float64), elem)  # float64 input path
     assert np.array_equal(ours.codes, ours64.codes) and np.array_equal(ours.scales, ours64.scales)
     deq = ours.dequantize(np.float64)
     # the data must reach the binade trap: amax one float32 ulp below 2^k in a sixth of the blocks

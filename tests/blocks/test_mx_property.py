@@ -72,7 +72,7 @@ def cases(draw):
 def test_dequantize_is_scaled_element_quantization(case, as64):
     x, bs, axis, elem, rule, rounding = case
     xin = x.astype(np.float64) if as64 else x
-    t = mx.quantize(xin, elem, block_size=bs, axis=axis, scale_rule=rule, rounding=rounding, pad=True)
+    t = mx.encode(xin, elem, block_size=bs, axis=axis, scale_rule=rule, rounding=rounding, pad=True)
     assert t.codes.shape == x.shape and t.codes.dtype == np.uint8
     ax = axis % x.ndim
     # scale codes from the exact rule, block by block
@@ -100,19 +100,19 @@ def test_dequantize_is_scaled_element_quantization(case, as64):
 def test_stochastic_rounding_uses_the_given_bits(vals, elem, mode, seed):
     x = np.array(vals, dtype=np.float32)
     r = np.random.default_rng(seed).integers(0, 2**16, 32, dtype=np.uint16)
-    t = mx.quantize(x, elem, rounding=mode, rbits=r)
+    t = mx.encode(x, elem, rounding=mode, rbits=r)
     X = float(t.scale_values()[0])
     want = fp8ref.quantize(x.astype(np.float64) / X, elem, rounding=mode, rbits=r, overflow="sat_finite",
                            dtype=np.float64) * X
     assert np.array_equal(t.dequantize(np.float64), want)
-    t2 = mx.quantize(x, elem, rounding=mode, rbits=r)
+    t2 = mx.encode(x, elem, rounding=mode, rbits=r)
     assert np.array_equal(t.codes, t2.codes)  # deterministic given the bits
 
 
 def test_exact_scale_values():
     # a block's X is exactly 2^(code-127), so X * P is exact in float64: spot-check with Fractions
     x = np.array([1.5e-3, -2.25, 7.0, 1e-9] * 8, dtype=np.float32)
-    t = mx.quantize(x, "e2m1fn")
+    t = mx.encode(x, "e2m1fn")
     s = int(t.scales[0])
     for c, v in zip(t.codes, t.dequantize(np.float64)):
         assert Fraction(v) == Fraction(2) ** (s - 127) * fp8ref.get_format("e2m1fn").exact_value(int(c))

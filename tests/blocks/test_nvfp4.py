@@ -33,9 +33,9 @@ def _data(seed, m=32, n=64):
 @pytest.mark.parametrize("seed", range(12))
 def test_te_matches_restatement(seed, variant, tile16):
     x = _data(seed)
-    t = nvfp4.quantize(x, variant=variant, tile=(16, 16) if tile16 else (1, 16))
+    t = nvfp4.encode(x, variant=variant, tile=(16, 16) if tile16 else (1, 16))
     codes, s8, s_enc, s_dec = te_nvfp4(x, kernel=variant == "te", tile16=tile16)
-    assert np.array_equal(t.block_scales, s8)
+    assert np.array_equal(t.scales, s8)
     assert np.array_equal(t.codes, codes)
     assert t.s_enc.tobytes() == F32(s_enc).tobytes() and t.s_dec.tobytes() == F32(s_dec).tobytes()
     # TE dequantize kernel order: e2m1 * ((fp32(s8) * amax) * fp32(1 / 2688))
@@ -49,46 +49,46 @@ def test_te_matches_restatement(seed, variant, tile16):
 
 def test_all_zero_tensor_kernel_vs_reference():
     x = np.zeros((2, 32), F32)
-    k, r = nvfp4.quantize(x, variant="te"), nvfp4.quantize(x, variant="te_ref")
+    k, r = nvfp4.encode(x, variant="te"), nvfp4.encode(x, variant="te_ref")
     assert float(k.s_enc) == 1.0 and float(k.s_dec) == 1.0  # core_nvfp4.cuh: amax == 0 -> 1
     assert float(r.s_enc) == float(np.finfo(F32).max)  # quantization_nvfp4.py: 2688/0 -> FLT_MAX
     assert r.s_dec == F32(1.0) / np.finfo(F32).max
     for t in (k, r):
-        assert not t.codes.any() and not t.block_scales.any() and not t.dequantize().any()
+        assert not t.codes.any() and not t.scales.any() and not t.dequantize().any()
 
 
 def test_negative_zero_kernel_vs_reference():
     x = np.array([[-0.0, -1e-30, 1.0] + [0.0] * 13], F32)
-    assert nvfp4.quantize(x, variant="te").codes[0, :2].tolist() == [8, 8]  # cvt keeps the sign
-    assert nvfp4.quantize(x, variant="te_ref").codes[0, :2].tolist() == [0, 8]  # only an exact 0 -> code 0
+    assert nvfp4.encode(x, variant="te").codes[0, :2].tolist() == [8, 8]  # cvt keeps the sign
+    assert nvfp4.encode(x, variant="te_ref").codes[0, :2].tolist() == [0, 8]  # only an exact 0 -> code 0
 
 
 def test_inf_and_nan():
     x = np.ones((1, 32), F32)
     x[0, 3] = np.inf
-    t = nvfp4.quantize(x)
+    t = nvfp4.encode(x)
     assert float(t.s_enc) == 1.0  # 2688 / Inf == 0 -> 1
-    assert int(t.block_scales[0, 0]) == 0x7E and int(t.codes[0, 3]) == 7  # saturated
-    assert int(t.block_scales[0, 1]) == int(e4m3_sat(np.array([F32(1.0) * (F32(1.0) / F32(6.0))]))[0])
+    assert int(t.scales[0, 0]) == 0x7E and int(t.codes[0, 3]) == 7  # saturated
+    assert int(t.scales[0, 1]) == int(e4m3_sat(np.array([F32(1.0) * (F32(1.0) / F32(6.0))]))[0])
     x[0, 3] = np.nan
     for v in ("te", "te_ref"):
-        t = nvfp4.quantize(x, variant=v)
-        assert (t.block_scales == 0x7F).all() and not t.codes.any() and np.isnan(t.dequantize()).all()
+        t = nvfp4.encode(x, variant=v)
+        assert (t.scales == 0x7F).all() and not t.codes.any() and np.isnan(t.dequantize()).all()
     for v in ("torchao_0.16", "torchao_0.17", "torchao_0.18"):
         with pytest.raises(ValueError, match="NaN"):
-            nvfp4.quantize(x, variant=v)
+            nvfp4.encode(x, variant=v)
 
 
 def test_calibrated_global_amax():
     x = _data(0)
     g = F32(np.max(np.abs(x)) / 4)
-    t = nvfp4.quantize(x, global_amax=g)
+    t = nvfp4.encode(x, global_amax=g)
     codes, s8, s_enc, _ = te_nvfp4(x, kernel=True, amax=g)
     assert float(t.s_enc) == float(F32(2688.0) / g) == float(s_enc)
-    assert np.array_equal(t.codes, codes) and np.array_equal(t.block_scales, s8)
-    assert (t.block_scales == 0x7E).any()  # blocks above the calibrated amax saturate at 448
+    assert np.array_equal(t.codes, codes) and np.array_equal(t.scales, s8)
+    assert (t.scales == 0x7E).any()  # blocks above the calibrated amax saturate at 448
     with pytest.raises(ValueError, match="float32"):
-        nvfp4.quantize(x, global_amax=0.1)  # not a float32 value: say so rather than round silently
+        nvfp4.encode(x, global_amax=0.1)  # not a float32 value: say so rather than round silently
 
 
 TORCHAO = ("torchao_0.16", "torchao_0.17", "torchao_0.18")
@@ -138,9 +138,9 @@ def _pts(x, mode):
 def test_torchao_matches_restatement(seed, mode, variant):
     x = _data(seed)
     pts, arg = _pts(x, mode)
-    t = nvfp4.quantize(x, variant=variant, per_tensor_scale=arg)
+    t = nvfp4.encode(x, variant=variant, per_tensor_scale=arg)
     codes, s8 = _torchao(x, pts, variant)
-    assert np.array_equal(t.codes, codes) and np.array_equal(t.block_scales, s8)
+    assert np.array_equal(t.codes, codes) and np.array_equal(t.scales, s8)
     e = codes.view(ml_dtypes.float4_e2m1fn).astype(F32)
     scale = e4m3_value(s8) if pts is None else pts * e4m3_value(s8)
     assert np.array_equal(t.dequantize(), e * np.repeat(scale, 16, axis=1))
@@ -160,7 +160,7 @@ def _tie_data():
 
 def test_torchao_orders_differ():
     x = _tie_data()
-    got = {(v, m): nvfp4.quantize(x, variant=v, per_tensor_scale=m).codes for v in TORCHAO for m in ("dynamic", None)}
+    got = {(v, m): nvfp4.encode(x, variant=v, per_tensor_scale=m).codes for v in TORCHAO for m in ("dynamic", None)}
     assert (got["torchao_0.16", "dynamic"] != got["torchao_0.17", "dynamic"]).sum() > 100
     assert np.array_equal(got["torchao_0.17", "dynamic"], got["torchao_0.18", "dynamic"])
     assert np.array_equal(got["torchao_0.16", None], got["torchao_0.17", None])
@@ -193,8 +193,8 @@ def test_torchao_installed_release(seed, mode):
     s8, packed = nv.nvfp4_quantize(xt, 16, pts)
     p = packed.view(torch.uint8).numpy()
     codes = np.stack([p & 0xF, p >> 4], axis=-1).reshape(x.shape)  # pack_uint4: element 2j in the low nibble
-    t = nvfp4.quantize(x, variant=variant, per_tensor_scale="dynamic" if mode == "dynamic" else _pts(x, mode)[1])
-    assert np.array_equal(t.block_scales, s8.view(torch.uint8).numpy())
+    t = nvfp4.encode(x, variant=variant, per_tensor_scale="dynamic" if mode == "dynamic" else _pts(x, mode)[1])
+    assert np.array_equal(t.scales, s8.view(torch.uint8).numpy())
     assert np.array_equal(t.codes, codes)
 
 
@@ -205,15 +205,15 @@ def test_torchao_reciprocal_overflow():
     with np.errstate(over="ignore"):
         assert np.isinf(F32(1.0) / (F32(np.max(x)) / F32(2688.0)))
     codes16, s816 = _torchao(x, F32(np.max(x)) / F32(2688.0), "torchao_0.16")
-    t = nvfp4.quantize(x, variant="torchao_0.16")
-    assert np.array_equal(t.codes, codes16) and np.array_equal(t.block_scales, s816)
+    t = nvfp4.encode(x, variant="torchao_0.16")
+    assert np.array_equal(t.codes, codes16) and np.array_equal(t.scales, s816)
     for v in ("torchao_0.17", "torchao_0.18"):
         with pytest.raises(ValueError, match="overflows float32"):
-            nvfp4.quantize(x, variant=v)  # the zero block: 0 * Inf = NaN
+            nvfp4.encode(x, variant=v)  # the zero block: 0 * Inf = NaN
         # without zeros, x * Inf saturates to +-6 (code 7 / 15): reproduced
         y = x[:, :16].copy()
         y[0, 3] = -y[0, 3]
-        t = nvfp4.quantize(y, variant=v)
+        t = nvfp4.encode(y, variant=v)
         assert t.codes.tolist() == [[7, 7, 7, 15] + [7] * 12]
         assert np.array_equal(t.codes, _torchao(y, F32(np.max(np.abs(y))) / F32(2688.0), v)[0])
 
@@ -221,17 +221,17 @@ def test_torchao_reciprocal_overflow():
 def test_torchao_deprecated_alias():
     x = _data(0)
     with pytest.warns(FutureWarning, match="torchao_0.16"):
-        t = nvfp4.quantize(x, variant="torchao")
+        t = nvfp4.encode(x, variant="torchao")
     assert t.variant == "torchao_0.16"
-    assert np.array_equal(t.codes, nvfp4.quantize(x, variant="torchao_0.16").codes)
+    assert np.array_equal(t.codes, nvfp4.encode(x, variant="torchao_0.16").codes)
     with pytest.warns(FutureWarning):
-        assert nvfp4.NVFP4Tensor(t.codes, t.block_scales, "torchao").variant == "torchao_0.16"
+        assert nvfp4.NVFP4Tensor(t.codes, t.scales, "torchao").variant == "torchao_0.16"
 
 
 def test_torchao_rejects_zero_per_tensor_scale():
     for v in TORCHAO:
         with pytest.raises(ValueError, match="per-tensor scale"):
-            nvfp4.quantize(np.zeros((1, 16), F32), variant=v)
+            nvfp4.encode(np.zeros((1, 16), F32), variant=v)
 
 
 @pytest.mark.parametrize("variant", ["te", "te_ref"])
@@ -242,41 +242,41 @@ def test_row_scaled_matches_per_row_restatement(seed, variant):
     quantize_nvfp4(row, amax[row])), each row by the restated kernel / reference order."""
     x = _data(seed)
     x[3] = 0.0  # an all-zero row: S_enc = 1 (kernel) or FLT_MAX (reference)
-    t = nvfp4.quantize(x, variant=variant, row_scaled=True)
+    t = nvfp4.encode(x, variant=variant, row_scaled=True)
     assert t.row_scaled and t.global_amax.shape == (x.shape[0],)
     for r in range(x.shape[0]):
         amax = F32(np.max(np.abs(x[r])))
         codes, s8, s_enc, s_dec = te_nvfp4(x[r:r + 1], kernel=variant == "te", amax=amax)
-        assert np.array_equal(t.codes[r:r + 1], codes) and np.array_equal(t.block_scales[r:r + 1], s8)
+        assert np.array_equal(t.codes[r:r + 1], codes) and np.array_equal(t.scales[r:r + 1], s8)
         assert t.s_enc[r].tobytes() == F32(s_enc).tobytes() and t.s_dec[r].tobytes() == F32(s_dec).tobytes()
         # dequantize_fp4_kernel with ROW_SCALED_NVFP4: amax = tensor_amax[y]
         e = np.asarray(codes, np.uint8).view(ml_dtypes.float4_e2m1fn).astype(F32)
         want = e * np.repeat((e4m3_value(s8) * amax) * F32(1.0 / 2688.0), 16, axis=1)
         assert np.array_equal(t.dequantize()[r:r + 1], want)
-    assert not np.array_equal(t.codes, nvfp4.quantize(x, variant=variant).codes)  # one global amax differs
+    assert not np.array_equal(t.codes, nvfp4.encode(x, variant=variant).codes)  # one global amax differs
 
 
 def test_row_scaled_layout_and_errors():
     x = _data(2).reshape(2, 16, 64)
-    t = nvfp4.quantize(x, row_scaled=True)
+    t = nvfp4.encode(x, row_scaled=True)
     assert t.global_amax.shape == (2, 16) and t.s_enc.shape == (2, 16)
-    flat = nvfp4.quantize(x.reshape(32, 64), row_scaled=True)
+    flat = nvfp4.encode(x.reshape(32, 64), row_scaled=True)
     assert np.array_equal(t.codes.reshape(32, 64), flat.codes)
     g = np.max(np.abs(x), axis=-1) * F32(2)
-    tg = nvfp4.quantize(x, row_scaled=True, global_amax=g)
+    tg = nvfp4.encode(x, row_scaled=True, global_amax=g)
     assert np.array_equal(tg.global_amax, g)
     with pytest.raises(ValueError, match="one amax per row"):
-        nvfp4.quantize(x, row_scaled=True, global_amax=g[:1])
+        nvfp4.encode(x, row_scaled=True, global_amax=g[:1])
     with pytest.raises(ValueError, match="row_scaled"):
-        nvfp4.quantize(x.reshape(32, 64), row_scaled=True, tile=(16, 16))
+        nvfp4.encode(x.reshape(32, 64), row_scaled=True, tile=(16, 16))
     with pytest.raises(ValueError, match="row_scaled"):
-        nvfp4.quantize(x, row_scaled=True, variant="torchao_0.18")
+        nvfp4.encode(x, row_scaled=True, variant="torchao_0.18")
     with pytest.raises(ValueError, match="row_scaled=True"):
-        nvfp4.quantize(x, global_amax=g)
+        nvfp4.encode(x, global_amax=g)
     x[1, 5, 7] = np.nan  # NaN in one row: only that row's scales become 0x7F
-    tn = nvfp4.quantize(x, row_scaled=True)
-    assert (tn.block_scales[1, 5] == 0x7F).all() and not tn.codes[1, 5].any()
-    assert (tn.block_scales[0] != 0x7F).all()
+    tn = nvfp4.encode(x, row_scaled=True)
+    assert (tn.scales[1, 5] == 0x7F).all() and not tn.codes[1, 5].any()
+    assert (tn.scales[0] != 0x7F).all()
     assert "row_scaled=True" in repr(tn) and "per row" in tn._repr_html_()
 
 
@@ -289,24 +289,24 @@ def test_threshold_table_equals_rne():
 def test_layout_padding_and_errors():
     x = _data(1, m=3, n=20)
     with pytest.raises(ValueError, match="multiple of 16"):
-        nvfp4.quantize(x)
-    t = nvfp4.quantize(x, pad=True)
+        nvfp4.encode(x)
+    t = nvfp4.encode(x, pad=True)
     xp = np.zeros((3, 32), F32)
     xp[:, :20] = x
-    full = nvfp4.quantize(xp)
-    assert np.array_equal(t.codes, full.codes[:, :20]) and np.array_equal(t.block_scales, full.block_scales)
+    full = nvfp4.encode(xp)
+    assert np.array_equal(t.codes, full.codes[:, :20]) and np.array_equal(t.scales, full.scales)
     with pytest.raises(ValueError, match="rows"):
-        nvfp4.quantize(_data(1, m=20, n=32), tile=(16, 16))
-    t3 = nvfp4.quantize(_data(2).reshape(2, 16, 64))
-    assert t3.codes.shape == (2, 16, 64) and t3.block_scales.shape == (2, 16, 4)
-    assert np.array_equal(t3.codes.reshape(32, 64), nvfp4.quantize(_data(2)).codes)
+        nvfp4.encode(_data(1, m=20, n=32), tile=(16, 16))
+    t3 = nvfp4.encode(_data(2).reshape(2, 16, 64))
+    assert t3.codes.shape == (2, 16, 64) and t3.scales.shape == (2, 16, 4)
+    assert np.array_equal(t3.codes.reshape(32, 64), nvfp4.encode(_data(2)).codes)
     with pytest.raises(ValueError, match="variant"):
-        nvfp4.quantize(x, variant="cublas")
+        nvfp4.encode(x, variant="cublas")
     with pytest.raises(ValueError, match="tile"):
-        nvfp4.quantize(_data(1), tile=(1, 32))
+        nvfp4.encode(_data(1), tile=(1, 32))
     with pytest.raises(ValueError, match="float32"):
-        nvfp4.quantize(np.array([[0.1] * 16]))  # float64 data that is not float32: explicit
-    p = nvfp4.quantize(_data(1)).packed()
-    c = nvfp4.quantize(_data(1)).codes
+        nvfp4.encode(np.array([[0.1] * 16]))  # float64 data that is not float32: explicit
+    p = nvfp4.encode(_data(1)).packed()
+    c = nvfp4.encode(_data(1)).codes
     assert p.shape == (32, 32) and int(p[0, 0]) == int(c[0, 0]) | int(c[0, 1]) << 4
     assert "NVFP4Tensor" in repr(t) and "<table>" in t._repr_html_()

@@ -107,11 +107,38 @@ def test_floor_log2_exact_below_powers_of_two():
     assert np.array_equal(np.floor(np.log2(a)).astype(np.int64)[k == 100], [100])  # the trap itself
 
 
-def test_e8m0_values():
-    v = scale_rules.e8m0_values(np.array([0, 1, 127, 128, 254, 255]))
+def test_e8m0_values_is_a_deprecated_alias_of_the_ue8m0_decoder():
+    with pytest.warns(DeprecationWarning, match='decode\\(codes, "ue8m0"'):
+        v = scale_rules.e8m0_values(np.array([0, 1, 127, 128, 254, 255]))
+    assert v.dtype == np.float64
     assert v[:5].tolist() == [2.0**-127, 2.0**-126, 1.0, 2.0, 2.0**127] and np.isnan(v[5])
-    v32 = scale_rules.e8m0_values(np.arange(255), np.float32)
+    with pytest.warns(DeprecationWarning):
+        v32 = scale_rules.e8m0_values(np.arange(255), np.float32)
     assert np.array_equal(v32.astype(np.float64), np.ldexp(1.0, np.arange(255) - 127))
+    for name, value in (("E8M0_NAN", 0xFF), ("E8M0_BIAS", 127)):
+        with pytest.warns(DeprecationWarning, match='get_format\\("ue8m0"\\)'):
+            assert getattr(scale_rules, name) == value
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_floor_log2_and_powers_of_two_every_binade(dtype):
+    """floor_log2 / is_power_of_two from the bits, every binade of the type (subnormals too),
+    at 2^k, 2^k ± 1 ulp and 1.5 * 2^k, against exact fractions."""
+    from fractions import Fraction
+
+    fi = np.finfo(dtype)
+    ks = range(int(np.log2(float(fi.smallest_subnormal))), int(fi.maxexp))
+    vals = []
+    for k in ks:
+        p = dtype(np.ldexp(1.0, k))
+        vals += [p, np.nextafter(p, dtype(np.inf)), np.nextafter(p, dtype(0)), dtype(1.5) * p]
+    a = np.array([v for v in vals if np.isfinite(v) and v > 0], dtype=dtype)
+    for s in (1, -1):
+        got, pw = scale_rules.floor_log2(s * a), scale_rules.is_power_of_two(s * a)
+        for v, g, p in zip(a, got, pw):
+            q = Fraction(float(v))
+            assert Fraction(2) ** int(g) <= q < Fraction(2) ** (int(g) + 1), (v, g)
+            assert bool(p) == (q.numerator & (q.numerator - 1) == 0 and q.denominator & (q.denominator - 1) == 0)
 
 
 def test_bad_rule_and_overflow_names():
@@ -210,7 +237,7 @@ def test_rceil_hw_differs_from_the_exact_quotient():
     assert mx.scale_codes(a, "e4m3fn", "rceil").tolist() == [1]  # the quotient exceeds 2^-127
     assert mx.scale_codes(a, "e4m3fn", "rceil_hw").tolist() == [0]
     assert _te_float_to_e8m0(a * np.float32(1.0 / 448.0)).tolist() == [0]
-    t = mx.quantize(np.concatenate([a, np.zeros(31, np.float32)]), "e4m3fn", scale_rule="rceil_hw")
+    t = mx.encode(np.concatenate([a, np.zeros(31, np.float32)]), "e4m3fn", scale_rule="rceil_hw")
     assert t.scales.tolist() == [0] and t.scale_rule == "rceil_hw"
 
 
@@ -229,7 +256,7 @@ def test_rceil_hw_needs_float32_values():
     with pytest.raises(ValueError, match="float32"):
         mx.scale_codes(np.array([0.1]), "e4m3fn", "rceil_hw")
     with pytest.raises(ValueError, match="float32"):
-        mx.quantize(np.full(32, 0.1), "e4m3fn", scale_rule="rceil_hw")
+        mx.encode(np.full(32, 0.1), "e4m3fn", scale_rule="rceil_hw")
     x = np.arange(-32, 32) / 8.0  # float64 holding float32 values is fine
-    assert np.array_equal(mx.quantize(x, "e4m3fn", scale_rule="rceil_hw").codes,
-                          mx.quantize(x.astype(np.float32), "e4m3fn", scale_rule="rceil").codes)
+    assert np.array_equal(mx.encode(x, "e4m3fn", scale_rule="rceil_hw").codes,
+                          mx.encode(x.astype(np.float32), "e4m3fn", scale_rule="rceil").codes)

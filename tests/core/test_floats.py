@@ -123,3 +123,20 @@ def test_signed_special_patterns(t):
         assert t.signed_special(v) == want, (t.name, v)
     with pytest.raises(ValueError, match="not a zero"):
         t.signed_special(1.5)
+
+
+@pytest.mark.parametrize("t", list(FLOAT_TYPES.values()), ids=lambda t: t.name)
+@pytest.mark.parametrize("keep_sign", [True, False])
+def test_to_bits_canonical_rewrites_only_nans(t, keep_sign):
+    dt = np.float32 if t is BF16 else t.dtype  # numpy's own NaN (bfloat16: float32's top half)
+    qnan = int(np.array([np.nan], dtype=dt).view(f"u{np.dtype(dt).itemsize}")[0]) >> (16 if t is BF16 else 0)
+    u = _patterns(t)
+    x = t.from_bits(u)
+    got = t.to_bits_canonical(x, keep_sign=keep_sign).astype(np.uint64)
+    assert got.dtype == np.uint64 and t.to_bits_canonical(x).dtype == t.uint
+    nan = np.isnan(x.astype(np.float64))
+    assert nan.any() and (~nan).any()
+    assert np.array_equal(got[~nan], u[~nan].astype(np.uint64))  # everything else untouched
+    neg = (u.astype(np.uint64) >> np.uint64(t.bits - 1)) == 1
+    want = np.where(neg & keep_sign, np.uint64(qnan) | np.uint64(1 << (t.bits - 1)), np.uint64(qnan))
+    assert np.array_equal(got[nan], want[nan])

@@ -14,9 +14,7 @@ from bisect import bisect_left
 from fractions import Fraction
 from functools import lru_cache
 
-import gfloat
-
-NX, UF, OF, NV = 0x01, 0x02, 0x04, 0x10
+from ..oracles.shared import NV, NX, OF, UF, code_values, gfloat_format, pick, round_unbounded  # noqa: F401 (oracle.NV, ...)
 
 
 def splitmix64(seed: int, n: int) -> list:
@@ -31,22 +29,6 @@ def splitmix64(seed: int, n: int) -> list:
     return out
 
 
-def gfloat_format(fmt) -> gfloat.FormatInfo:
-    return gfloat.FormatInfo(
-        fmt.name, fmt.bits, fmt.man_bits + 1, bias=fmt.bias, is_signed=True,
-        domain=gfloat.Domain.Extended if fmt.has_infinity else gfloat.Domain.Finite,
-        has_nz=fmt.has_negative_zero, num_high_nans=fmt.num_high_nans, has_subnormals=True,
-        is_twos_complement=False,
-    )
-
-
-@lru_cache(maxsize=None)
-def code_values(fmt):
-    """{code: float value} for every code, from gfloat."""
-    fi = gfloat_format(fmt)
-    return {c: gfloat.decode_float(fi, c).fval for c in range(fmt.num_codes)}
-
-
 @lru_cache(maxsize=None)
 def positives(fmt):
     """Sorted finite values >= 0 as Fractions (index parity = code parity for IEEE-like)."""
@@ -59,45 +41,6 @@ def f32_value(bits: int) -> float:
 
 def f64_value(bits: int) -> float:
     return struct.unpack("<d", struct.pack("<Q", bits))[0]
-
-
-def _binade(a: Fraction) -> int:
-    e = a.numerator.bit_length() - a.denominator.bit_length()
-    if Fraction(2) ** e > a:
-        e -= 1
-    if Fraction(2) ** (e + 1) <= a:
-        e += 1
-    return e
-
-
-def _pick(a, lo, hi, mode, neg, lo_odd, r=None, n=0):
-    if lo == hi:
-        return lo
-    if mode == "rtz":
-        return lo
-    if mode == "rup":
-        return lo if neg else hi
-    if mode == "rdn":
-        return hi if neg else lo
-    if mode == "rto":
-        return lo if lo_odd else hi
-    if mode == "stochastic":  # up iff floor(d * 2^n) + r >= 2^n, d = (a - lo) / (hi - lo)
-        d = (a - lo) / (hi - lo)
-        return hi if math.floor(d * 2**n) + r >= 2**n else lo
-    dl, dh = a - lo, hi - a
-    if dl != dh:
-        return lo if dl < dh else hi
-    if mode == "rna":
-        return hi
-    return hi if lo_odd else lo
-
-
-def _round_unbounded(a, p, mode, neg, r=None, n=0):
-    """a > 0 rounded to p significant bits with an unbounded exponent range."""
-    q = Fraction(2) ** (_binade(a) - p + 1)
-    lo = math.floor(a / q) * q
-    hi = lo if lo == a else lo + q
-    return _pick(a, lo, hi, mode, neg, (lo / q) % 2 == 1, r, n)
 
 
 def convert(x: float, fmt, mode="rne", overflow="ovf_inf", tininess="after", snan=False, r=None, n=0):
@@ -124,7 +67,7 @@ def convert(x: float, fmt, mode="rne", overflow="ovf_inf", tininess="after", sna
     a = abs(Fraction(x))
     if a == 0:
         return (neg, Fraction(0)), 0
-    r_unb = _round_unbounded(a, p, mode, neg, r, n)
+    r_unb = round_unbounded(a, p, mode, neg, r, n)
     if r_unb > maxf:
         to_max = overflow != "ovf_inf" or mode in ("rtz", "rto") or (mode == "rup" and neg) or (mode == "rdn" and not neg)
         if to_max or not (fmt.has_infinity or fmt.has_nan):
@@ -137,7 +80,7 @@ def convert(x: float, fmt, mode="rne", overflow="ovf_inf", tininess="after", sna
         lo = hi = a
     else:
         lo, hi = vals[i - 1], vals[i]
-    res = _pick(a, lo, hi, mode, neg, (vals.index(lo) % 2) == 1, r, n)
+    res = pick(a, lo, hi, mode, neg, (vals.index(lo) % 2) == 1, r, n)
     flags = 0
     if res != a:
         flags |= NX

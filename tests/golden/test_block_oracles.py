@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 from gfloat import formats as gff
 
+from ..oracles.shared import round_f32_bits
+
 pytest.importorskip("fp8ref.blocks")
 
 GF_MX = {"e4m3fn": gff.format_info_mxfp8_e4m3, "e5m2": gff.format_info_mxfp8_e5m2,
@@ -77,34 +79,6 @@ def _same_elem(dst, g, w):
     return vg == vw == 0 and dst == "mxint8"
 
 
-def _round_f32(fr: Fraction) -> int:
-    """float32 bits of the exact rational ``fr`` rounded to nearest even (from the definition)."""
-    if fr == 0:
-        return 0
-    neg = fr < 0
-    a = abs(fr)
-    e = a.numerator.bit_length() - a.denominator.bit_length()
-    if Fraction(2) ** e > a:
-        e -= 1
-    e = max(e, -126)
-    q = Fraction(2) ** (e - 23)
-    k = a / q
-    n = math.floor(k)
-    rem = k - n
-    if rem > Fraction(1, 2) or (rem == Fraction(1, 2) and n % 2):
-        n += 1
-    if n >= 2**24:  # carried into the next binade
-        n //= 2
-        e += 1
-    if e > 127:
-        bits = 0x7F800000
-    elif n < 2**23:  # subnormal
-        bits = n
-    else:
-        bits = ((e + 127) << 23) | (n - 2**23)
-    return bits | (0x80000000 if neg else 0)
-
-
 def test_mx_dot_vs_fractions(default_set):
     d, man = default_set
     picked = stems(man, "mx", "mx_dot")
@@ -126,7 +100,7 @@ def test_mx_dot_vs_fractions(default_set):
             if any(math.isinf(v) for v in ea + eb):
                 continue  # IEEE special rules, covered by the blocks layer's own tests
             s = sum(Fraction(x) * Fraction(y) for x, y in zip(ea, eb)) * Fraction(2) ** (sa + sb - 254)
-            assert z == _round_f32(s), f"{stem} line {i + 1}: {z:#010x} vs {_round_f32(s):#010x}"
+            assert z == round_f32_bits(s), f"{stem} line {i + 1}: {z:#010x} vs {round_f32_bits(s):#010x}"
         # the cancellation lines really cancel
         g = [x for x in meta["generators"] if x["id"] == "cancellation"][0]
         zs = t["z"][g["first_line"] - 1:g["first_line"] - 1 + g["count"]]

@@ -184,3 +184,14 @@ def test_no_environment_in_bytes(default_set):
     with open(os.path.join(d, man["sets"][0]["stem"] + ".npz"), "rb") as f:
         data = f.read()
     assert d.encode() not in data
+
+
+def test_registering_the_suites_uses_no_deprecated_name():
+    """Importing the suite families (gemm included) warns about nothing: a suite passing
+    Suite(requires=..., note=...) leftovers, or calling a renamed name, fails here."""
+    import sys
+
+    code = "import fp8ref.golden, fp8ref.cli.golden_cmd; fp8ref.golden.list_suites()"
+    r = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", code], capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert r.returncode == 0, r.stderr[-2000:]

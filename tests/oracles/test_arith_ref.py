@@ -142,10 +142,10 @@ def test_fp8_vs_apytypes(fmt, eb, mb, bias, op):
 
 @pytest.mark.parametrize("fmt", ["e4m3fn", "e5m2", "e4m3fnuz", "e5m2fnuz", "e2m1fn", "e3m2fn"])
 def test_convert_from_fp16_vs_ml_dtypes(fmt):
-    ml_dtypes = pytest.importorskip("ml_dtypes")
-    dt = {"e4m3fn": ml_dtypes.float8_e4m3fn, "e5m2": ml_dtypes.float8_e5m2, "e4m3fnuz": ml_dtypes.float8_e4m3fnuz,
-          "e5m2fnuz": ml_dtypes.float8_e5m2fnuz, "e2m1fn": ml_dtypes.float4_e2m1fn,
-          "e3m2fn": ml_dtypes.float6_e3m2fn}[fmt]
+    pytest.importorskip("ml_dtypes")
+    from .shared import ML_DTYPES
+
+    dt = ML_DTYPES[fmt]
     codes = np.arange(0, 65536, 13, dtype=np.uint16)
     x = codes.view(np.float16)
     F = A.fmt_of(fmt)
