@@ -249,7 +249,7 @@ def _check_k_chunks(m, kchunks):
 def _gemm_tile(a, b, c, model, in_fmt, out):
     from .accum.api import gemm as g
 
-    return g(a, b, c, model=model, in_fmt=in_fmt, out=out)
+    return g(a, b, c, model=model, fmt=in_fmt, out=out)
 
 
 def _mx_tile(codes, scales, elem, block_size, axis, scale_rule, rounding):
@@ -313,11 +313,11 @@ def gemm(a, b, c=None, *, model="h100_fp8", in_fmt=None, out="fp32"):
     import dask.array as da
     from dask import delayed
 
-    from .accum.api import OUTPUTS, _input_format, _out_params
+    from .accum.api import OUTPUTS, _formats, _out_params
     from .accum.model import get_model
 
     m = get_model(model)
-    _input_format(m, in_fmt)
+    _formats(m, in_fmt, None, None)
     _out_params(m, out)
     if isinstance(a, DaskMXTensor) or isinstance(b, DaskMXTensor):
         A, B, mch, kch, nch = _mx_operands(a, b)

@@ -195,7 +195,7 @@ def test_misaligned_k_chunks_would_change_the_bits(model, kchunk, monkeypatch):
     assert (got.view(np.uint32) != want.view(np.uint32)).mean() > 0.2
 
 
-@pytest.mark.parametrize("model,elem,kchunk,bchunk", [("b200_fp8", "e4m3fn", 64, 96), ("b200_fp8_mmasim", "e5m2", 96, 144),
+@pytest.mark.parametrize("model,elem,kchunk,bchunk", [("b200_mxf8f6f4", "e4m3fn", 64, 96), ("b200_mxf8f6f4", "e5m2", 96, 144),
                                                       ("exact", "e2m1fn", 192, 96)])
 def test_gemm_on_dask_mx_tensors(model, elem, kchunk, bchunk):
     """MX operands quantized from dask arrays, multiplied tile by tile: the numpy MX gemm's bits."""
