@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import _dask
+from .._dask import is_dask
 from ..codecs import decode_table, quantize
 from ..core.floats import F32, F64
 from ..formats import get_format
@@ -224,7 +226,7 @@ def _block_scaled(t, name, want_axis):
         if t.ndim != 2 or t.axis != want_axis:
             raise ValueError(f"MX gemm needs a (M,K) with blocks along axis 1 and b (K,N) with blocks "
                              f"along axis 0; {name} has axis {t.axis}")
-        return BlockScaled(t.codes, t.scales, t.elem_name, "ue8m0", t.block_size, want_axis)
+        return BlockScaled(t.codes, t.scales, t.fmt, "ue8m0", t.block_size, want_axis)
     if isinstance(t, NVFP4Tensor):
         if t.s_dec is not None and np.any(np.asarray(t.s_dec, np.float64) != 1.0):
             raise ValueError(f"NVFP4Tensor {name} has a per-tensor decode scale (S_dec = {t.s_dec}); the "
@@ -391,6 +393,10 @@ def gemm(a, b, c=None, *, model: str | AccumModel = "h100_fp8", fmt: str | None 
     ``nan_pattern(out)``, zeros follow ``model.signed_zero``. ``in_fmt`` is a deprecated alias of
     ``fmt``. Safe from several threads and in fork/spawn/forkserver children (:mod:`.launch`).
     """
+    if any(is_dask(v) for v in (a, b, c)):  # tiles, K chunks chained in order: fp8ref._dask
+        if a_fmt is not None or b_fmt is not None:
+            raise ValueError("gemm on dask arrays takes one input format (fmt=), not a_fmt/b_fmt")
+        return _dask.gemm(a, b, c, model=model, in_fmt=fmt or in_fmt, out=out)
     m = get_model(model)
     from ..blocks import DeepSeekTensor
 

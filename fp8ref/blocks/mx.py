@@ -45,6 +45,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .. import _dask
+from .._dask import is_dask_array
 from .._deprecation import renamed_function, renamed_kwarg
 from ..codecs import decode
 from ..core.floats import float_type
@@ -112,7 +114,11 @@ def encode(x, fmt: ElementSpec = None, *, block_size: int = 32, axis: int = -1, 
     scale_overflow: ``nan`` or ``clamp`` for a block exponent above 127 (float64 input only).
     elem: deprecated spelling of ``fmt``.
     """
-    el = spec_element(_fmt_arg("mx.encode", fmt, elem), "mx.encode")
+    fmt = _fmt_arg("mx.encode", fmt, elem)
+    if is_dask_array(x):  # chunk by chunk, blocks realigned to chunks: fp8ref._dask
+        return _dask.mx_quantize(x, fmt, block_size=block_size, axis=axis, scale_rule=scale_rule, rounding=rounding,
+                                 pad=pad, scale_overflow=scale_overflow, rbits=rbits, srbits=srbits)
+    el = spec_element(fmt, "mx.encode")
     bs = check_positive_int(block_size, "block_size")
     check_rule(scale_rule)
     _check_rounding(rounding)

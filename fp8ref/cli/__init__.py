@@ -42,7 +42,7 @@ def print_json(obj) -> None:
 
 def _load_commands():
     """Import the command modules (each registers its commands on first import)."""
-    from . import arith_cmd, export_cmd, formats_cmd, golden_cmd, inspect_cmd  # noqa: F401
+    from . import arith_cmd, export_cmd, formats_cmd, golden_cmd, inspect_cmd, sweep_cmd  # noqa: F401
 
 
 _NUMBER = re.compile(r"-(\.?\d|inf|nan)", re.I)

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import _dask
+from .._dask import is_dask_array
 from ..core.floats import float_type
 from ..core.rounding import MAX_SR_BITS
 from ..core.unpack import QNAN, SNAN, as_array, as_source_array, dtype_format, unpack, unpack_float_bits, unpack_values
@@ -65,8 +67,9 @@ def codec_for(fmt: FormatLike):
 
 # ---- decode -------------------------------------------------------------------------------
 @lru_cache(maxsize=None)
-def decode_table(fmt: FormatLike) -> np.ndarray:
-    """Exact float64 value of every code of ``fmt`` (read-only)."""
+def decode_table(fmt: FormatSpec) -> np.ndarray:
+    """Exact float64 value of every code of ``fmt`` (a format or its name; read-only)."""
+    fmt = get_format(fmt)
     t = np.asarray(codec_for(fmt).decode_table(fmt), dtype=np.float64)
     t.setflags(write=False)
     return t
@@ -123,6 +126,8 @@ def decode(codes, fmt: FormatSpec, *, dtype=np.float32) -> np.ndarray:
     name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
     if name not in ("float16", "bfloat16", "float32", "float64"):
         raise ValueError(f"decode dtype must be float16, bfloat16, float32 or float64, got {name!r}")
+    if is_dask_array(codes):  # block by block: fp8ref._dask
+        return _dask.decode(codes, fmt, dtype)
     arr = _check_codes(codes, fmt)
     table, exact = _typed_table(fmt, name)
     if arr.size >= _FUSED_MIN and table.dtype.kind == "f" and table.dtype.itemsize >= 4:
@@ -316,6 +321,8 @@ def encode(
     )
     pol = _policy(fmt, policy, preset, fields)
     conventions.check(fmt, pol)
+    if is_dask_array(x):  # block by block: fp8ref._dask
+        return _dask.encode(x, fmt, pol, return_flags, rbits, srbits)
     arr, src = as_source_array(x)
     wider_than_f32 = (src.kind == "float" and src.bits > 32) or (src.kind == "int" and src.bits >= 32)
     if pol.input_path == "via_float32" and wider_than_f32:
@@ -399,6 +406,6 @@ def quantize(x, fmt: FormatSpec, *, dtype=None, **policy) -> np.ndarray:
     """
     fmt = get_format(fmt)
     if dtype is None:
-        arr = np.asarray(x) if not hasattr(x, "detach") else x
+        arr = x if hasattr(x, "detach") or is_dask_array(x) else np.asarray(x)
         dtype = np.float64 if getattr(arr, "dtype", None) == np.float64 else np.float32
     return decode(encode(x, fmt, **policy), fmt, dtype=dtype)

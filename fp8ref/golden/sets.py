@@ -18,7 +18,6 @@ from .suites import DEFAULT_COUNT, DEFAULT_SEED, SUITES, TIERS, Context, FileSpe
 from .writers import (
     SCHEMA,
     atomic_dir,
-    atomic_write,
     json_bytes,
     memh_bytes,
     npz_bytes,
@@ -26,8 +25,8 @@ from .writers import (
     tv_bytes,
 )
 
-__all__ = ["OUTPUTS", "DEFAULT_OUTPUTS", "Selection", "render", "select", "generate", "manifest_name", "DIGESTS_FILE",
-           "digests_summary", "index_digests", "read_json", "read_sums", "sums_bytes"]
+__all__ = ["OUTPUTS", "DEFAULT_OUTPUTS", "Selection", "render", "select", "generate", "manifest_name",
+           "read_json", "read_sums", "sums_bytes"]
 
 #: output kinds, in write order; ``tv`` and ``json`` (the sidecar) are always written
 OUTPUTS = ("tv", "memh", "npz", "json")
@@ -35,7 +34,6 @@ OUTPUTS = ("tv", "memh", "npz", "json")
 DEFAULT_OUTPUTS = ("tv", "memh", "json")
 MANIFEST = "MANIFEST.json"
 SUMS = "SHA256SUMS"
-DIGESTS_FILE = "float32_digests.json"
 manifest_name = MANIFEST
 
 
@@ -191,23 +189,13 @@ def _check_out(out: str, force: bool):
 def generate(out: str, sel: Selection = Selection(), *, force: bool = False, progress: bool = True) -> dict:
     """Write the selected vector set to ``out`` as a whole (atomically) and return its manifest.
 
-    An existing set at ``out`` is replaced; its ``float32_digests.json`` (written by
-    ``scripts/float32_digests.py``) is carried over and recorded in the manifest and SHA256SUMS.
+    An existing set at ``out`` is replaced. (Exhaustive sweep digests are a set of their own:
+    ``fp8ref sweep --all --out DIR``, :mod:`fp8ref.golden.digest_set`.)
     """
     out = _check_out(out, force)
     specs, skipped = select(sel)
     entries, sums = [], []
-    dpath = os.path.join(out, DIGESTS_FILE)
-    digests = None
-    if os.path.isfile(dpath):
-        with open(dpath, "rb") as f:
-            digests = f.read()
-        digests_summary(digests)  # a malformed file stops here, before anything is written
     with atomic_dir(out) as tmp:
-        if digests is not None:
-            with open(os.path.join(tmp, DIGESTS_FILE), "wb") as f:
-                f.write(digests)
-            sums.append((DIGESTS_FILE, sha256(digests)))
         made = set()
         for i, spec in enumerate(specs, 1):
             files, side = render(spec, sel)
@@ -224,7 +212,7 @@ def generate(out: str, sel: Selection = Selection(), *, force: bool = False, pro
             entries.append(_manifest_entry(spec, side))
             if progress:
                 show_progress(i, len(specs), spec.stem)
-        man = _manifest(sel, entries, skipped, digests)
+        man = _manifest(sel, entries, skipped)
         mb = json_bytes(man)
         with open(os.path.join(tmp, MANIFEST), "wb") as f:
             f.write(mb)
@@ -284,42 +272,7 @@ def sums_bytes(sums: dict) -> bytes:
     return "".join(f"{h}  {p}\n" for p, h in sorted(sums.items())).encode()
 
 
-def digests_summary(data: bytes | None) -> dict:
-    """The manifest's record of ``float32_digests.json`` (its bytes, or None when absent): the
-    file's SHA-256 and each entry's whole-stream code and flag digests."""
-    out: dict = {"file": DIGESTS_FILE, "regenerate": "scripts/float32_digests.py --out DIR [--formats ...]",
-           "sha256": None, "entries": {}}
-    if data is None:
-        return out
-    try:
-        d = json.loads(data)
-        entries = {k: {"codes_sha256": e["codes_sha256"], "flags_sha256": e["flags_sha256"]}
-                   for k, e in sorted(d["digests"].items())}
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise ValueError(f"{DIGESTS_FILE}: malformed (rewrite it with scripts/float32_digests.py)") from None
-    return {**out, "sha256": sha256(data), "entries": entries}
-
-
-def index_digests(directory: str) -> bool:
-    """Record ``directory/float32_digests.json`` in the set's MANIFEST.json and SHA256SUMS, as
-    ``generate`` would (scripts/float32_digests.py calls it after each entry). Each file is
-    replaced atomically. False if ``directory`` holds no vector set."""
-    mpath, spath = os.path.join(directory, MANIFEST), os.path.join(directory, SUMS)
-    if not (os.path.isfile(mpath) and os.path.isfile(spath)):
-        return False
-    with open(os.path.join(directory, DIGESTS_FILE), "rb") as f:
-        digests = f.read()
-    man = read_json(mpath, "manifest")
-    man["float32_digests"] = digests_summary(digests)
-    mb = json_bytes(man)
-    sums = read_sums(spath)
-    sums[DIGESTS_FILE], sums[MANIFEST] = sha256(digests), sha256(mb)
-    atomic_write(mpath, mb)
-    atomic_write(spath, sums_bytes(sums))
-    return True
-
-
-def _manifest(sel, entries, skipped, digests=None) -> dict:
+def _manifest(sel, entries, skipped) -> dict:
     return {
         "schema": SCHEMA,
         "tool": {"name": "fp8ref", "version": __version__},
@@ -329,7 +282,6 @@ def _manifest(sel, entries, skipped, digests=None) -> dict:
         "flag_order": list(FLAG_ORDER),
         "flags_mask": f"0x{FLAGS_MASK:02X}",
         "skipped_suites": skipped,
-        "float32_digests": digests_summary(digests),
         "totals": {
             "file_sets": len(entries),
             "vectors": sum(e["lines"] for e in entries),

@@ -7,7 +7,6 @@ All three return a :class:`Report` (``ok``, text lines, mismatch rows) and never
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from tabulate import tabulate
 
 from .fields import FLAGS_MASK, Field, describe, flag_diff, nan_mask
-from .sets import DIGESTS_FILE, MANIFEST, SUMS, Selection, read_json, read_sums, render, select
+from .sets import MANIFEST, SUMS, Selection, read_json, read_sums, render, select
 from .writers import SCHEMA_MAJOR, parse_lines, sha256
 
 __all__ = ["Report", "verify", "diff", "check", "load_sidecar", "read_vectors", "load_vectors", "columns",
@@ -207,6 +206,10 @@ def verify(directory: str, *, recompute: bool = True, max_rows: int = 5,
             raise ValueError(f"{directory} is a file, not a directory: verify takes a vector set's directory "
                              "(golden check or diff take files)")
         raise ValueError(f"{directory}: no such directory")
+    from .digest_set import is_digest_set, verify as verify_digests
+
+    if is_digest_set(directory):  # an exhaustive digest set (fp8ref sweep --all): its own checks
+        return verify_digests(directory, recompute=recompute, progress=progress)
     mpath = os.path.join(directory, MANIFEST)
     if not os.path.isfile(mpath):
         raise ValueError(f"{directory} is not a vector set: no {MANIFEST}")
@@ -221,9 +224,6 @@ def verify(directory: str, *, recompute: bool = True, max_rows: int = 5,
                 listed[f"{e['stem']}.{ext}"] = {**info, "sha256": info["sha256"]}  # (KeyError if absent)
     except (KeyError, TypeError, AttributeError) as e:
         raise _malformed(mpath, e) from None
-    drec = man.get("float32_digests")
-    if isinstance(drec, dict) and drec.get("sha256"):  # recorded digests file: checked like a set file
-        listed[DIGESTS_FILE] = {"sha256": drec["sha256"]}
     # SHA256SUMS
     spath = os.path.join(directory, SUMS)
     if not os.path.isfile(spath):
@@ -247,10 +247,9 @@ def verify(directory: str, *, recompute: bool = True, max_rows: int = 5,
     missing = sorted(set(listed) - on_disk)
     for p in missing:
         rep.fail(f"missing file: {p}")
-    extra = sorted(on_disk - set(listed) - {MANIFEST, SUMS, DIGESTS_FILE})
+    extra = sorted(on_disk - set(listed) - {MANIFEST, SUMS})
     for p in extra:
         rep.add(f"note: {p} is not part of the set (ignored)")
-    _check_digests(directory, rep, drec)
     corrupt = []
     for p, info in sorted(listed.items()):
         if p in missing:
@@ -308,32 +307,6 @@ def verify(directory: str, *, recompute: bool = True, max_rows: int = 5,
         n_ok += not bad
     rep.add(f"recomputed {len(stems)} file sets: {n_ok} identical, {len(stems) - n_ok} with problems")
     return rep
-
-
-def _check_digests(directory, rep, record):
-    """float32_digests.json, when present: recorded in the manifest, and well formed (its hash
-    is checked with the set's files; the 2^32 sweeps are not recomputed)."""
-    path = os.path.join(directory, DIGESTS_FILE)
-    if not os.path.isfile(path):
-        return
-    if not (isinstance(record, dict) and record.get("sha256")):
-        rep.fail(f"{DIGESTS_FILE} is not recorded in {MANIFEST} (regenerate the set, or rerun "
-                 "scripts/float32_digests.py, to record it)")
-    try:
-        with open(path, "rb") as f:
-            data = json.loads(f.read())
-        ok = data.get("schema", "").startswith("fp8ref-float32-digests/1.")
-        n_chunks = 1 << (32 - int(data["chunk_bits"]))
-        for e in data["digests"].values():
-            ok &= len(e["codes_sha256"]) == len(e["flags_sha256"]) == 64
-            ok &= len(e["chunks"]["codes"]) == len(e["chunks"]["flags"]) == n_chunks
-    except (ValueError, KeyError, TypeError, AttributeError):
-        ok = False
-    if ok:
-        rep.add(f"{DIGESTS_FILE}: {len(data['digests'])} full-range digests (not recomputed here; "
-                "scripts/float32_digests.py recomputes them)")
-    else:
-        rep.fail(f"{DIGESTS_FILE}: malformed")
 
 
 def _indent(text, pad="    "):

@@ -9,6 +9,7 @@ import pytest
 import fp8ref
 from fp8ref import decode, get_format, list_formats
 
+from .._deps import TORCH_REASON
 from ..oracles.shared import ML_DTYPES, gfloat_format
 
 
@@ -112,7 +113,7 @@ TORCH_DTYPES = {"e4m3fn": "float8_e4m3fn", "e5m2": "float8_e5m2", "e4m3fnuz": "f
 def test_decode_torch_tensors(name):
     """A torch float8 (or bfloat16/float16) tensor decodes from its bit patterns, to the values
     torch itself gives them (torch's own cast to float64)."""
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=TORCH_REASON)
     fmt = get_format(name)
     tdt = getattr(torch, TORCH_DTYPES[name])
     if fmt.bits == 8:
@@ -136,8 +137,21 @@ def test_decode_typed_codes_of_another_format_refused():
         decode(np.zeros(3, ml_dtypes.bfloat16), "fp16")
     with pytest.raises(TypeError, match="integer"):
         decode(np.zeros(3, np.float32), "e4m3fn")
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=TORCH_REASON)
     with pytest.raises(ValueError, match="e4m3fn.* not e5m2"):
         decode(torch.zeros(3, dtype=torch.float8_e4m3fn), "e5m2")
     with pytest.raises(TypeError, match="float4_e2m1fn_x2"):
         decode(torch.zeros(3, dtype=torch.uint8).view(torch.float4_e2m1fn_x2), "e2m1fn")
+
+
+@pytest.mark.parametrize("name", sorted(ML_DTYPES))
+def test_decode_table_takes_a_name(name):
+    """fp8ref.decode_table accepts a format name as every other entry point does (it raised
+    AttributeError for names); values equal ml_dtypes' for every code."""
+    t = fp8ref.decode_table(name)
+    assert t is not None and t.flags.writeable is False
+    assert np.array_equal(t, fp8ref.decode_table(get_format(name)), equal_nan=True)
+    dt = ML_DTYPES[name]
+    bits = np.dtype(dt).itemsize * 8
+    want = np.arange(t.size, dtype=np.uint32).astype(np.uint8 if bits == 8 else np.uint16).view(dt).astype(np.float64)
+    assert np.array_equal(t, want, equal_nan=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 
 import pytest
 
@@ -82,22 +81,13 @@ def test_replace_rules(tmp_path):
     assert os.listdir(out) == ["notes.txt"]
     generate(str(out), SMALL, force=True, progress=False)
     assert "notes.txt" not in os.listdir(out)
-    # an existing set is replaced as a whole; the float32 digests file is carried over and recorded
-    dig = '{"digests": {"e4m3fn.rne.ovf_inf.tafter": {"codes_sha256": "%s", "flags_sha256": "%s"}}}' % ("a" * 64, "b" * 64)
-    (out / "float32_digests.json").write_text(dig)
+    # an existing set is replaced as a whole (exhaustive digests live in their own set)
     (out / "decode" / "stray.tv").write_text("x")
-    generate(str(out), Selection(suites=("decode",)), progress=False)
-    assert (out / "float32_digests.json").read_text() == dig
-    rec = json.loads((out / "MANIFEST.json").read_text())["float32_digests"]
-    assert rec["entries"] == {"e4m3fn.rne.ovf_inf.tafter": {"codes_sha256": "a" * 64, "flags_sha256": "b" * 64}}
-    assert f"{rec['sha256']}  float32_digests.json" in (out / "SHA256SUMS").read_text()
-    assert not (out / "decode" / "stray.tv").exists() and not (out / "convert_f64").exists()
-    # a malformed digests file stops generate before anything changes
     (out / "float32_digests.json").write_text("{}")
-    before = sorted(os.listdir(out))
-    with pytest.raises(ValueError, match="float32_digests.json: malformed"):
-        generate(str(out), Selection(suites=("decode",)), progress=False)
-    assert sorted(os.listdir(out)) == before
+    generate(str(out), Selection(suites=("decode",)), progress=False)
+    assert not (out / "decode" / "stray.tv").exists() and not (out / "convert_f64").exists()
+    assert not (out / "float32_digests.json").exists()
+    assert "float32_digests" not in json.loads((out / "MANIFEST.json").read_text())
 
 
 def test_unwritable_locations(tmp_path):
@@ -204,23 +194,12 @@ def test_committed_set_regenerates_byte_identical(tmp_path):
         man = json.load(f)
     assert man["selection"] == Selection().as_dict(), "the committed set must be the default selection"
     out = tmp_path / "regen"
-    digests = os.path.join(COMMITTED, "float32_digests.json")
-    if os.path.isfile(digests):  # written by scripts/float32_digests.py; generate carries it over
-        out.mkdir()
-        shutil.copy(digests, out / "float32_digests.json")
-    generate(str(out), Selection(), progress=False, force=True)
+    generate(str(out), Selection(), progress=False)
     want = listing(COMMITTED)
     got = listing(out)
     assert sorted(got) == sorted(want), set(got) ^ set(want)
     bad = [k for k in want if want[k] != got[k]]
     assert not bad, f"{len(bad)} files differ, e.g. {bad[:3]}; regenerate with `fp8ref golden generate --out golden_vectors`"
-
-
-def test_verify_checks_the_digests_file(small_set):
-    (small_set / "float32_digests.json").write_text('{"schema": "fp8ref-float32-digests/1.0", "digests": 3}')
-    rep = verify(str(small_set), recompute=False)
-    assert not rep.ok and "float32_digests.json: malformed" in rep.text()
-    assert "float32_digests.json is not recorded in MANIFEST.json" in rep.text()
 
 
 def test_formats_registered_at_run_time_do_not_change_the_set(monkeypatch):

@@ -17,7 +17,7 @@ from fp8ref.golden import Selection, check, generate, verify
 from fp8ref.golden import convert_suites, decode_suite
 from fp8ref.golden import suites as S
 from fp8ref.testing import assert_codes_equal, assert_quantize_matches, boundary_cases, code_fields, format_code
-from tests.surface.test_cli_inspect import run
+from tests.surfaces.test_cli_inspect import run
 
 SAMPLE = ["p3109_k8p3se", "p3109_k8p4ue", "p3109_k8p4sf", "p3109_k8p3uf", "p3109_k3p1se", "p3109_k3p3uf",
           "p3109_k16p11se", "p3109_k6p6ue", "p3109_k9p1sf"]
