@@ -43,6 +43,7 @@ ZERO_EXP = -(1 << 20)        # alignment exponent of a zero operand (never the m
 _EMPTY = -(1 << 19)          # E below this: every term is zero
 _C_EMIN = F32.emin           # a rounded value (accumulator, stage result) aligns at >= 2^-126
 _F32_FRAC, _F32_EMIN, _F32_EMAX = F32.man_bits, F32.emin, F32.emax
+_F32_MIN_NORMAL = 2.0**F32.emin  # FTZ flushes binary32 results below it
 _LB = 30                     # long accumulator: limb bits,
 _BASE = -1140                # exponent of limb 0's lowest bit,
 _NL = 78                     # limbs (covers 2^-1140 .. 2^1200)
@@ -227,6 +228,19 @@ def _long_round(L, frac, emin, emax, mode):
 
 # ---- column-vectorised helpers (one loop over the W columns each) -------------------------------
 @njit(cache=True)
+def _ftz(r):
+    """FTZ of one binary32 result: below 2^-126 in magnitude it becomes a zero of its sign."""
+    return r * 0.0 if abs(r) < _F32_MIN_NORMAL else r
+
+
+@njit(cache=True)
+def _ftz_all(R):
+    """:func:`_ftz` of every entry of ``R``, in place."""
+    for jj in range(R.shape[0]):
+        R[jj] = _ftz(R[jj])
+
+
+@njit(cache=True)
 def _exps_of(E, X):
     """E <- alignment exponents of the rounded values X (ZERO_EXP for 0 and non-finite)."""
     Xb = X.view(np.int64)
@@ -370,9 +384,7 @@ def _round_cols(V, EV, R, use_err, mode, frac, emin, emax, ftz):
                 if EV[jj] != 0.0 and (((b >> _F64_MAN) & _EXP_MAX) < lo or (b & low) == half):
                     R[jj] = round_pair(V[jj], EV[jj], frac, emin, emax, mode)
         if ftz:
-            for jj in range(V.shape[0]):
-                if abs(R[jj]) < 2.0**-126:
-                    R[jj] *= 0.0
+            _ftz_all(R)
         return
     nfall = 0
     for jj in range(V.shape[0]):
@@ -401,9 +413,7 @@ def _round_cols(V, EV, R, use_err, mode, frac, emin, emax, ftz):
             if fall:
                 R[jj] = round_pair(V[jj], EV[jj] if use_err else 0.0, frac, emin, emax, mode)
     if ftz:
-        for jj in range(V.shape[0]):
-            if abs(R[jj]) < 2.0**-126:
-                R[jj] *= 0.0
+        _ftz_all(R)
 
 
 # ---- one fused sum over products or over items ----------------------------------------------------
@@ -545,8 +555,8 @@ def _add32(IV, i0, has_second, X, R, ftz, plus0):
     for jj in range(R.shape[0]):
         y = IV[i0 + 1, jj] if has_second else X[jj]
         r = float(np.float32(IV[i0, jj]) + np.float32(y))
-        if ftz and abs(r) < 2.0**-126:
-            r *= 0.0
+        if ftz:
+            r = _ftz(r)
         if plus0 and r == 0.0:
             r = 0.0
         R[jj] = r
@@ -628,9 +638,7 @@ def _fma_row(a, Bp, acc, V, EV, ftz):
             acc[jj] = float(np.float32(s))
         _round32_fix(V, EV, acc)
         if ftz:
-            for jj in range(acc.shape[0]):
-                if abs(acc[jj]) < 2.0**-126:
-                    acc[jj] *= 0.0
+            _ftz_all(acc)
 
 
 @njit(cache=True)
@@ -649,22 +657,22 @@ def _tree_row(a, Bp, acc, n, IV, ftz, plus0, final_plus0):
                 r = float(np.float32(p))
                 if plus0 and p == 0.0:
                     r = 0.0
-                if ftz and abs(r) < 2.0**-126:
-                    r *= 0.0
+                if ftz:
+                    r = _ftz(r)
                 IV[t, jj] = r
         w = n
         while w > 1:
             for t in range(w // 2):
                 for jj in range(W):
                     r = float(np.float32(IV[2 * t, jj]) + np.float32(IV[2 * t + 1, jj]))
-                    if ftz and abs(r) < 2.0**-126:
-                        r *= 0.0
+                    if ftz:
+                        r = _ftz(r)
                     IV[t, jj] = r
             w //= 2
         for jj in range(W):
             r = float(np.float32(acc[jj]) + np.float32(IV[0, jj]))
-            if ftz and abs(r) < 2.0**-126:
-                r *= 0.0
+            if ftz:
+                r = _ftz(r)
             if final_plus0 and r == 0.0:
                 r = 0.0
             acc[jj] = r
