@@ -191,7 +191,7 @@ class DeepSeekTensor:
         if codes.dtype.kind not in "iu" or codes.ndim != 2:
             raise ValueError("DeepSeekTensor codes must be a 2-D integer array")
         fmt = _check_fmt(self.fmt)
-        top = 255 if fmt == "e4m3fn" else 15
+        top = get_format(fmt).num_codes - 1  # the element format decides: 255 (E4M3), 15 (E2M1)
         if codes.size and (codes.min() < 0 or codes.max() > top):
             raise ValueError(f"{fmt} codes must lie in 0..{top}")
         tr, tc = _tile(self.tile)
