@@ -10,14 +10,16 @@ decision on the discarded bits. Both results come from tables the generic path b
   stochastic mode does);
 * *up*: ``rup`` for positive keys, ``rdn`` for negative ones (always rounds away when inexact,
   overflows as a stochastic mode does);
-* for ``hybrid`` also *TA*: the policy with ``rna``.
+* for ``hybrid`` also *TA*: the policy with ``rna``, folded into the two results per key
+  (``_tables``), so that every kernel picks result 0 or 1.
 
 The decision reads the exact discarded part ``M mod 2^s``, where ``2^(E + s)`` is the quantum the
 codec rounds at in the input's binade, probed from the codec (``_spacing_exponents``);
-it is made by the Numba twins in ``core/rounding_nb.py``. Flags come from the chosen table, the
-underflow bit from the tininess decision: the same rule at the precision of the smallest normal
-binade with unbounded exponent (stochastic), TA's (hybrid). The tests compare this path with the
-generic one, codes and flags, on the edge sets, random bit patterns and random bits.
+it is made by the Numba twins in ``core/rounding_nb.py``, held at the top of a uint64 word.
+Flags come from the chosen table, the underflow bit from the tininess decision: the same rule
+at the precision of the smallest normal binade with unbounded exponent (stochastic), TA's
+(hybrid). The tests compare this path with the generic one, codes and flags, on the edge sets,
+random bit patterns and random bits.
 
 The loops are serial (thread- and fork-safe, as ``_gather``). Random bits are checked by the
 front end's own checks; inputs the fast path does not take (NaN into a format without NaN under
@@ -33,7 +35,10 @@ from functools import lru_cache
 import numpy as np
 from numba import njit
 
-from ..core.rounding_nb import STOCHASTIC_RULES, bit_length_twin, hybrid_ssr_up_twin, stochastic_up_twin
+from ..core.rounding import MAX_SR_BITS, bit_length
+from ..core.rounding_nb import (
+    STOCHASTIC_RULES, bit_length_twin, hybrid_ssr_up_twin, stochastic_addend_twin, stochastic_up_twin,
+)
 from ..core.unpack import FINITE, unpack_float_bits
 from ..policy import FLAG_OVERFLOW, FLAG_UNDERFLOW
 
@@ -105,13 +110,19 @@ def _shifts(codec, fmt, pol, src):
 
 @lru_cache(maxsize=16)  # up to 2^21 keys x 8 bytes each (float32 -> fp16)
 def _tables(codec, fmt, pol, src, t):
-    """``(packed, s_sub, delta)`` for the kernels, or None; ``pol`` is the base policy
-    (rounding ``stochastic`` or ``hybrid``). packed[key], stochastic: down code | up code << 16 |
-    down flags << 32 | up flags << 40 | s << 48 (fixed offsets: the kernel runs about 3x
-    slower with the offsets in variables). hybrid (8-bit codes): TA code | TA flags << 8 |
-    down code << 16 | down flags << 24 | up code << 32 | up flags << 40 | s24 << 48 | rule << 56,
-    rule 0 TA, 1 SSR, 2 SSR below half the smallest value (-> 0), s24 the bits of the 24-bit
-    significand below the kept quantum."""
+    """``(packed, s_sub, delta)`` for the kernels, or None; ``pol`` is the base policy (rounding
+    ``stochastic`` or ``hybrid``). packed[key]: code 0 | code 1 << 16 | flags 0 << 32 |
+    flags 1 << 40 | s << 48 | slow << 63 (fixed offsets: a kernel runs about 3x slower with
+    the offsets in variables); the kernel picks result 1 where the decision rounds up.
+
+    * stochastic: 0 = down, 1 = up; s (1..62) the significand bits discarded, the same for every
+      input of the key (``stochastic_fraction_twin(M, s)`` is then ``M << (64 - s)``). Keys
+      where it is not are *slow* (float64 past s = 62, subnormal keys whose inputs differ in
+      s): the kernel redoes them with the twin on the unpacked input (s as ``_shifts``),
+      unless both results agree. Flags carry ``_PENDING`` where the underflow flags differ.
+    * hybrid (8-bit codes): where TA decides (its rule, or TA overflows), both are TA's; where
+      SSR decides, down and up (SSR below half the smallest value: down twice), with TA's
+      underflow bit; s (14..62) the bits of the 24-bit significand below the kept quantum."""
     hybrid = pol.rounding == "hybrid"
     shifts = _shifts(codec, fmt, pol, src)
     if shifts is None or (hybrid and np.dtype(fmt.code_dtype).itemsize > 1):
@@ -127,19 +138,39 @@ def _tables(codec, fmt, pol, src, t):
         c, f = codec.encode_exact(fmt, neg, cls, M, E, replace(pol, rounding=rounding), rbits, n)
         return c.astype(np.uint64), f.astype(np.uint64)
 
-    dc, df = enc("stochastic", np.zeros(key.size, np.int64), 1)
-    (uc, uf), (rc, rf) = enc("rup"), enc("rdn")
+    (dc, df), (uc, uf), (rc, rf) = enc("stochastic", np.zeros(key.size, np.int64), 1), enc("rup"), enc("rdn")
     uc, uf = np.where(neg, rc, uc), np.where(neg, rf, uf)
     if not hybrid:
-        s = np.clip(s_norm[e], 0, 0xFFFF).astype(np.uint64)
-        packed = dc | uc << 16 | df << 32 | uf << 40 | s << 48
+        agree = (dc == uc) & (df == uf)  # (exact, Inf, NaN, beyond the range): any decision
+        s = s_norm[e]
+        # subnormal inputs: s by the significand's bit length, where the key's lead bits fix it
+        lead = ((key >> np.uint64(1)) & np.uint64((1 << t) - 1)).astype(np.int64)
+        sub, below = e == 0, (e == 0) & (lead == 0) & ((key & np.uint64(1)) != 0)  # below: 1..sh bits
+        s = np.where(sub, s_sub[np.where(lead > 0, bit_length(lead) + sh, 0)], s)
+        s = np.where(below, s_sub[min(sh, 1)], s)
+        slow = below & (s_sub[1:sh + 1] != s_sub[min(sh, 1)]).any()
+        # past 62 the twin folds the low bits into a sticky bit: with at most 29 significand
+        # bits neither that nor the fraction at s = 62 (< 2^(man_bits + 3) <= 2^(63 - 32)) rounds up
+        slow |= (s > 62) & (src.man_bits + 3 > 63 - MAX_SR_BITS)
+        slow &= ~agree
+        s = np.where(slow, np.clip(s, 0, 0x7FFF), np.clip(s, 1, 62))  # (s <= 0: exact, agree)
+        pend = np.where((df ^ uf) & _UF, _PENDING, np.uint64(0))
+        df, uf = df | pend, uf | pend
     else:
         rule = _hybrid_rules(fmt, src)
         if rule is None:
             return None
+        rule = rule[e]
         tc, tf = enc("rna")
-        s24 = np.clip(s_norm - (src.man_bits + 1 - _SIG), 0, 0xFF).astype(np.uint64)  # of the 24-bit S
-        packed = tc | tf << 8 | dc << 16 | df << 24 | uc << 32 | uf << 40 | s24[e] << 48 | rule[e] << 56
+        ssr = (rule != 0) & ((tf & _FO) == 0)  # SSR, unless TA overflows
+        s = s_norm[e] - (src.man_bits + 1 - _SIG)  # of the 24-bit significand
+        if (s < 14)[ssr & (rule == 1)].any():
+            return None
+        df, uf = (df & _NOT_UF) | (tf & _UF), (uf & _NOT_UF) | (tf & _UF)  # tininess: TA's
+        uc, uf = np.where(rule == 1, uc, dc), np.where(rule == 1, uf, df)
+        dc, df, uc, uf = (np.where(ssr, v, w) for v, w in ((dc, tc), (df, tf), (uc, tc), (uf, tf)))
+        s, slow = np.clip(s, 14, 62), np.zeros(key.size, bool)
+    packed = dc | uc << 16 | df << 32 | uf << 40 | s.astype(np.uint64) << 48 | slow.astype(np.uint64) << 63
     packed.setflags(write=False)
     return packed, s_sub, delta
 
@@ -159,9 +190,34 @@ def _hybrid_rules(fmt, src):
 
 
 # ---- kernels ------------------------------------------------------------------------------------
-_B0, _B8, _B16, _B32, _B40, _B48, _B56 = (np.uint64(k) for k in (0, 8, 16, 32, 40, 48, 56))
-_M8, _M16 = np.uint64(0xFF), np.uint64(0xFFFF)
+# Each kernel runs over blocks of _BLOCK elements: a scalar loop gathers the packed entries, a
+# second loop (no gather, no branch: LLVM vectorises it) makes the decisions and picks the
+# results; the rare elements that need more (slow keys, the tininess decision) are redone after,
+# in the same block, only where the block has any. About twice as fast as one fused loop.
+_BLOCK = 512
+_B32, _B40, _B48, _B63 = (np.uint64(k) for k in (32, 40, 48, 63))
+_M8, _M16, _M15 = np.uint64(0xFF), np.uint64(0xFFFF), np.uint64(0x7FFF)
 _PENDING = np.uint64(0x80)  # a flags bit no result uses
+_PENDING_ANY = (_PENDING << _B32) | (_PENDING << _B40)
+
+
+@njit(cache=True, inline="always")
+def _gather(u, sh, packed, pb):
+    """pb[j] = packed[key of u[j]] (the key as ``_key_table``)."""
+    ush = np.uint64(sh)
+    smask = (np.uint64(1) << ush) - np.uint64(1)
+    for j in range(u.shape[0]):
+        x = np.uint64(u[j])
+        pb[j] = packed[((x >> ush) << np.uint64(1)) | np.uint64((x & smask) != 0)]
+
+
+@njit(cache=True, inline="always")
+def _pick(p, up, j, want_flags, out_c, out_f):
+    """Result 1 of the packed entry where ``up``, else result 0."""
+    k = np.uint64(up)
+    out_c[j] = (p >> (k << np.uint64(4))) & _M16
+    if want_flags:
+        out_f[j] = (p >> (_B32 + (k << np.uint64(3)))) & _M8
 
 
 @njit(cache=True)
@@ -170,71 +226,65 @@ def _unpack_twin(x, man_bits, exp_mask, p, s_sub, delta):
     and those the tininess rounding discards (twin of ``unpack_float_bits`` for finite x)."""
     f = np.int64(x & ((np.uint64(1) << np.uint64(man_bits)) - np.uint64(1)))
     if (x >> np.uint64(man_bits)) & np.uint64(exp_mask):  # (Inf and NaN: both results agree)
-        return f | (np.int64(1) << man_bits), np.int64(p >> _B48), man_bits + delta
+        return f | (np.int64(1) << man_bits), np.int64((p >> _B48) & _M15), man_bits + delta
     b = bit_length_twin(f)
     return f, s_sub[b], b - 1 + delta
 
 
-@njit(cache=True)
-def _stochastic_kernel(u, r, n, rule, sh, man_bits, exp_mask, packed, s_sub, delta, want_flags, out_c, out_f):
-    """Random values lie in [0, 2^n) (``encode_fast`` checks). Elements whose underflow flag
-    needs the tininess decision are marked in out_f for ``_tininess_pass`` (a second call to
-    the twin in this loop costs a fifth of its speed)."""
-    one = np.uint64(1)
-    ush = np.uint64(sh)
-    smask = (one << ush) - one
-    for i in range(u.shape[0]):
-        x = np.uint64(u[i])
-        rv = np.int64(r[i])
-        p = packed[((x >> ush) << one) | np.uint64((x & smask) != 0)]
-        M, s, _ = _unpack_twin(x, man_bits, exp_mask, p, s_sub, delta)
-        up = stochastic_up_twin(M, s, rv, n, rule)
-        out_c[i] = (p >> (_B16 if up else _B0)) & _M16
-        if want_flags:
-            fd, fu = (p >> _B32) & _M8, (p >> _B40) & _M8
-            out_f[i] = (fu if up else fd) | (_PENDING if (fd ^ fu) & _UF else _B0)
+@lru_cache(maxsize=None)
+def _stochastic_kernel(rule):
+    """The kernel for one rule (a compile-time constant: its addend folds to a shift or two).
+    The decision is the carry of ``F + C`` (``stochastic_up_twin``), F the discarded bits at
+    the top of the word (``stochastic_fraction_twin`` at the table's s). Random values lie in
+    [0, 2^n) (``encode_fast`` checks). Redone per element: slow keys (the twin on the unpacked
+    significand) and, with flags, the underflow flag of those marked ``_PENDING`` (the same
+    rule, unbounded exponent)."""
+
+    @njit(cache=True)
+    def kernel(u, r, n, sh, man_bits, exp_mask, packed, s_sub, delta, want_flags, out_c, out_f):
+        hidden = np.uint64(1) << np.uint64(man_bits)
+        fmask, emask = hidden - np.uint64(1), np.uint64(exp_mask) << np.uint64(man_bits)
+        pb = np.empty(_BLOCK, np.uint64)
+        for i0 in range(0, u.shape[0], _BLOCK):
+            i1 = min(i0 + _BLOCK, u.shape[0])
+            uu, rr, oc, of = u[i0:i1], r[i0:i1], out_c[i0:i1], out_f[i0:i1]
+            _gather(uu, sh, packed, pb)
+            acc = np.uint64(0)
+            for j in range(uu.shape[0]):
+                x, p = np.uint64(uu[j]), pb[j]
+                M = (x & fmask) | (hidden if x & emask else np.uint64(0))
+                F = M << ((np.uint64(0) - (p >> _B48)) & _B63)  # M << (64 - s)
+                _pick(p, F + stochastic_addend_twin(np.uint64(rr[j]), n, rule) < F, j, want_flags, oc, of)
+                acc |= p
+            if acc >> _B63:
+                for j in range(uu.shape[0]):
+                    if pb[j] >> _B63:
+                        M, s, _ = _unpack_twin(np.uint64(uu[j]), man_bits, exp_mask, pb[j], s_sub, 0)
+                        _pick(pb[j], stochastic_up_twin(M, s, np.int64(rr[j]), n, rule), j, want_flags, oc, of)
+            if want_flags and acc & _PENDING_ANY:
+                for j in range(uu.shape[0]):
+                    if of[j] & _PENDING:
+                        M, _, su = _unpack_twin(np.uint64(uu[j]), man_bits, exp_mask, pb[j], s_sub, delta)
+                        tiny = pb[j] >> (_B40 if stochastic_up_twin(M, su, np.int64(rr[j]), n, rule) else _B32)
+                        of[j] = (of[j] & _NOT_UF & ~_PENDING & _M8) | (tiny & _UF)
+
+    return kernel
 
 
 @njit(cache=True)
-def _tininess_pass(u, r, n, rule, sh, man_bits, exp_mask, packed, s_sub, delta, out_f):
-    """The underflow flag of the marked elements: the same rule, unbounded exponent."""
-    one = np.uint64(1)
-    ush = np.uint64(sh)
-    smask = (one << ush) - one
-    for i in range(u.shape[0]):
-        if out_f[i] & _PENDING:
-            x = np.uint64(u[i])
-            p = packed[((x >> ush) << one) | np.uint64((x & smask) != 0)]
-            M, _, su = _unpack_twin(x, man_bits, exp_mask, p, s_sub, delta)
-            tiny = p >> (_B40 if stochastic_up_twin(M, su, np.int64(r[i]), n, rule) else _B32)
-            out_f[i] = (out_f[i] & _NOT_UF & _M8 & ~_PENDING) | (tiny & _UF)
-
-
-@njit(cache=True)
-def _hybrid_kernel(u, sh, man_bits, exp_mask, packed, want_flags, out_c, out_f):
-    """Inputs have at most 24 significant bits (``encode_fast`` checks). The SSR/TA choice is a
-    select, not a branch: it follows the data."""
-    one = np.uint64(1)
-    ush = np.uint64(sh)
-    smask, fmask = (one << ush) - one, (one << np.uint64(man_bits)) - one
-    hidden = np.int64(1) << man_bits
+def _hybrid_kernel(u, sh, man_bits, packed, want_flags, out_c, out_f):
+    """Inputs have at most 24 significant bits (``encode_fast`` checks). S: the 24-bit
+    significand of a normal input (subnormals: keys where both results agree)."""
+    fmask, hidden = (np.int64(1) << man_bits) - np.int64(1), np.int64(1) << man_bits
     wide = man_bits + 1 - _SIG  # source significand bits beyond 24 (float32: 0)
-    for i in range(u.shape[0]):
-        x = np.uint64(u[i])
-        p = packed[((x >> ush) << one) | np.uint64((x & smask) != 0)]
-        ta_f = (p >> _B8) & _M8
-        rule = p >> _B56
-        ssr = (rule != 0) & ((ta_f & _FO) == 0)  # SSR, unless TA overflows (zero: all agree)
-        # S: the 24-bit significand (of normal inputs; subnormals are rule 2 or TA: not read)
-        S = (np.int64(x & fmask) | hidden) >> wide
-        up = hybrid_ssr_up_twin(S, np.int64((p >> _B48) & _M8)) & (rule == 1)
-        q = p >> (_B16 << np.uint64(up))  # down (16) or up (32)
-        pick = np.uint64(0) - np.uint64(ssr)  # all ones where SSR decides
-        c = (p ^ ((p ^ q) & pick)) & _M8
-        fl = ta_f ^ ((ta_f ^ (((q >> _B8) & _M8 & _NOT_UF) | (ta_f & _UF))) & pick)  # tininess: TA's
-        out_c[i] = c
-        if want_flags:
-            out_f[i] = fl
+    pb = np.empty(_BLOCK, np.uint64)
+    for i0 in range(0, u.shape[0], _BLOCK):
+        i1 = min(i0 + _BLOCK, u.shape[0])
+        uu, oc, of = u[i0:i1], out_c[i0:i1], out_f[i0:i1]
+        _gather(uu, sh, packed, pb)
+        for j in range(uu.shape[0]):
+            S = ((np.int64(uu[j]) & fmask) | hidden) >> wide
+            _pick(pb[j], hybrid_ssr_up_twin(S, np.int64((pb[j] >> _B48) & _M15)), j, want_flags, oc, of)
 
 
 # ---- entry ----------------------------------------------------------------------------------------
@@ -268,17 +318,15 @@ def encode_fast(fmt, codec, pol, arr, src, rbits=None, srbits=None, want_flags=T
     u = arr.reshape(-1).view(src.uint)
     out_c = np.empty(u.size, fmt.code_dtype)
     out_f = np.empty(u.size if want_flags else 0, np.uint8)
-    layout = (src.man_bits - t, src.man_bits, (1 << src.exp_bits) - 1, packed)
+    sh = src.man_bits - t
     if hybrid:
         wide = src.man_bits + 1 - _SIG
         if wide > 0:
             low = (u & src.uint((1 << wide) - 1)) != 0
             if low.any() and (low & ~np.isnan(arr.reshape(-1))).any():
                 return None  # more than 24 significant bits: the generic path (it may raise)
-        _hybrid_kernel(u, *layout, want_flags, out_c, out_f)
-    else:
-        rule = STOCHASTIC_RULES[pol.rounding]
-        _stochastic_kernel(u, r, n, rule, *layout, s_sub, delta, want_flags, out_c, out_f)
-        if want_flags:
-            _tininess_pass(u, r, n, rule, *layout, s_sub, delta, out_f)
+        _hybrid_kernel(u, sh, src.man_bits, packed, want_flags, out_c, out_f)
+        return out_c, (out_f if want_flags else None)
+    kernel = _stochastic_kernel(STOCHASTIC_RULES[pol.rounding])
+    kernel(u, r, n, sh, src.man_bits, (1 << src.exp_bits) - 1, packed, s_sub, delta, want_flags, out_c, out_f)
     return out_c, (out_f if want_flags else None)

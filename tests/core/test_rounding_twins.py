@@ -7,7 +7,9 @@ from hypothesis import strategies as st
 from numba import njit
 
 from fp8ref.core.rounding import bit_length, round_shift
-from fp8ref.core.rounding_nb import STOCHASTIC_RULES, bit_length_twin, hybrid_ssr_up_twin, stochastic_up_twin
+from fp8ref.core.rounding_nb import (
+    STOCHASTIC_RULES, bit_length_twin, hybrid_ssr_up_twin, stochastic_fraction_twin, stochastic_up_twin,
+)
 
 
 @njit  # not cached: numba would not notice an edited twin
@@ -15,6 +17,14 @@ def _twin_up(M, s, r, n, rule):
     out = np.empty(M.shape[0], np.bool_)
     for i in range(M.shape[0]):
         out[i] = stochastic_up_twin(M[i], s[i], r[i], n, rule)
+    return out
+
+
+@njit  # not cached: numba would not notice an edited twin
+def _twin_fraction(M, s):
+    out = np.empty(M.shape[0], np.uint64)
+    for i in range(M.shape[0]):
+        out[i] = stochastic_fraction_twin(M[i], s[i])
     return out
 
 
@@ -76,6 +86,21 @@ def test_stochastic_twin_hypothesis(M, s, n, mode, data):
     assert _twin_up(a(M), a(s), a(r), n, STOCHASTIC_RULES[mode])[0] == _round_shift_up(a(M), a(s), a(r), n, mode)[0]
 
 
+def test_stochastic_fraction_twin():
+    """(M mod 2^s) * 2^(64 - s) with Python ints for s <= 62 (0 for s <= 0); past 62 the
+    low s - 62 bits as a sticky bit, then s = 62."""
+    rng = np.random.default_rng(5)
+    M = rng.integers(0, 1 << 62, 20000, dtype=np.int64) >> rng.integers(0, 62, 20000)
+    s = rng.integers(-3, 130, 20000)
+    want = []
+    for m, k in zip(M.tolist(), s.tolist()):
+        if k > 62:
+            pre = min(k - 62, 62)
+            m, k = (m >> pre) | (m % (1 << pre) != 0), 62
+        want.append((m % (1 << k)) << (64 - k) if k > 0 else 0)
+    assert _twin_fraction(M, s).tolist() == want
+
+
 def test_bit_length_twin():
     rng = np.random.default_rng(3)
     M = np.concatenate([[0, 1, 2, 3], rng.integers(0, 1 << 62, 5000, dtype=np.int64) >> rng.integers(0, 62, 5000)])
@@ -86,7 +111,7 @@ def test_hybrid_ssr_twin_equals_the_rule():
     """HR's SSR (tapered docstring): r = the low s bits of S rounds up iff r != 0 and
     r >> (s - 14) >= r & 0x3FFF -- written here with Python ints."""
     rng = np.random.default_rng(4)
-    s = rng.integers(14, 25, 20000)
+    s = rng.integers(14, 63, 20000)  # (past 24: r is all of S)
     S = rng.integers(1 << 23, 1 << 24, 20000, dtype=np.int64)
     # s = 24 with F14 == T14 (and one off): t = c | mid << 4 | c << 10, r = t << 10 | (t & 0x3FF)
     c, mid = rng.integers(0, 16, 20000), rng.integers(0, 64, 20000)
