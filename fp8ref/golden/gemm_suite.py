@@ -9,6 +9,10 @@ promotion intervals). Block-scaled presets (``b200_mxf8f6f4``, ``b200_mxf4nvf4``
 scale codes of both rows, ``a0.. sa0.. b0.. sb0.. c d`` (one scale code per block of K, UE8M0
 bytes, or UE4M3 scales as E4M3 bytes whose sign bit the unit ignores), K = max(n, 64): two steps of ``kind::mxf8f6f4``, one of
 ``kind::mxf4nvf4``.
+FP32 inputs (``cdna3_fp32``; ``fp32_fma`` and ``exact`` in the full tier too) are float32 bit
+patterns (8 hex digits), drawn instead of taken from a code table (:class:`_F32Draws`): the same
+groups, plus ``signed_zero`` lines (every product a zero, c = ±0) and NaN-payload / max x 1
+overflow extremes.
 File: ``gemm/<preset>.<in_fmt>[.<scale_fmt>b<block>].<out>``. No flags: the models define
 none. NaN results and zero signs follow the preset (``AccumModel.nan_pattern``,
 ``signed_zero``): NVIDIA presets write 7FFFFFFF / 7FFF and +0; ``exact``, ``fp32_fma``, AMD and
@@ -20,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..codecs import decode_table
+from ..core.floats import F16, F32
 from ..formats import get_format
 from .fields import Field
 from .prng import stream
@@ -40,16 +45,14 @@ DEFAULT = (("h100_fp8", "e4m3fn", "fp32"), ("h100_fp8", "e5m2", "fp32"), ("h100_
            ("cdna3_fp8", "e4m3fnuz", "fp32"), ("rvbna_fp8", "e4m3fn", "fp32"),
            ("b200_mxf8f6f4", "e4m3fn", "fp32", "ue8m0", 32), ("b200_mxf4nvf4", "e2m1fn", "fp32", "ue4m3", 16))
 
-#: presets the suite covers, pinned (a model registered at run time never changes the output).
-#: Left out: ``cdna3_fp32`` (FP32 inputs have no code table to draw from; its arithmetic, a
-#: sequential fmaf chain, is ``fp32_fma``'s).
+#: presets the suite covers, pinned (a model registered at run time never changes the output)
 PRESET_NAMES = ("exact", "fp32_fma", "v100_fp16", "a100_fp16", "a100_bf16", "a100_tf32", "h100_fp16",
                 "h100_bf16", "h100_tf32", "h100_fp8", "ada_fp16", "ada_bf16", "ada_tf32", "ada_fp8",
                 "b200_fp16", "b200_bf16", "b200_tf32", "h100_fp8_promote128",
                 "sm90_mma_sync_fp8", "sm100_mma_sync_fp8", "b200_f8f6f4", "turing_fp16", "sm120_fp8",
                 "b200_mxf8f6f4", "b200_mxf4nvf4", "cdna3_fp16", "cdna3_bf16", "cdna3_xf32", "cdna3_fp8",
-                "cdna1_fp16", "cdna1_bf16", "cdna2_fp16", "cdna2_bf16", "cdna2_bf16_1k", "rvbna_fp8", "rvbna_bf16")
-NOT_COVERED = {"cdna3_fp32": "FP32 inputs: no code table to draw from; the arithmetic is fp32_fma's"}
+                "cdna1_fp16", "cdna1_bf16", "cdna2_fp16", "cdna2_bf16", "cdna2_bf16_1k", "rvbna_fp8", "rvbna_bf16",
+                "cdna3_fp32")
 
 
 def _accum():
@@ -66,7 +69,14 @@ def line_length(model) -> int:
         return max(model.n, 64)
     if model.n is None or model.n == 1:
         return 32
-    return max(model.n, 32) if get_format(model.fmt).bits <= 8 else model.n
+    return max(model.n, 32) if _in_format(model.fmt).bits <= 8 else model.n
+
+
+def _in_format(name):
+    """The input format: a registered format, or ``FP32_INPUT`` for ``"fp32"``."""
+    from ..accum.model import input_format
+
+    return input_format(name) if name == "fp32" else get_format(name)
 
 
 def GEMM_FILES():
@@ -76,9 +86,7 @@ def GEMM_FILES():
     for name in PRESET_NAMES:
         m = _accum().get_model(name)
         for fmt in m.format_names:
-            if fmt == "fp32":  # FP32 inputs: no code table (see NOT_COVERED)
-                continue
-            if get_format(fmt).bits < 8 and not m.scale_formats:  # FP6/FP4 elements: block-scaled presets
+            if _in_format(fmt).bits < 8 and not m.scale_formats:  # FP6/FP4 elements: block-scaled presets
                 continue
             for o in ("fp32", "fp16") if m.fp16_out else ("fp32",):
                 for sc in m.scale_formats or (None,):
@@ -107,28 +115,104 @@ def _pools(fmt):
     return pool, small, mx, sp
 
 
-def _neg(codes, fmt, sign):
-    """The codes of the negated values (a zero stays zero where the sign bit of zero is NaN: FNUZ)."""
-    if np.isnan(decode_table(fmt)[int(sign)]):
-        return np.where(codes == 0, codes, codes ^ sign)
-    return codes ^ sign
+class _TableDraws:
+    """Operand codes of a format with a code table, drawn from its pools (:func:`_pools`)."""
+
+    def __init__(self, fmt):
+        self.fmt = fmt
+        self.sign = np.uint64(1 << (fmt.bits - 1))
+        self._pool, self._small, self.mx, self.specials = _pools(fmt)
+        self.has_small = bool(self._small.size)
+
+    def pool(self, r, n):
+        return r.choice(n, self._pool)
+
+    def small(self, r, n):
+        return r.choice(n, self._small)
+
+    def swamped(self, r, n):
+        """The small operands of the swamping lines: subnormals and the smallest normals."""
+        return r.choice(n, self._small if self.has_small else self._pool)
+
+    def swamping(self, r, n):
+        """a0 of the swamping lines: max finite."""
+        return np.uint64(self.mx)
+
+    def neg(self, codes):
+        """The codes of the negated values (a zero stays zero where the sign bit of zero is NaN: FNUZ)."""
+        if np.isnan(decode_table(self.fmt)[int(self.sign)]):
+            return np.where(codes == 0, codes, codes ^ self.sign)
+        return codes ^ self.sign
+
+    def extra_extremes(self, big):
+        return []
+
+
+class _F32Draws:
+    """binary32 operand bit patterns (FP32 inputs, 2^32 codes: drawn, not tabled). Random values
+    as the accumulator's but in the 16-bit window, zeros of both signs; subnormals and the smallest
+    normals with every significand bit random; swamping lines a0 in [2^34, 2^45) (one product far
+    above the others' ulp, not an overflow as max finite would be)."""
+
+    sign = np.uint64(F32.sign_mask)
+    mx = F32.max_bits
+    specials = (F32.exp_mask, F32.sign_mask | F32.exp_mask, F32.canonical_nan)
+    has_small = True
+
+    def pool(self, r, n):
+        return _float_bits(r, n, F32, _WIDE_WINDOW, signed_zero=True)
+
+    def small(self, r, n):  # biased exponent 0 (subnormal) or 1 (smallest normals)
+        return _random_sign_significand(r, r.below(n, 2).astype(np.uint64), F32)
+
+    def swamped(self, r, n):
+        return self.pool(r, n)
+
+    def swamping(self, r, n):
+        return _random_sign_significand(r, r.below(n, 11).astype(np.uint64) + np.uint64(F32.bias + 34), F32)
+
+    def neg(self, codes):
+        return codes ^ self.sign
+
+    def extra_extremes(self, big):
+        """Rows (a, b) past the max-finite products: sums of max x 1 that overflow, max x +-1
+        alternating (exact cancellation at the top of the range), NaN payloads (signalling,
+        negative) next to max."""
+        one = np.full(big.size, 0x3F800000, np.uint64)
+        rows = [(big, one), (big, np.where(np.arange(big.size) % 2 == 1, one ^ self.sign, one))]
+        for nan in (0x7F800001, 0xFFC12345):
+            x = np.array(big)
+            x[1] = nan
+            rows.append((x, one))
+        return rows
+
+
+def _float_bits(rng, n, ft, window, signed_zero=False, center=0):
+    """Random bit patterns of float type ``ft``: exponent in [center - window, center + window],
+    every significand bit random, both signs; 1/8 zero (+0, or keeping the drawn sign with
+    ``signed_zero``)."""
+    u = _random_sign_significand(rng, rng.below(n, 2 * window + 1).astype(np.uint64) + np.uint64(ft.bias + center - window), ft)
+    zero = u & np.uint64(ft.sign_mask) if signed_zero else np.uint64(0)
+    return np.where(rng.below(n, 8) == 0, zero, u)
+
+
+def _random_sign_significand(rng, e, ft):
+    """Bit patterns of float type ``ft`` with biased exponent fields ``e``, a random sign and every
+    significand bit random (drawn in that order)."""
+    n = e.size
+    s = rng.bits(n, 1) << np.uint64(ft.bits - 1)
+    return s | (e << np.uint64(ft.man_bits)) | rng.bits(n, ft.man_bits)
 
 
 def _c_bits(rng, n, out):
     """Random accumulator inputs: exponent in [-12, 12], every significand bit random; 1/8 zero."""
-    if out == "fp32":
-        e = rng.below(n, 25).astype(np.uint64) + np.uint64(127 - 12)
-        u = (rng.bits(n, 1) << np.uint64(31)) | (e << np.uint64(23)) | rng.bits(n, 23)
-    else:
-        e = rng.below(n, 25).astype(np.uint64) + np.uint64(15 - 12)
-        u = (rng.bits(n, 1) << np.uint64(15)) | (e << np.uint64(10)) | rng.bits(n, 10)
-    return np.where(rng.below(n, 8) == 0, np.uint64(0), u)
+    return _float_bits(rng, n, F32 if out == "fp32" else F16, 12)
 
 
 def _cases(preset, fmt, out, K, seed, count):
     """(A codes (L,K), B codes (L,K), C bits (L,), generator entries)."""
-    pool, small, mx, (pinf, ninf, nan) = _pools(fmt)
-    sign = np.uint64(1 << (fmt.bits - 1))
+    D = _F32Draws() if fmt.name == "fp32" else _TableDraws(fmt)
+    pinf, ninf, nan = D.specials
     parts = []
 
     def add(gid, a, b, c, names):
@@ -137,48 +221,61 @@ def _cases(preset, fmt, out, K, seed, count):
     names = ("gemm", preset, fmt.name, out, "random")
     r = stream(seed, *names)
     n = count
-    add("random", r.choice(n * K, pool).reshape(n, K), r.choice(n * K, pool).reshape(n, K), _c_bits(r, n, out), names)
+    add("random", D.pool(r, n * K).reshape(n, K), D.pool(r, n * K).reshape(n, K), _c_bits(r, n, out), names)
 
     names = ("gemm", preset, fmt.name, out, "cancellation")
     r = stream(seed, *names)
     m, h = 32, K // 2
-    a = r.choice(m * K, pool).reshape(m, K)
-    b = r.choice(m * K, pool).reshape(m, K)
+    a = D.pool(r, m * K).reshape(m, K)
+    b = D.pool(r, m * K).reshape(m, K)
     a[:, h:2 * h] = a[:, :h]
-    b[:, h:2 * h] = _neg(b[:, :h], fmt, sign)  # the second half cancels the first exactly
+    b[:, h:2 * h] = D.neg(b[:, :h])  # the second half cancels the first exactly
     c = _c_bits(r, m, out)
     c[: m // 2] = 0
     add("cancellation", a, b, c, names)
 
     names = ("gemm", preset, fmt.name, out, "swamping")
     r = stream(seed, *names)
-    a = r.choice(m * K, small if small.size else pool).reshape(m, K)
-    b = r.choice(m * K, pool).reshape(m, K)
-    a[:, 0] = mx
-    b[:, 0] = r.choice(m, pool)
+    a = D.swamped(r, m * K).reshape(m, K)
+    b = D.pool(r, m * K).reshape(m, K)
+    b[:, 0] = D.pool(r, m)
+    a[:, 0] = D.swamping(r, m)
     add("swamping", a, b, _c_bits(r, m, out), names)
 
     names = ("gemm", preset, fmt.name, out, "c_only")
     r = stream(seed, *names)
     m2 = 16
     a = np.zeros((m2, K), np.uint64)
-    b = r.choice(m2 * K, pool).reshape(m2, K)
+    b = D.pool(r, m2 * K).reshape(m2, K)
     c = _c_bits(r, m2, out)
     c[c == 0] = np.uint64(0x3FC00C02 if out == "fp32" else 0x3E03)  # the SageAttention2 probe
     add("c_only", a, b, c, names)
 
-    if small.size:
+    if D.has_small:
         names = ("gemm", preset, fmt.name, out, "subnormal")
         r = stream(seed, *names)
-        add("subnormal", r.choice(m * K, small).reshape(m, K), r.choice(m * K, pool).reshape(m, K),
-            _c_bits(r, m, out), names)
+        a, b, c = D.small(r, m * K).reshape(m, K), D.pool(r, m * K).reshape(m, K), _c_bits(r, m, out)
+        if fmt.name == "fp32":  # half the lines: |b| in [2^-11, 2^-1), c = 0: the sums stay subnormal
+            h2 = m // 2
+            b[:h2] = _float_bits(r, h2 * K, F32, 5, signed_zero=True, center=-6).reshape(h2, K)
+            c[:h2] = 0
+        add("subnormal", a, b, c, names)
+
+    if fmt.name == "fp32":  # signed zeros: every product a zero (the first half -0, then random signs), c = +-0
+        names = ("gemm", preset, fmt.name, out, "signed_zero")
+        r = stream(seed, *names)
+        b = D.pool(r, m2 * K).reshape(m2, K)
+        a = r.bits(m2 * K, 1).reshape(m2, K) * D.sign
+        a[: m2 // 2] = (b[: m2 // 2] & D.sign) ^ D.sign
+        c = r.bits(m2, 1) * np.uint64((F32 if out == "fp32" else F16).sign_mask)
+        add("signed_zero", a, b, c, names)
 
     rows_a, rows_b = [], []
-    big = np.full(K, mx, np.uint64)
+    big = np.full(K, D.mx, np.uint64)
     rows_a.append(big)
     rows_b.append(big)  # every product at max: overflow where the output range ends
     rows_a.append(big)
-    rows_b.append(np.where(np.arange(K) % 2 == 1, _neg(big, fmt, sign), big))  # max products that cancel
+    rows_b.append(np.where(np.arange(K) % 2 == 1, D.neg(big), big))  # max products that cancel
     for code in (pinf, ninf, nan):
         if code is not None:
             x = np.array(big)
@@ -194,6 +291,9 @@ def _cases(preset, fmt, out, K, seed, count):
         x[0] = pinf
         rows_a.append(x)
         rows_b.append(np.zeros(K, np.uint64))  # inf x 0
+    for xa, xb in D.extra_extremes(big):
+        rows_a.append(xa)
+        rows_b.append(xb)
     sa, sb = np.array(rows_a), np.array(rows_b)
     add("extremes", sa, sb, np.zeros(sa.shape[0], np.uint64), None)
 
@@ -227,16 +327,17 @@ _SCALE_TYPE = {"ue8m0": "ue8m0", "ue4m3": "e4m3fn"}
 
 def _spec(preset, fmt_name, out, tier, scale=None):
     m = _accum().get_model(preset)
-    fmt = get_format(fmt_name)
+    fmt = _in_format(fmt_name)
+    et = "float32" if fmt.name == "fp32" else fmt.name  # the operands' field type
     K = line_length(m)
     ct = _OUT_TYPE[out]
     sfmt, block = scale or (None, None)
     nb = -(-K // block) if scale else 0
     stem = f"gemm/{preset}.{fmt.name}" + (f".{sfmt}b{block}" if scale else "") + f".{out}"
-    ins = [Field("a", "input", fmt.name, K)] + ([Field("sa", "input", _SCALE_TYPE[sfmt], nb)] if scale else [])
-    ins += [Field("b", "input", fmt.name, K)] + ([Field("sb", "input", _SCALE_TYPE[sfmt], nb)] if scale else [])
+    ins = [Field("a", "input", et, K)] + ([Field("sa", "input", _SCALE_TYPE[sfmt], nb)] if scale else [])
+    ins += [Field("b", "input", et, K)] + ([Field("sb", "input", _SCALE_TYPE[sfmt], nb)] if scale else [])
     fields = tuple(ins) + (Field("c", "input", ct), Field("d", "result", ct))
-    meta = {"src": fmt.name, "dst": ct, "op": "dot", "K": K, "model": preset,
+    meta = {"src": et, "dst": ct, "op": "dot", "K": K, "model": preset,
             "model_parameters": _params(m),
             "model_confidence": m.confidence, "model_source": m.source,
             "model_instruction": m.instruction, "model_sass": m.sass,
@@ -259,13 +360,17 @@ def _spec(preset, fmt_name, out, tier, scale=None):
 
     def build(ctx):
         A, B, C, gens = _cases(preset, fmt, out, K, ctx.seed, ctx.count)
-        t = decode_table(fmt)
         if out == "fp32":
             c = C.astype(np.uint32).view(np.float32)
         else:
             c = C.astype(np.uint16).view(np.float16)
         if not scale:
-            va, vb = t[A.astype(np.intp)], t[B.astype(np.intp)]
+            if fmt.name == "fp32":
+                with np.errstate(invalid="ignore"):  # signalling NaN operands widen to NaN
+                    va, vb = (X.astype(np.uint32).view(np.float32).astype(np.float64) for X in (A, B))
+            else:
+                t = decode_table(fmt)
+                va, vb = t[A.astype(np.intp)], t[B.astype(np.intp)]
             d = _accum().dot(va, vb, c, model=preset, fmt=fmt.name, out=out)
             bits = d.view(np.uint32 if out == "fp32" else np.uint16).astype(np.uint64)
             return {"a": A, "b": B, "c": C, "d": bits}, gens
