@@ -38,10 +38,10 @@ def operands(name, n, rng):
     x = rng.standard_normal((n, n)).astype(np.float32)
     y = rng.standard_normal((n, n)).astype(np.float32)
     if m.scaling == "product" and m.scale_formats:
-        return mx.quantize(x, "e4m3fn", axis=1), mx.quantize(y, "e4m3fn", axis=0)
+        return mx.encode(x, "e4m3fn", axis=1), mx.encode(y, "e4m3fn", axis=0)
     if m.scaling == "stage":
         kw = dict(variant="torchao_0.18", per_tensor_scale=None)
-        return nvfp4.quantize(x, **kw), nvfp4.quantize(np.ascontiguousarray(y.T), **kw)
+        return nvfp4.encode(x, **kw), nvfp4.encode(np.ascontiguousarray(y.T), **kw)
     if m.fmt == "fp32":
         return x, y
     return fp8ref.quantize(x, m.fmt), fp8ref.quantize(y, m.fmt)

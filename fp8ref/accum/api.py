@@ -29,9 +29,9 @@ import numpy as np
 from .. import _dask
 from .._dask import is_dask
 from ..codecs import decode_table, quantize
-from ..core.floats import F32, F64
+from ..core.floats import F32
 from ..formats import get_format
-from .kernel import ZERO_EXP, dot_kernel, gemm_kernel, program
+from .kernel import ZERO_EXP, dot_kernel, gemm_kernel, program, scan_operand
 from .launch import run
 from .model import FP32_INPUT, AccumModel, get_model, input_format, stage_order
 
@@ -54,31 +54,52 @@ def _as_float64(x, name):
     return np.ascontiguousarray(arr.astype(np.float64))
 
 
+def _in_float32(fmt):
+    """Every finite value of fmt is a binary32 value (significands of at most 24 bits, range within
+    binary32's, subnormals included)."""
+    try:
+        return (fmt.man_bits <= F32.man_bits and fmt.emax <= F32.emax
+                and fmt.emin - fmt.man_bits >= F32.emin - F32.man_bits)
+    except AttributeError:
+        return False
+
+
 def _check_exact(x, fmt, name):
-    """Raise ValueError naming the first element of x that is not a value of fmt."""
-    if fmt is FP32_INPUT:
+    """Raise ValueError naming the first element of x that is not a value of fmt. Formats whose
+    values are all binary32 values are checked on the binary32 copy (the codecs' fast path):
+    an element that is not a binary32 value is not one of fmt's either."""
+    if fmt is FP32_INPUT or _in_float32(fmt):
         with np.errstate(over="ignore"):
-            ok = (x.astype(np.float32).astype(np.float64) == x) | np.isnan(x)
+            x32 = x.astype(np.float32)
+        ok = (x32 == x) | np.isnan(x)
+        if fmt is not FP32_INPUT and ok.all():
+            ok = _is_value(x32, fmt)
     else:
-        q = quantize(x, fmt, dtype=np.float64, overflow="sat_finite", nan_to="zero")  # never ±inf/NaN for finite x
-        ok = q == x
-        if fmt.has_nan:
-            ok |= np.isnan(x)
-        if fmt.has_infinity:
-            ok |= np.isinf(x)
+        ok = _is_value(x, fmt)
     if not ok.all():
         idx = tuple(int(i) for i in np.argwhere(~ok)[0])
         raise ValueError(f"{name}[{', '.join(map(str, idx))}] = {float(x[idx])!r} is not exactly "
                          f"representable in {fmt.name}; quantize it first (fp8ref.quantize)")
 
 
+def _is_value(y, fmt):
+    """Where y holds a value of fmt (NaN and ±Inf where fmt has them)."""
+    q = quantize(y, fmt, dtype=y.dtype, overflow="sat_finite", nan_to="zero")  # never ±inf/NaN for finite y
+    ok = q == y
+    if fmt.has_nan:
+        ok |= np.isnan(y)
+    if fmt.has_infinity:
+        ok |= np.isinf(y)
+    return ok
+
+
 def alignment_exponents(x, emin):
     """floor(log2|x|) clamped at emin (subnormals share emin); ZERO_EXP for zeros and non-finite
-    values. Read from the float64 bits (core.floats.F64.floor_log2)."""
-    e = np.full(x.shape, ZERO_EXP, dtype=np.int32)
-    ok = np.isfinite(x) & (x != 0)
-    e[ok] = np.maximum(F64.floor_log2(F64.to_bits(x[ok])), emin)
-    return e
+    values. Read from the float64 bits (kernel.scan_operand)."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    e = np.empty(x.size, np.int32)
+    scan_operand(x.reshape(-1), emin, e)
+    return e.reshape(x.shape)
 
 
 def _out_params(model, out):
@@ -251,15 +272,13 @@ def _is_block(x):
 
 # ---- the kernel call --------------------------------------------------------------------------------
 def _lsb_range(x):
-    """(max e, min lsb, max significant bits) over the nonzero finite values of x: every |value|
-    is below 2^maxe and a multiple of 2^minlsb; None for no such value."""
-    v = np.abs(x[np.isfinite(x) & (x != 0)])
-    if v.size == 0:
-        return None
-    m, e = np.frexp(v)
-    M = np.ldexp(m, 53).astype(np.int64)
-    lsb = e - 53 + np.frexp((M & -M).astype(np.float64))[1] - 1
-    return int(e.max()), int(lsb.min()), int((e - lsb).max())
+    """(max e, min lsb, max significant bits, all binary32) over the nonzero finite values of x:
+    every |value| is below 2^maxe and a multiple of 2^minlsb; None for no such value."""
+    maxe, lsb, sig, f32 = scan_operand(np.ascontiguousarray(x, dtype=np.float64).reshape(-1), 0, _NO_E)
+    return (maxe, lsb, sig, f32) if sig else None
+
+
+_NO_E = np.empty(0, np.int32)
 
 
 def _prepare(m, A, EA, Bt, EBt):
@@ -288,8 +307,7 @@ def _prepare(m, A, EA, Bt, EBt):
     if t0.term_rounding != "rtz" and (not m.stages or m.stages[0].chain):
         narrow = False  # an accumulator may set E so high that float32 grid terms underflow
     if narrow:
-        with np.errstate(over="ignore"):
-            narrow = all((x.astype(np.float32).astype(np.float64) == x)[np.isfinite(x)].all() for x in (A, Bt))
+        narrow = all(r is None or r[3] for r in (ra, rb))
     if ra is not None and rb is not None:
         pmax, plsb = ra[0] + rb[0], ra[1] + rb[1]
         exact64 = pmax + (group + 1).bit_length() - plsb <= 53

@@ -177,6 +177,44 @@ def _expo(x):
     return max(math.frexp(abs(x))[1] - 1, _C_EMIN)
 
 
+# ---- operand scan (the front end's one pass over an operand) -------------------------------------
+@njit(cache=True)
+def scan_operand(X, emin, E):
+    """One pass over the float64 values X (1-D): E <- alignment exponents (floor(log2|x|) clamped
+    at emin; ZERO_EXP for zeros and non-finite values) where E has X's size (skipped for a
+    0-size E). Returns (maxe, minlsb, maxsig, f32) over the nonzero finite values: every |x| is
+    below 2^maxe and a multiple of 2^minlsb, has at most maxsig significant bits, and f32 says
+    whether each is a binary32 value; maxsig = 0 when there is no such value."""
+    Xb = X.view(np.int64)
+    want = E.shape[0] == X.shape[0]
+    frac_mask = (np.int64(1) << _F64_MAN) - 1
+    maxe, minlsb, maxsig, f32 = -(1 << 30), 1 << 30, 0, True
+    for i in range(X.shape[0]):
+        b = Xb[i]
+        be = (b >> _F64_MAN) & _EXP_MAX
+        mant = b & frac_mask
+        if be == _EXP_MAX or (be == 0 and mant == 0):
+            if want:
+                E[i] = ZERO_EXP
+            continue
+        if be == 0:  # a float64 subnormal: mant * 2^-1074
+            lsb0 = 1 - _F64_BIAS - _F64_MAN
+            e = lsb0 + _bit_length(mant) - 1
+        else:
+            mant |= np.int64(1) << _F64_MAN
+            lsb0 = be - _F64_BIAS - _F64_MAN
+            e = be - _F64_BIAS
+        lsb = lsb0 + math.frexp(float(mant & -mant))[1] - 1
+        if want:
+            E[i] = max(e, emin)
+        maxe = max(maxe, e + 1)
+        minlsb = min(minlsb, lsb)
+        maxsig = max(maxsig, e + 1 - lsb)
+        if f32:
+            f32 = float(np.float32(X[i])) == X[i]
+    return maxe, minlsb, maxsig, f32
+
+
 # ---- the long accumulator (exact sums float64 cannot hold) --------------------------------------
 @njit(cache=True)
 def _long_add(L, x):
@@ -227,20 +265,20 @@ def _long_round(L, frac, emin, emax, mode):
 
 
 # ---- column-vectorised helpers (one loop over the W columns each) -------------------------------
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _ftz(r):
     """FTZ of one binary32 result: below 2^-126 in magnitude it becomes a zero of its sign."""
     return r * 0.0 if abs(r) < _F32_MIN_NORMAL else r
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _ftz_all(R):
     """:func:`_ftz` of every entry of ``R``, in place."""
     for jj in range(R.shape[0]):
         R[jj] = _ftz(R[jj])
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _exps_of(E, X):
     """E <- alignment exponents of the rounded values X (ZERO_EXP for 0 and non-finite)."""
     Xb = X.view(np.int64)
@@ -250,17 +288,18 @@ def _exps_of(E, X):
         E[jj] = max(e, _C_EMIN) if ((b << 1) != 0 and e <= _F64_BIAS) else ZERO_EXP
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _block_exponents(E, ea, EBp, k0, k1):
     """E[j] <- max(E[j], max_k ea[k] + EBp[k, j]) over k0 <= k < k1."""
     for k in range(k0, k1):
         e = ea[k]
         row = EBp[k]
         for jj in range(E.shape[0]):
-            E[jj] = max(E[jj], e + row[jj])
+            v = np.int32(e + row[jj])  # int32 throughout (|v| < 2^22): Numba's int64 widening halves the lanes
+            E[jj] = E[jj] if E[jj] > v else v
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _grid_scales(E, F, P, Q):
     """P = 2^(F-E) and Q = 2^(E-F) (exponents clamped to the normal range)."""
     Pb = P.view(np.int64)
@@ -290,7 +329,18 @@ def _term(x, mode):
     return _rto(x)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
+def _terms_of(S, X, P, term):
+    """S <- term(X·P) in every column (one loop; its own for truncation)."""
+    if term == _RTZ:
+        for jj in range(S.shape[0]):
+            S[jj] = np.trunc(X[jj] * P[jj])
+    else:
+        for jj in range(S.shape[0]):
+            S[jj] = _term(X[jj] * P[jj], term)
+
+
+@njit(cache=True, inline='always')
 def _sum_rtz(Sn, a, Bp, Pn, k0, k1):
     """Sn[j] += Σ_k trunc(a[k]·Bp[k, j]·Pn[j]): every product is exact in Bp's dtype and Pn[j] is a
     power of two, so each term is the product truncated to the group's grid (an integer)."""
@@ -301,7 +351,7 @@ def _sum_rtz(Sn, a, Bp, Pn, k0, k1):
             Sn[jj] += np.trunc(av * row[jj] * Pn[jj])
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _sum_rdn(Sn, a, Bp, Pn, k0, k1):
     for k in range(k0, k1):
         av = a[k]
@@ -310,7 +360,7 @@ def _sum_rdn(Sn, a, Bp, Pn, k0, k1):
             Sn[jj] += np.floor(av * row[jj] * Pn[jj])
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _sum_rto(Sn, a, Bp, Pn, k0, k1):
     for k in range(k0, k1):
         av = a[k]
@@ -362,6 +412,29 @@ def _overflow_flags(OV, a, Bp, k0, k1):
             OV[jj] |= f
 
 
+@njit(cache=True, inline='always')
+def _mask_params(frac, emin, emax):
+    """(sh, low, half, lo, hi) of _mask_round for ``frac`` fraction bits and exponents emin..emax."""
+    sh = _F64_MAN - frac
+    return sh, (np.int64(1) << sh) - 1, np.int64(1) << (sh - 1), _F64_BIAS + emin, _F64_BIAS + emax
+
+
+@njit(cache=True, inline='always')
+def _mask_round(b, mode, sh, low, half, lo, hi):
+    """(bits, fall): the float64 pattern b rounded by ``mode`` (rne, rtz, rto) at its bit ``sh``
+    (a bit mask: right where b and the result are normal with biased exponents in lo..hi);
+    fall where they are not (zero, subnormal, overflowing, non-finite: round_int's job)."""
+    rem = b & low
+    if mode == _RNE:
+        nb = (b + (half - 1) + ((b >> sh) & 1)) & ~low
+    elif mode == _RTZ:
+        nb = b & ~low
+    else:
+        nb = (b & ~low) | (np.int64(rem != 0) << sh)
+    ev = (b >> _F64_MAN) & _EXP_MAX
+    return nb, (ev < lo) | (ev > hi) | (((nb >> _F64_MAN) & _EXP_MAX) > hi)
+
+
 @njit(cache=True)
 def _round_cols(V, EV, R, use_err, mode, frac, emin, emax, ftz):
     """R[j] <- V[j] (+ the two-sum error EV[j] when ``use_err``) rounded by ``mode`` (rtz, rne,
@@ -369,11 +442,7 @@ def _round_cols(V, EV, R, use_err, mode, frac, emin, emax, ftz):
     round_pair / round_int elsewhere. ftz: results below 2^-126 flushed (sign kept)."""
     Vb = V.view(np.int64)
     Rb = R.view(np.int64)
-    sh = _F64_MAN - frac
-    low = (np.int64(1) << sh) - 1
-    half = np.int64(1) << (sh - 1)
-    lo = _F64_BIAS + emin
-    hi = _F64_BIAS + emax
+    sh, low, half, lo, hi = _mask_params(frac, emin, emax)
     if mode == _RNE and frac == _F32_FRAC and emin == _F32_EMIN and emax == _F32_EMAX:
         # binary32 RNE is the IEEE float64 -> float32 conversion (subnormals, overflow included)
         for jj in range(V.shape[0]):
@@ -389,16 +458,9 @@ def _round_cols(V, EV, R, use_err, mode, frac, emin, emax, ftz):
     nfall = 0
     for jj in range(V.shape[0]):
         b = Vb[jj]
-        rem = b & low
-        if mode == _RNE:
-            nb = (b + (half - 1) + ((b >> sh) & 1)) & ~low
-        elif mode == _RTZ:
-            nb = b & ~low
-        else:
-            nb = (b & ~low) | (np.int64(rem != 0) << sh)
-        ev = (b >> _F64_MAN) & _EXP_MAX
-        fall = (ev < lo) | (ev > hi) | (((nb >> _F64_MAN) & _EXP_MAX) > hi)
+        nb, fall = _mask_round(b, mode, sh, low, half, lo, hi)
         if use_err:
+            rem = b & low
             fall |= (EV[jj] != 0.0) & ((rem == 0) | ((mode == _RNE) & (rem == half)))
         nfall += fall
         Rb[jj] = nb
@@ -417,16 +479,15 @@ def _round_cols(V, EV, R, use_err, mode, frac, emin, emax, ftz):
 
 
 # ---- one fused sum over products or over items ----------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _products_grid(Sn, Pn, a, Bp, P, k0, k1, term):
     """Sn[j] = Σ_k term(a[k]·Bp[k, j]·P[j]) in Sn's dtype (P converted to Bp's dtype: a power
     of two, capped at 2^126 in float32, where larger ones occur only in groups with no nonzero
     product; float32 products only where ``api`` proved them exact and in range)."""
-    W = Sn.shape[0]
-    for jj in range(W):
-        Pn[jj] = P[jj]
-        if Pn[jj] != P[jj]:  # beyond float32: no nonzero product in this group
-            Pn[jj] = 2.0**126
+    hi, lo = (2.0**127, 2.0**-149) if Pn.itemsize == 4 else (math.inf, 0.0)  # the powers of two Pn holds
+    for jj in range(Sn.shape[0]):
+        v = P[jj]
+        Pn[jj] = v if (v <= hi) & (v >= lo) else 2.0**126  # beyond float32: no nonzero product in this group
         Sn[jj] = 0
     if term == _RTZ:
         _sum_rtz(Sn, a, Bp, Pn, k0, k1)
@@ -458,18 +519,16 @@ def _products_sum(F, term, a, ea, Bp, EBp, k0, k1, X, has_x, xfrac, cdrop, E, XE
     -0 (IEEE 754 zero signs) rather than +0."""
     W = V.shape[0]
     if F >= 0:
-        for jj in range(W):
-            E[jj] = ZERO_EXP
         if has_x:
             _exps_of(E, X)
         for jj in range(W):
+            E[jj] = E[jj] if has_x else ZERO_EXP
             XE[jj] = E[jj]
         _block_exponents(E, ea, EBp, k0, k1)
         _grid_scales(E, F, P, Q)
         if has_x:
             if xfrac == F and cdrop < 0:
-                for jj in range(W):
-                    S[jj] = _term(X[jj] * P[jj], term)
+                _terms_of(S, X, P, term)
             else:
                 for jj in range(W):
                     S[jj] = _x_term(X[jj], XE[jj], E[jj], F, xfrac, cdrop, term)
@@ -502,21 +561,33 @@ def _items_sum(F, term, IV, IX, i0, m, X, has_x, xfrac, cdrop, E, XE, P, Q, V, E
     """V <- one fused sum of the items IV[i0:i0+m] (alignment exponents IX) and (has_x) the
     addends X, as _products_sum (returns the number of columns left to the long accumulator)."""
     W = V.shape[0]
-    if F >= 0:
+    if F >= 0:  # item by item across the columns (the loops over columns vectorise)
         if has_x:
             _exps_of(XE, X)
         for jj in range(W):
-            e = XE[jj] if has_x else ZERO_EXP
-            for t in range(i0, i0 + m):
-                e = max(e, IX[t, jj])
-            E[jj] = e
+            E[jj] = XE[jj] if has_x else ZERO_EXP
+            V[jj] = 0.0
+        for t in range(i0, i0 + m):
+            row = IX[t]
+            for jj in range(W):
+                v = row[jj]
+                E[jj] = E[jj] if E[jj] > v else v
         _grid_scales(E, F, P, Q)
+        for t in range(i0, i0 + m):
+            vals = IV[t]
+            if term == _RTZ:
+                for jj in range(W):
+                    V[jj] += np.trunc(vals[jj] * P[jj])
+            elif term == _RDN:
+                for jj in range(W):
+                    V[jj] += np.floor(vals[jj] * P[jj])
+            else:
+                for jj in range(W):
+                    V[jj] += _rto(vals[jj] * P[jj])
         xs = math.ldexp(1.0, xfrac - F)
         xu = math.ldexp(1.0, F - xfrac)
         for jj in range(W):
-            s = 0.0
-            for t in range(i0, i0 + m):
-                s += _term(IV[t, jj] * P[jj], term)
+            s = V[jj]
             if has_x and not (cdrop >= 0 and XE[jj] != ZERO_EXP and XE[jj] < E[jj] - cdrop):
                 if xfrac == F:
                     s += _term(X[jj] * P[jj], term)
@@ -678,6 +749,46 @@ def _tree_row(a, Bp, acc, n, IV, ftz, plus0, final_plus0):
             acc[jj] = r
 
 
+@njit(cache=True, inline='always')
+def _tree_leaf(av, bv, ftz, plus0):
+    """One product as a CDNA1/2 tree leaf: fmaf(a, b, +0) (+0 for an exact zero with plus0), FTZ."""
+    p = av * float(bv)
+    r = float(np.float32(p))
+    if plus0 and p == 0.0:
+        r = 0.0
+    return _ftz(r) if ftz else r
+
+
+@njit(cache=True, inline='always')
+def _tree_add(x, y, ftz):
+    """One binary32 addition of the tree (IEEE RNE), FTZ."""
+    r = float(np.float32(x) + np.float32(y))
+    return _ftz(r) if ftz else r
+
+
+@njit(cache=True)
+def _tree_row_small(a, Bp, acc, n, ftz, plus0, final_plus0):
+    """_tree_row for n = 2 and n = 4 with the whole step in one loop over the columns: the same
+    operations in the same order, held in registers (the pairs (0,1), (2,3), then their sum)."""
+    W = acc.shape[0]
+    for k0 in range(0, a.shape[0], n):
+        a0, a1 = float(a[k0]), float(a[k0 + 1])
+        b0, b1 = Bp[k0], Bp[k0 + 1]
+        if n == 4:
+            a2, a3 = float(a[k0 + 2]), float(a[k0 + 3])
+            b2, b3 = Bp[k0 + 2], Bp[k0 + 3]
+            for jj in range(W):
+                s = _tree_add(_tree_add(_tree_leaf(a0, b0[jj], ftz, plus0), _tree_leaf(a1, b1[jj], ftz, plus0), ftz),
+                              _tree_add(_tree_leaf(a2, b2[jj], ftz, plus0), _tree_leaf(a3, b3[jj], ftz, plus0), ftz), ftz)
+                r = _tree_add(acc[jj], s, ftz)
+                acc[jj] = 0.0 if final_plus0 and r == 0.0 else r
+        else:
+            for jj in range(W):
+                s = _tree_add(_tree_leaf(a0, b0[jj], ftz, plus0), _tree_leaf(a1, b1[jj], ftz, plus0), ftz)
+                r = _tree_add(acc[jj], s, ftz)
+                acc[jj] = 0.0 if final_plus0 and r == 0.0 else r
+
+
 @njit(cache=True)
 def _step(pg, a, ea, Bp, EBp, k0, k1, acc, ga, gea, GB, GEB, g0, E, XE, P, Q, S, Sn, Pn, V, EV, R, OV, IV, IX, JV, JX,
           L):
@@ -782,6 +893,128 @@ def _step(pg, a, ea, Bp, EBp, k0, k1, acc, ga, gea, GB, GEB, g0, E, XE, P, Q, S,
                 acc[jj] = math.nan if (f & 3) == 3 else (math.inf if f & 1 else -math.inf)
 
 
+@njit(cache=True, inline='always')
+def _mask_loop(acc, V, S, Sn, Q, mode, frac, emin, emax):
+    Ab = acc.view(np.int64)
+    Vb = V.view(np.int64)
+    sh, low, half, lo, hi = _mask_params(frac, emin, emax)
+    nfall = 0
+    for jj in range(acc.shape[0]):
+        V[jj] = (S[jj] + float(Sn[jj])) * Q[jj]
+        nb, fall = _mask_round(Vb[jj], mode, sh, low, half, lo, hi)
+        Ab[jj] = nb
+        nfall += fall
+    return nfall
+
+
+@njit(cache=True, inline='always')
+def _mask_round_into(acc, V, S, Sn, Q, mode, frac, emin, emax):
+    """acc <- V = (S + Sn)·Q rounded by a bit mask (_mask_round; the loop inlined with the mode a
+    constant for rtz and rne); returns how many columns fell (round_int's job)."""
+    if mode == _RTZ:
+        return _mask_loop(acc, V, S, Sn, Q, _RTZ, frac, emin, emax)
+    if mode == _RNE:
+        return _mask_loop(acc, V, S, Sn, Q, _RNE, frac, emin, emax)
+    return _mask_loop(acc, V, S, Sn, Q, mode, frac, emin, emax)
+
+
+@njit(cache=True)
+def _grid_step(F, term, a, ea, Bp, EBp, k0, k1, acc, E, P, Q, S, Sn, Pn, V, mode, frac, emin, emax, ftz):
+    """acc <- one block FMA on the grid 2^(E-F) (no stages; the accumulator on the products' grid,
+    never dropped; no product-overflow rule), rounded to the output in place: the bits of
+    _products_sum + _finish for such programs, with their column passes fused (family 3)."""
+    W = acc.shape[0]
+    _exps_of(E, acc)
+    _block_exponents(E, ea, EBp, k0, k1)
+    _grid_scales(E, F, P, Q)
+    _terms_of(S, acc, P, term)
+    _products_grid(Sn, Pn, a, Bp, P, k0, k1, term)
+    if mode == _RNE and frac == _F32_FRAC and emin == _F32_EMIN and emax == _F32_EMAX:
+        for jj in range(W):  # binary32 RNE: the IEEE conversion (as _round_cols)
+            acc[jj] = float(np.float32((S[jj] + float(Sn[jj])) * Q[jj]))
+    elif _mask_round_into(acc, V, S, Sn, Q, mode, frac, emin, emax):
+        Vb = V.view(np.int64)
+        sh, low, half, lo, hi = _mask_params(frac, emin, emax)
+        for jj in range(W):
+            if _mask_round(Vb[jj], mode, sh, low, half, lo, hi)[1]:
+                acc[jj] = round_pair(V[jj], 0.0, frac, emin, emax, mode)
+    if ftz:
+        _ftz_all(acc)
+
+
+@njit(cache=True, inline='always')
+def _group_grid_sum(F0, term0, a, ea, Bp, EBp, k0, k1, E, P, Q, Sn, Pn):
+    """One first-stage group with no addend on its grid: E its alignment exponent, Sn the sum of
+    its terms in units of Q = 2^(E - F0) (as _products_sum)."""
+    for jj in range(E.shape[0]):
+        E[jj] = ZERO_EXP
+    _block_exponents(E, ea, EBp, k0, k1)
+    _grid_scales(E, F0, P, Q)
+    _products_grid(Sn, Pn, a, Bp, P, k0, k1, term0)
+
+
+@njit(cache=True)
+def _grid2_step(F0, term0, F, term, cfrac, cdrop, a, ea, Bp, EBp, k0, k1, acc, E, XE, P, Q, S, Sn, Pn, V, EV, R,
+                mode, frac, emin, emax, ftz, plus0):
+    """acc <- one step of a two-level grid program (family 4: one unrounded first-stage group per
+    step, then the group's exact sum and the accumulator in one fused sum on the grid 2^(E-F)):
+    the bits of _step's _products_sum, _items_sum and _finish for such programs, fewer passes."""
+    W = acc.shape[0]
+    _group_grid_sum(F0, term0, a, ea, Bp, EBp, k0, k1, E, P, Q, Sn, Pn)
+    _exps_of(XE, acc)
+    for jj in range(W):  # the group's sum (an item: +0 for zero, aligned at the group's E)
+        v = (0.0 + float(Sn[jj])) * Q[jj]
+        v = v if v != 0.0 else 0.0
+        ix = E[jj] if (v != 0.0) & (v - v == 0.0) else ZERO_EXP
+        S[jj] = v
+        E[jj] = XE[jj] if XE[jj] > ix else ix
+    _grid_scales(E, F, P, Q)
+    xs = math.ldexp(1.0, cfrac - F)
+    xu = math.ldexp(1.0, F - cfrac)
+    # as _items_sum with one item and the accumulator on its own grid (xs = xu = 1 when cfrac = F;
+    # 0 + item is never -0, so adding +0 for a dropped accumulator changes nothing)
+    if term == _RDN:
+        for jj in range(W):
+            keep = not (cdrop >= 0 and XE[jj] != ZERO_EXP and XE[jj] < E[jj] - cdrop)
+            t = 0.0 + np.floor(S[jj] * P[jj])
+            V[jj] = (t + (np.floor(acc[jj] * P[jj] * xs) * xu if keep else 0.0)) * Q[jj]
+            EV[jj] = 0.0
+    else:
+        for jj in range(W):
+            keep = not (cdrop >= 0 and XE[jj] != ZERO_EXP and XE[jj] < E[jj] - cdrop)
+            t = 0.0 + _term(S[jj] * P[jj], term)
+            V[jj] = (t + (_term(acc[jj] * P[jj] * xs, term) * xu if keep else 0.0)) * Q[jj]
+            EV[jj] = 0.0
+    _finish(V, EV, R, mode, frac, emin, emax, ftz, plus0, False)
+    for jj in range(W):
+        acc[jj] = R[jj]
+
+
+@njit(cache=True)
+def _rounded_group_step(F0, term0, rmode0, rfrac0, plus0_0, neg0, a, ea, Bp, EBp, k0, k1, acc, E, P, Q, S, Sn, Pn, V,
+                        EV, R, mode, frac, emin, emax, ftz, plus0):
+    """acc <- one step of a program with one rounded first-stage group per step and an exact last
+    sum (family 5: the RISC-V dot products): the group's fused sum on its grid rounded as the
+    stage says, then item + accumulator exactly (a two-sum pair) rounded to the output; the bits
+    of _step's _products_sum, _finish and _items_sum for such programs."""
+    W = acc.shape[0]
+    _group_grid_sum(F0, term0, a, ea, Bp, EBp, k0, k1, E, P, Q, Sn, Pn)
+    for jj in range(W):
+        V[jj] = (0.0 + float(Sn[jj])) * Q[jj]
+        EV[jj] = 0.0
+    _finish(V, EV, R, rmode0, rfrac0, emin, emax, ftz, plus0_0, False)
+    z = -0.0 if neg0 else 0.0
+    for jj in range(W):  # (±0 + item) + acc: the first addition is exact
+        r = z + R[jj]
+        x = acc[jj]
+        t = r + x
+        V[jj] = t
+        EV[jj] = _two_sum_err(r, x, t) if t - t == 0.0 else 0.0
+    _finish(V, EV, R, mode, frac, emin, emax, ftz, plus0, True)
+    for jj in range(W):
+        acc[jj] = R[jj]
+
+
 @njit(cache=True)
 def _promote(acc, reg, sa, SB, p, V, EV):
     """reg <- fmaf(float32(sa·SB[j, p]), acc, reg), one RNE rounding to binary32; acc <- 0."""
@@ -810,9 +1043,21 @@ def _buffers(pg, W, sn_proto, pn_proto):
 def _family(pg):
     """Which row loop a program takes: 1 the sequential binary32 FMA chain (n = 1, exact, RNE
     binary32), 2 pairwise binary32 trees (exact stages of 1 then 2 items, every rounding RNE
-    binary32, the last sum item + accumulator), 0 the general step."""
+    binary32, the last sum item + accumulator), 3 block FMAs on one grid (:func:`_grid_step`), 4 two-level
+    grids with one group per step (:func:`_grid2_step`), 5 one rounded group per step and an exact
+    last sum (:func:`_rounded_group_step`), 0 the general step."""
+    if (pg[P_NST] == 0 and pg[P_F] >= 0 and (pg[P_CFRAC] < 0 or pg[P_CFRAC] == pg[P_F]) and pg[P_CDROP] < 0
+            and pg[P_POVF] == 0 and pg[P_ZERO] != Z_INEXACT):
+        return 3
+    o = P_HEAD
+    if (pg[P_NST] == 1 and pg[o + S_SIZE] == pg[P_N] and pg[o + S_F] >= 0 and pg[o + S_RND] < 0
+            and pg[o + S_CHAIN] == 0 and pg[P_STAGED] == 0 and pg[P_F] >= 0 and pg[P_POVF] == 0):
+        return 4
     f32 = pg[P_EMIN] == _F32_EMIN and pg[P_EMAX] == _F32_EMAX
     rne32 = pg[P_OUTMODE] == _RNE and pg[P_OUTFRAC] == _F32_FRAC and f32
+    if (pg[P_NST] == 1 and pg[o + S_SIZE] == pg[P_N] and pg[o + S_F] >= 0 and pg[o + S_RND] >= 0
+            and pg[o + S_CHAIN] == 0 and pg[P_STAGED] == 0 and pg[P_F] < 0 and pg[P_POVF] == 0 and not rne32):
+        return 5  # (rne32: _step's one binary32 addition, whose zero signs differ)
     if not rne32 or pg[P_F] >= 0 or pg[P_POVF] != 0:
         return 0
     nst = pg[P_NST]
@@ -839,13 +1084,31 @@ def _row(pg, a, ea, Bp, EBp, acc, reg, sa_row, SBp, ga, gea, GBp, GEBp, buf):
         _fma_row(a, Bp, acc, V, EV, pg[P_FTZ] != 0)
         return
     if fam == 2 and not promote:
-        _tree_row(a, Bp, acc, n, IV, pg[P_FTZ] != 0, pg[P_HEAD + S_PZERO] != 0, pg[P_ZERO] == Z_INEXACT)
+        if n == 2 or n == 4:
+            _tree_row_small(a, Bp, acc, n, pg[P_FTZ] != 0, pg[P_HEAD + S_PZERO] != 0, pg[P_ZERO] == Z_INEXACT)
+        else:
+            _tree_row(a, Bp, acc, n, IV, pg[P_FTZ] != 0, pg[P_HEAD + S_PZERO] != 0, pg[P_ZERO] == Z_INEXACT)
         return
     step = 0
     for k0 in range(0, K, n):
         k1 = min(k0 + n, K)
-        _step(pg, a, ea, Bp, EBp, k0, k1, acc, ga, gea, GBp, GEBp, step * per, E, XE, P, Q, S, Sn, Pn, V, EV, R,
-              OV, IV, IX, JV, JX, L)
+        if fam == 3:
+            _grid_step(pg[P_F], pg[P_TERM], a, ea, Bp, EBp, k0, k1, acc, E, P, Q, S, Sn, Pn, V, pg[P_OUTMODE],
+                       pg[P_OUTFRAC], pg[P_EMIN], pg[P_EMAX], pg[P_FTZ] != 0)
+        elif fam == 4 and k1 - k0 == n:
+            _grid2_step(pg[P_HEAD + S_F], pg[P_HEAD + S_TERM], pg[P_F], pg[P_TERM],
+                        pg[P_F] if pg[P_CFRAC] < 0 else pg[P_CFRAC], pg[P_CDROP], a, ea, Bp, EBp, k0, k1, acc, E, XE,
+                        P, Q, S, Sn, Pn, V, EV, R, pg[P_OUTMODE], pg[P_OUTFRAC], pg[P_EMIN], pg[P_EMAX],
+                        pg[P_FTZ] != 0, pg[P_ZERO] == Z_INEXACT)
+        elif fam == 5 and k1 - k0 == n:
+            o = P_HEAD
+            _rounded_group_step(pg[o + S_F], pg[o + S_TERM], pg[o + S_RND], pg[o + S_OFRAC],
+                                not (pg[P_ZERO] == Z_IEEE and pg[o + S_PZERO] == 0), pg[P_ZERO] == Z_IEEE, a, ea, Bp,
+                                EBp, k0, k1, acc, E, P, Q, S, Sn, Pn, V, EV, R, pg[P_OUTMODE], pg[P_OUTFRAC],
+                                pg[P_EMIN], pg[P_EMAX], pg[P_FTZ] != 0, pg[P_ZERO] == Z_INEXACT)
+        else:
+            _step(pg, a, ea, Bp, EBp, k0, k1, acc, ga, gea, GBp, GEBp, step * per, E, XE, P, Q, S, Sn, Pn, V, EV,
+                  R, OV, IV, IX, JV, JX, L)
         step += 1
         if promote and (k1 % promote == 0 or k1 == K):
             _promote(acc, reg, sa_row[(k1 - 1) // promote], SBp, (k1 - 1) // promote, V, EV)

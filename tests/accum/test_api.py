@@ -216,6 +216,16 @@ BAD = [
     (lambda: gemm(np.ones((1, 2)), np.ones((2, 1)), np.float32(0.1), model="h100_fp16", out="fp16"), ValueError,
      "not a float16"),
     (lambda: gemm(np.ones((1, 2), dtype=np.int32), np.ones((2, 1))), TypeError, "floating-point"),
+    # formats whose values are all binary32 values are checked on the binary32 copy: a value that
+    # is not binary32, one that is binary32 but not of the format, one beyond binary32's range
+    (lambda: gemm(np.array([[1.0, 1.0 + 2.0**-30]]), np.ones((2, 1)), model="h100_fp16"), ValueError,
+     r"a\[0, 1\] = 1.000000000931322\d* is not exactly representable in fp16"),
+    (lambda: gemm(np.ones((1, 2)), np.array([[1.0], [1.0 + 2.0**-12]]), model="h100_fp16"), ValueError,
+     r"b\[1, 0\] = 1.000244140625 is not exactly representable in fp16"),
+    (lambda: gemm(np.array([[1e300, 1.0]]), np.ones((2, 1)), model="h100_bf16"), ValueError,
+     r"a\[0, 0\] = 1e\+300 is not exactly representable in bf16"),
+    (lambda: gemm(np.array([[np.inf, 1.0]]), np.ones((2, 1)), model="h100_fp8"), ValueError,
+     r"a\[0, 0\] = inf is not exactly representable in e4m3fn"),
     (lambda: dot(np.ones((2, 3)), np.ones((2, 4))), ValueError, "one shape"),
     (lambda: dot(np.ones((2, 3)), np.ones((2, 3)), np.ones((2, 2))), ValueError, "c must be None, a scalar or shape"),
     (lambda: error_study(np.ones((1, 1)), np.ones((1, 1)), ()), ValueError, "at least one"),
@@ -227,6 +237,14 @@ BAD = [
 def test_bad_input(call, exc, msg):
     with pytest.raises(exc, match=msg):
         call()
+
+
+def test_special_values_of_the_format_pass_the_check():
+    """NaN and ±Inf are fp16 values (and NaN an e4m3fn one): the operand check accepts them."""
+    a = np.array([[np.inf, 1.0], [np.nan, -np.inf]])
+    d = gemm(a, np.ones((2, 1)), model="h100_fp16")
+    assert np.isinf(d[0, 0]) and np.isnan(d[1, 0])
+    assert np.isnan(gemm(np.array([[np.nan, 1.0]]), np.ones((2, 1)))[0, 0])
 
 
 @pytest.mark.parametrize("model", ["h100_fp8", "sm100_mma_sync_fp8", "h100_fp8_promote128", "cdna3_fp8"])

@@ -1,6 +1,8 @@
 """Pieces of the Numba engine against their one home: the rounding twin against
 ``core.rounding.round_shift``, the float64 constants against ``core.floats``."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -51,3 +53,46 @@ def test_round_pair_of_a_float_is_the_float_rounded(x, mode):
     want = round_fraction(Fraction(x), 23, -126, 127, None, mode=mode) if x else x
     got = K.round_pair(x, 0.0, 23, -126, 127, K.MODE_CODES[mode])
     assert np.float64(got).tobytes() == np.float64(want).tobytes()
+
+
+def _scan_reference(xs, emin):
+    """The operand scan restated with fractions: exponents and the lsb/significance range."""
+    from fractions import Fraction
+
+    E, maxe, lsb, sig, f32 = [], None, None, 0, True
+    for x in xs:
+        if x == 0 or not math.isfinite(x):
+            E.append(K.ZERO_EXP)
+            continue
+        fl = math.frexp(abs(x))[1] - 1  # floor(log2|x|), exact
+        q = Fraction(abs(x))
+        num, v = q.numerator, -(q.denominator.bit_length() - 1)
+        while num % 2 == 0:
+            num //= 2
+            v += 1
+        E.append(max(fl, emin))
+        maxe = fl + 1 if maxe is None else max(maxe, fl + 1)
+        lsb = v if lsb is None else min(lsb, v)
+        sig = max(sig, fl + 1 - v)
+        with np.errstate(over="ignore"):
+            f32 = f32 and float(np.float32(x)) == x
+    return E, maxe, lsb, sig, f32
+
+
+_SPECIAL64 = st.sampled_from([0.0, -0.0, math.inf, -math.inf, math.nan, 5e-324, -2.0**-1022, 2.0**-1074 * 3,
+                              2.0**-149, 2.0**-126 * 1.5, 3.4028234663852886e38, 2.0**128, 1.0 + 2.0**-52])
+
+
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), _SPECIAL64), max_size=40),
+       st.integers(-1100, 10))
+def test_scan_operand_equals_a_fractions_restatement(xs, emin):
+    """kernel.scan_operand (the front end's one pass: alignment exponents, the range and the
+    binary32 check that decide exactness and float32 products) against Fraction arithmetic."""
+    X = np.array(xs, dtype=np.float64)
+    E = np.empty(X.size, np.int32)
+    maxe, lsb, sig, f32 = K.scan_operand(X, emin, E)
+    rE, rmaxe, rlsb, rsig, rf32 = _scan_reference(xs, emin)
+    assert E.tolist() == rE
+    assert sig == rsig and f32 == rf32
+    if rsig:
+        assert (maxe, lsb) == (rmaxe, rlsb)
