@@ -1114,7 +1114,7 @@ def _row(pg, a, ea, Bp, EBp, acc, reg, sa_row, SBp, ga, gea, GBp, GEBp, buf):
             _promote(acc, reg, sa_row[(k1 - 1) // promote], SBp, (k1 - 1) // promote, V, EV)
 
 
-_JC = 64                      # output columns per gemm task (one packed chunk of B)
+_JC = 256                     # output columns per gemm task at most (one packed chunk of B)
 _RT = 64                      # rows of A per task (they share the packed chunk)
 
 
@@ -1125,42 +1125,43 @@ def gemm_kernel(pg, A, EA, B, EB, C, SA, SB, GA, GEA, GB, GEB, sn_proto):
     GA (M, G) / GEA (their exponents), GB (G, N) / GEB. sn_proto: a 0-size array whose dtype is
     the one product-grid sums are kept in (float32 where they stay below 2^24).
 
-    Each task packs _JC columns of B (and their exponents) contiguously and runs _RT rows of A
-    through them: every step of the model is a loop across those columns."""
+    Each task packs jc = min(_JC, N) columns of B (and their exponents) contiguously and runs _RT
+    rows of A through them: every step of the model is a loop across those columns."""
     M, K = A.shape
     N = B.shape[1]
     ni = (M + _RT - 1) // _RT
-    nj = (N + _JC - 1) // _JC
+    jc = max(min(_JC, N), 1)  # wide chunks: each column loop's fixed cost is spread over more columns
+    nj = (N + jc - 1) // jc
     D = np.empty((M, N), np.float64)
     promote = pg[P_PROMOTE]
     G = GB.shape[0]
     for t in prange(ni * nj):
         i0 = (t // nj) * _RT
-        j0 = (t % nj) * _JC
+        j0 = (t % nj) * jc
         h = min(_RT, M - i0)
-        w = min(_JC, N - j0)
-        Bp = np.zeros((K, _JC), B.dtype)
-        EBp = np.full((K, _JC), ZERO_EXP, np.int32)
+        w = min(jc, N - j0)
+        Bp = np.zeros((K, jc), B.dtype)
+        EBp = np.full((K, jc), ZERO_EXP, np.int32)
         for k in range(K):
             for jj in range(w):
                 Bp[k, jj] = B[k, j0 + jj]
                 EBp[k, jj] = EB[k, j0 + jj]
-        GBp = np.ones((G, _JC))
-        GEBp = np.zeros((G, _JC), np.int32)
+        GBp = np.ones((G, jc))
+        GEBp = np.zeros((G, jc), np.int32)
         for g in range(G):
             for jj in range(w):
                 GBp[g, jj] = GB[g, j0 + jj]
                 GEBp[g, jj] = GEB[g, j0 + jj]
-        SBp = np.ones((_JC, SB.shape[1]))
+        SBp = np.ones((jc, SB.shape[1]))
         for jj in range(w):
             for p in range(SB.shape[1]):
                 SBp[jj, p] = SB[j0 + jj, p]
-        buf = _buffers(pg, _JC, sn_proto, B[:0, 0])
-        acc = np.zeros(_JC)
-        reg = np.zeros(_JC)
+        buf = _buffers(pg, jc, sn_proto, B[:0, 0])
+        acc = np.zeros(jc)
+        reg = np.zeros(jc)
         for r in range(h):
             i = i0 + r
-            for jj in range(_JC):
+            for jj in range(jc):
                 c = C[i, j0 + jj] if jj < w else 0.0
                 reg[jj] = c
                 acc[jj] = 0.0 if promote else c
