@@ -556,6 +556,32 @@ def _products_sum(F, term, a, ea, Bp, EBp, k0, k1, X, has_x, xfrac, cdrop, E, XE
     return nbad
 
 
+@njit(cache=True, inline='always')
+def _items_grid(IV, IX, i0, m, F, term, E, P, Q, V):
+    """V <- Σ_t term(IV[t]·P) over the items i0 <= t < i0 + m in order, from +0, on the grid of
+    E <- max(E, IX[t]) (E holds the addend's exponent or ZERO_EXP on entry); P, Q its scales."""
+    W = V.shape[0]
+    for jj in range(W):
+        V[jj] = 0.0
+    for t in range(i0, i0 + m):
+        row = IX[t]
+        for jj in range(W):
+            v = row[jj]
+            E[jj] = E[jj] if E[jj] > v else v
+    _grid_scales(E, F, P, Q)
+    for t in range(i0, i0 + m):
+        vals = IV[t]
+        if term == _RTZ:
+            for jj in range(W):
+                V[jj] += np.trunc(vals[jj] * P[jj])
+        elif term == _RDN:
+            for jj in range(W):
+                V[jj] += np.floor(vals[jj] * P[jj])
+        else:
+            for jj in range(W):
+                V[jj] += _rto(vals[jj] * P[jj])
+
+
 @njit(cache=True)
 def _items_sum(F, term, IV, IX, i0, m, X, has_x, xfrac, cdrop, E, XE, P, Q, V, EV, neg0):
     """V <- one fused sum of the items IV[i0:i0+m] (alignment exponents IX) and (has_x) the
@@ -566,24 +592,7 @@ def _items_sum(F, term, IV, IX, i0, m, X, has_x, xfrac, cdrop, E, XE, P, Q, V, E
             _exps_of(XE, X)
         for jj in range(W):
             E[jj] = XE[jj] if has_x else ZERO_EXP
-            V[jj] = 0.0
-        for t in range(i0, i0 + m):
-            row = IX[t]
-            for jj in range(W):
-                v = row[jj]
-                E[jj] = E[jj] if E[jj] > v else v
-        _grid_scales(E, F, P, Q)
-        for t in range(i0, i0 + m):
-            vals = IV[t]
-            if term == _RTZ:
-                for jj in range(W):
-                    V[jj] += np.trunc(vals[jj] * P[jj])
-            elif term == _RDN:
-                for jj in range(W):
-                    V[jj] += np.floor(vals[jj] * P[jj])
-            else:
-                for jj in range(W):
-                    V[jj] += _rto(vals[jj] * P[jj])
+        _items_grid(IV, IX, i0, m, F, term, E, P, Q, V)
         xs = math.ldexp(1.0, xfrac - F)
         xu = math.ldexp(1.0, F - xfrac)
         for jj in range(W):
@@ -953,6 +962,23 @@ def _group_grid_sum(F0, term0, a, ea, Bp, EBp, k0, k1, E, P, Q, Sn, Pn):
     _products_grid(Sn, Pn, a, Bp, P, k0, k1, term0)
 
 
+@njit(cache=True, inline='always')
+def _finish_into(acc, V, EV, R, mode, frac, emin, emax, ftz, plus0):
+    """acc <- V (a grid sum, no pair error) rounded as _finish(..., exact=False) does; binary32
+    RNE in one loop: the IEEE conversion of V + z (z = +0 turns a zero sum into +0 with plus0;
+    z = -0 changes nothing)."""
+    if mode == _RNE and frac == _F32_FRAC and emin == _F32_EMIN and emax == _F32_EMAX:
+        z = 0.0 if plus0 else -0.0
+        for jj in range(acc.shape[0]):
+            acc[jj] = float(np.float32(V[jj] + z))
+        if ftz:
+            _ftz_all(acc)
+        return
+    _finish(V, EV, R, mode, frac, emin, emax, ftz, plus0, False)
+    for jj in range(acc.shape[0]):
+        acc[jj] = R[jj]
+
+
 @njit(cache=True)
 def _grid2_step(F0, term0, F, term, cfrac, cdrop, a, ea, Bp, EBp, k0, k1, acc, E, XE, P, Q, S, Sn, Pn, V, EV, R,
                 mode, frac, emin, emax, ftz, plus0):
@@ -985,9 +1011,59 @@ def _grid2_step(F0, term0, F, term, cfrac, cdrop, a, ea, Bp, EBp, k0, k1, acc, E
             t = 0.0 + _term(S[jj] * P[jj], term)
             V[jj] = (t + (_term(acc[jj] * P[jj] * xs, term) * xu if keep else 0.0)) * Q[jj]
             EV[jj] = 0.0
-    _finish(V, EV, R, mode, frac, emin, emax, ftz, plus0, False)
+    _finish_into(acc, V, EV, R, mode, frac, emin, emax, ftz, plus0)
+
+
+@njit(cache=True)
+def _grid_stages_step(F0, term0, size0, F1, term1, F, term, cfrac, cdrop, a, ea, Bp, EBp, k0, k1, acc, E, XE, P, Q, S,
+                Sn, Pn, V, EV, R, IV, IX, mode, frac, emin, emax, ftz, plus0):
+    """acc <- one step of a grid program with unrounded stages (family 6: CDNA3 FP8): the first
+    stage's groups of size0 each summed on their grid (items), optionally one second-stage sum of
+    all of them (F1 >= 0), then the items and the accumulator in one fused sum on the grid
+    2^(E-F), rounded: the bits of _step's _products_sum, _items_sum and _finish for such programs,
+    fewer passes."""
+    W = acc.shape[0]
+    m = (k1 - k0) // size0
+    for g in range(m):  # first stage: each group's sum, an item (+0 for zero, aligned at its E)
+        kk = k0 + g * size0
+        _group_grid_sum(F0, term0, a, ea, Bp, EBp, kk, kk + size0, E, P, Q, Sn, Pn)
+        vals, exps = IV[g], IX[g]
+        for jj in range(W):
+            v = (0.0 + float(Sn[jj])) * Q[jj]
+            v = v if v != 0.0 else 0.0
+            vals[jj] = v
+            exps[jj] = E[jj] if (v != 0.0) & (v - v == 0.0) else ZERO_EXP
+    if F1 >= 0:  # second stage: one fused sum of the m items (as _items_sum without an addend)
+        for jj in range(W):
+            E[jj] = ZERO_EXP
+        _items_grid(IV, IX, 0, m, F1, term1, E, P, Q, V)
+        vals, exps = IV[0], IX[0]
+        for jj in range(W):
+            v = V[jj] * Q[jj]
+            v = v if v != 0.0 else 0.0
+            vals[jj] = v
+            exps[jj] = E[jj] if (v != 0.0) & (v - v == 0.0) else ZERO_EXP
+        m = 1
+    # the last sum: the items and the accumulator on its own grid (as _items_sum; xs = xu = 1 when
+    # cfrac = F; the item sum starts at +0 and is never -0, so adding +0 for a dropped
+    # accumulator changes nothing)
+    _exps_of(XE, acc)
     for jj in range(W):
-        acc[jj] = R[jj]
+        E[jj] = XE[jj]
+    _items_grid(IV, IX, 0, m, F, term, E, P, Q, V)
+    xs = math.ldexp(1.0, cfrac - F)
+    xu = math.ldexp(1.0, F - cfrac)
+    if term == _RDN:
+        for jj in range(W):
+            keep = not (cdrop >= 0 and XE[jj] != ZERO_EXP and XE[jj] < E[jj] - cdrop)
+            V[jj] = (V[jj] + (np.floor(acc[jj] * P[jj] * xs) * xu if keep else 0.0)) * Q[jj]
+            EV[jj] = 0.0
+    else:
+        for jj in range(W):
+            keep = not (cdrop >= 0 and XE[jj] != ZERO_EXP and XE[jj] < E[jj] - cdrop)
+            V[jj] = (V[jj] + (_term(acc[jj] * P[jj] * xs, term) * xu if keep else 0.0)) * Q[jj]
+            EV[jj] = 0.0
+    _finish_into(acc, V, EV, R, mode, frac, emin, emax, ftz, plus0)
 
 
 @njit(cache=True)
@@ -1044,7 +1120,8 @@ def _family(pg):
     """Which row loop a program takes: 1 the sequential binary32 FMA chain (n = 1, exact, RNE
     binary32), 2 pairwise binary32 trees (exact stages of 1 then 2 items, every rounding RNE
     binary32, the last sum item + accumulator), 3 block FMAs on one grid (:func:`_grid_step`), 4 two-level
-    grids with one group per step (:func:`_grid2_step`), 5 one rounded group per step and an exact
+    grids with one group per step (:func:`_grid2_step`), 6 other grids with unrounded stages
+    (:func:`_grid_stages_step`), 5 one rounded group per step and an exact
     last sum (:func:`_rounded_group_step`), 0 the general step."""
     if (pg[P_NST] == 0 and pg[P_F] >= 0 and (pg[P_CFRAC] < 0 or pg[P_CFRAC] == pg[P_F]) and pg[P_CDROP] < 0
             and pg[P_POVF] == 0 and pg[P_ZERO] != Z_INEXACT):
@@ -1053,6 +1130,13 @@ def _family(pg):
     if (pg[P_NST] == 1 and pg[o + S_SIZE] == pg[P_N] and pg[o + S_F] >= 0 and pg[o + S_RND] < 0
             and pg[o + S_CHAIN] == 0 and pg[P_STAGED] == 0 and pg[P_F] >= 0 and pg[P_POVF] == 0):
         return 4
+    o1 = o + S_LEN
+    if (1 <= pg[P_NST] <= 2 and pg[o + S_SIZE] > 0 and pg[P_N] % pg[o + S_SIZE] == 0 and pg[o + S_F] >= 0
+            and pg[o + S_RND] < 0 and pg[o + S_CHAIN] == 0 and pg[P_STAGED] == 0 and pg[P_F] >= 0
+            and pg[P_POVF] == 0 and (pg[P_NST] == 1 or (pg[o1 + S_SIZE] * pg[o + S_SIZE] == pg[P_N]
+                                                      and pg[o1 + S_F] >= 0 and pg[o1 + S_RND] < 0
+                                                      and pg[o1 + S_CHAIN] == 0))):
+        return 6
     f32 = pg[P_EMIN] == _F32_EMIN and pg[P_EMAX] == _F32_EMAX
     rne32 = pg[P_OUTMODE] == _RNE and pg[P_OUTFRAC] == _F32_FRAC and f32
     if (pg[P_NST] == 1 and pg[o + S_SIZE] == pg[P_N] and pg[o + S_F] >= 0 and pg[o + S_RND] >= 0
@@ -1100,6 +1184,14 @@ def _row(pg, a, ea, Bp, EBp, acc, reg, sa_row, SBp, ga, gea, GBp, GEBp, buf):
                         pg[P_F] if pg[P_CFRAC] < 0 else pg[P_CFRAC], pg[P_CDROP], a, ea, Bp, EBp, k0, k1, acc, E, XE,
                         P, Q, S, Sn, Pn, V, EV, R, pg[P_OUTMODE], pg[P_OUTFRAC], pg[P_EMIN], pg[P_EMAX],
                         pg[P_FTZ] != 0, pg[P_ZERO] == Z_INEXACT)
+        elif fam == 6 and k1 - k0 == n:
+            o = P_HEAD
+            F1 = pg[o + S_LEN + S_F] if pg[P_NST] == 2 else -1
+            term1 = pg[o + S_LEN + S_TERM] if pg[P_NST] == 2 else 0
+            cfrac = pg[P_F] if pg[P_CFRAC] < 0 else pg[P_CFRAC]
+            _grid_stages_step(pg[o + S_F], pg[o + S_TERM], pg[o + S_SIZE], F1, term1, pg[P_F], pg[P_TERM], cfrac,
+                        pg[P_CDROP], a, ea, Bp, EBp, k0, k1, acc, E, XE, P, Q, S, Sn, Pn, V, EV, R, IV, IX,
+                        pg[P_OUTMODE], pg[P_OUTFRAC], pg[P_EMIN], pg[P_EMAX], pg[P_FTZ] != 0, pg[P_ZERO] == Z_INEXACT)
         elif fam == 5 and k1 - k0 == n:
             o = P_HEAD
             _rounded_group_step(pg[o + S_F], pg[o + S_TERM], pg[o + S_RND], pg[o + S_OFRAC],
