@@ -758,44 +758,53 @@ def _tree_row(a, Bp, acc, n, IV, ftz, plus0, final_plus0):
             acc[jj] = r
 
 
-@njit(cache=True, inline='always')
-def _tree_leaf(av, bv, ftz, plus0):
-    """One product as a CDNA1/2 tree leaf: fmaf(a, b, +0) (+0 for an exact zero with plus0), FTZ."""
-    p = av * float(bv)
-    r = float(np.float32(p))
-    if plus0 and p == 0.0:
-        r = 0.0
-    return _ftz(r) if ftz else r
+_F32_ZERO, _F32_ONE = np.float32(0.0), np.float32(1.0)
 
 
 @njit(cache=True, inline='always')
-def _tree_add(x, y, ftz):
-    """One binary32 addition of the tree (IEEE RNE), FTZ."""
-    r = float(np.float32(x) + np.float32(y))
-    return _ftz(r) if ftz else r
+def _tree_ftz(r, th):
+    """A binary32 tree result below th in magnitude (2^-126 under FTZ, 0 otherwise) becomes a zero
+    of its sign; NaN stays NaN (arithmetic, not a branch)."""
+    return r * (_F32_ONE if abs(r) >= th else _F32_ZERO)
+
+
+@njit(cache=True, inline='always')
+def _tree_leaf(av, a_zero, bv, plus0, th):
+    """One product as a CDNA1/2 tree leaf, in binary32: fmaf(a, b, +0) is the binary32 product
+    (the exact product of two binary32 values rounded once); +0 where the exact product is zero
+    (a or b zero, the other finite) with plus0; then FTZ."""
+    b = np.float32(bv)
+    r = av * b
+    if plus0 and (a_zero | (b == _F32_ZERO)) and r == r:
+        r = _F32_ZERO
+    return _tree_ftz(r, th)
 
 
 @njit(cache=True)
 def _tree_row_small(a, Bp, acc, n, ftz, plus0, final_plus0):
-    """_tree_row for n = 2 and n = 4 with the whole step in one loop over the columns: the same
-    operations in the same order, held in registers (the pairs (0,1), (2,3), then their sum)."""
+    """_tree_row for n = 2 and n = 4 with the whole step in one loop over the columns, in binary32
+    arithmetic (each IEEE binary32 operation is _tree_row's float64-then-round): the same
+    operations in the same order, the pairs (0,1), (2,3), then their sum, then acc + tree."""
     W = acc.shape[0]
+    th = np.float32(_F32_MIN_NORMAL) if ftz else _F32_ZERO
+    zf = _F32_ZERO if final_plus0 else np.float32(-0.0)  # + zf: +0 for a zero result with final_plus0
     for k0 in range(0, a.shape[0], n):
-        a0, a1 = float(a[k0]), float(a[k0 + 1])
+        a0, a1 = np.float32(a[k0]), np.float32(a[k0 + 1])
+        z0, z1 = a0 == _F32_ZERO, a1 == _F32_ZERO
         b0, b1 = Bp[k0], Bp[k0 + 1]
         if n == 4:
-            a2, a3 = float(a[k0 + 2]), float(a[k0 + 3])
+            a2, a3 = np.float32(a[k0 + 2]), np.float32(a[k0 + 3])
+            z2, z3 = a2 == _F32_ZERO, a3 == _F32_ZERO
             b2, b3 = Bp[k0 + 2], Bp[k0 + 3]
             for jj in range(W):
-                s = _tree_add(_tree_add(_tree_leaf(a0, b0[jj], ftz, plus0), _tree_leaf(a1, b1[jj], ftz, plus0), ftz),
-                              _tree_add(_tree_leaf(a2, b2[jj], ftz, plus0), _tree_leaf(a3, b3[jj], ftz, plus0), ftz), ftz)
-                r = _tree_add(acc[jj], s, ftz)
-                acc[jj] = 0.0 if final_plus0 and r == 0.0 else r
+                s01 = _tree_ftz(_tree_leaf(a0, z0, b0[jj], plus0, th) + _tree_leaf(a1, z1, b1[jj], plus0, th), th)
+                s23 = _tree_ftz(_tree_leaf(a2, z2, b2[jj], plus0, th) + _tree_leaf(a3, z3, b3[jj], plus0, th), th)
+                s = _tree_ftz(s01 + s23, th)
+                acc[jj] = float(_tree_ftz(np.float32(acc[jj]) + s, th) + zf)
         else:
             for jj in range(W):
-                s = _tree_add(_tree_leaf(a0, b0[jj], ftz, plus0), _tree_leaf(a1, b1[jj], ftz, plus0), ftz)
-                r = _tree_add(acc[jj], s, ftz)
-                acc[jj] = 0.0 if final_plus0 and r == 0.0 else r
+                s = _tree_ftz(_tree_leaf(a0, z0, b0[jj], plus0, th) + _tree_leaf(a1, z1, b1[jj], plus0, th), th)
+                acc[jj] = float(_tree_ftz(np.float32(acc[jj]) + s, th) + zf)
 
 
 @njit(cache=True)
