@@ -709,14 +709,24 @@ def _fma_row(a, Bp, acc, V, EV, ftz):
     for k in range(a.shape[0]):
         av = float(a[k])
         row = Bp[k]
+        nfix = 0
         for jj in range(acc.shape[0]):
             p = av * float(row[jj])
             x = acc[jj]
             s = x + p
+            e = _two_sum_err(x, p, s) if s - s == 0.0 else 0.0
+            r = float(np.float32(s))
+            d = s - r
+            t = r + 2.0 * d  # the other binary32 neighbour exactly when s is a binary32 tie
+            # a superset of _round32_fix's columns (subnormal range, a tie, beyond the range), in
+            # float arithmetic; that function then picks them by the bits
+            near = (abs(s) < _F32_MIN_NORMAL) | (r - r != 0.0) | ((d != 0.0) & (float(np.float32(t)) == t))
             V[jj] = s
-            EV[jj] = _two_sum_err(x, p, s) if s - s == 0.0 else 0.0
-            acc[jj] = float(np.float32(s))
-        _round32_fix(V, EV, acc)
+            EV[jj] = e
+            acc[jj] = r
+            nfix += (e != 0.0) & near
+        if nfix:
+            _round32_fix(V, EV, acc)
         if ftz:
             _ftz_all(acc)
 
