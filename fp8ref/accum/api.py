@@ -96,10 +96,15 @@ def _is_value(y, fmt):
 def alignment_exponents(x, emin):
     """floor(log2|x|) clamped at emin (subnormals share emin); ZERO_EXP for zeros and non-finite
     values. Read from the float64 bits (kernel.scan_operand)."""
+    return _scan(x, emin)[0]
+
+
+def _scan(x, emin):
+    """(alignment exponents, the range of :func:`_lsb_range`) of x in one pass."""
     x = np.ascontiguousarray(x, dtype=np.float64)
     e = np.empty(x.size, np.int32)
-    scan_operand(x.reshape(-1), emin, e)
-    return e.reshape(x.shape)
+    maxe, lsb, sig, f32 = scan_operand(x.reshape(-1), emin, e)
+    return e.reshape(x.shape), ((maxe, lsb, sig, f32) if sig else None)
 
 
 def _out_params(model, out):
@@ -281,7 +286,7 @@ def _lsb_range(x):
 _NO_E = np.empty(0, np.int32)
 
 
-def _prepare(m, A, EA, Bt, EBt):
+def _prepare(m, A, EA, Bt, EBt, ranges=None):
     """Order K for the first stage, pad staged models to whole steps; decide the float64
     exactness of product sums and whether products may run in float32."""
     K = A.shape[1]
@@ -299,7 +304,7 @@ def _prepare(m, A, EA, Bt, EBt):
             order = np.asarray(stage_order(n, t0.size, t0.stride))
             perm = (np.arange(0, K, n)[:, None] + order[None, :]).ravel()
             A, EA, Bt, EBt = (np.ascontiguousarray(x[:, perm]) for x in (A, EA, Bt, EBt))
-    ra, rb = _lsb_range(A), _lsb_range(Bt)
+    ra, rb = ranges if ranges is not None else (_lsb_range(A), _lsb_range(Bt))
     F = m.stages[0].frac_bits if m.stages else m.frac_bits
     group = m.stages[0].size if m.stages else (n or max(K, 1))
     exact64, narrow, overflow = True, F is not None, False
@@ -322,21 +327,24 @@ def _prepare(m, A, EA, Bt, EBt):
     return A, EA, Bt, EBt, exact64, narrow, sn32, overflow
 
 
-def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False, groups=None):
+def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False, groups=None, ranges=None, b_kn=False):
     """The kernel call: A (M,K), Bt (N,K) with their alignment exponents, C (M,N) float64 (rows:
     A and Bt both (R,K), C (R,), D[r] the dot product of row r). SA, SB: promotion scales or None.
-    groups: (GA, GEA, GB, GEB) first-stage block scales per group, GB/GEB as (N, G)."""
+    groups: (GA, GEA, GB, GEB) first-stage block scales per group, GB/GEB as (N, G). ranges: the
+    operands' (_lsb_range) if known. b_kn: Bt is B itself, (K,N) (models without stages only:
+    K is not reordered)."""
     dtype = _out_params(model, out)
     m = model
     K0 = A.shape[1]
-    A, EA, Bt, EBt, exact64, narrow, sn32, overflow = _prepare(m, A, EA, Bt, EBt)
+    A, EA, Bt, EBt, exact64, narrow, sn32, overflow = _prepare(m, A, EA, Bt, EBt, ranges)
+    N = Bt.shape[1] if b_kn else Bt.shape[0]
     if SA is None:
         P = max(1, -(-K0 // m.promote)) if m.promote else 1
         SA = np.ones((A.shape[0], P))
-        SB = np.ones((Bt.shape[0], P))
+        SB = np.ones((N, P))
     if groups is None:
         GA, GEA = np.ones((A.shape[0], 1)), np.zeros((A.shape[0], 1), np.int32)
-        GB, GEB = np.ones((Bt.shape[0], 1)), np.zeros((Bt.shape[0], 1), np.int32)
+        GB, GEB = np.ones((N, 1)), np.zeros((N, 1), np.int32)
     else:
         GA, GEA, GB, GEB = groups
         G = A.shape[1] // m.stages[0].size
@@ -354,7 +362,8 @@ def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False, groups=None):
         D = run(dot_kernel, pg, c(A.astype(vt)), c(EA), c(Bt.astype(vt)), c(EBt), c(C), c(SA), c(SB), c(GA),
                 c(GEA.astype(np.int32)), c(GB), c(GEB.astype(np.int32)), sn)
     else:
-        D = run(gemm_kernel, pg, c(A.astype(vt)), c(EA), c(Bt.T.astype(vt)), c(EBt.T), c(C), c(SA), c(SB), c(GA),
+        B, EB = (Bt, EBt) if b_kn else (Bt.T, EBt.T)
+        D = run(gemm_kernel, pg, c(A.astype(vt)), c(EA), c(B.astype(vt)), c(EB), c(C), c(SA), c(SB), c(GA),
                 c(GEA.astype(np.int32)), c(GB.T), c(GEB.T.astype(np.int32)), sn)
     return _conventions(D, m, out, dtype)
 
@@ -427,8 +436,11 @@ def gemm(a, b, c=None, *, model: str | AccumModel = "h100_fp8", fmt: str | None 
     A, B = _plain(m, a, fa, "a"), _plain(m, b, fb, "b")
     C = _ftz_c(m, _c_matrix(c, A.shape[0] if A.ndim == 2 else 0, B.shape[1] if B.ndim == 2 else 0, out))
     _shapes(A, B, C)
-    Bt = np.ascontiguousarray(B.T)
-    return _run(m, A, alignment_exponents(A, fa.emin), Bt, alignment_exponents(Bt, fb.emin), C, None, None, out)
+    (EA, ra), (EB, rb) = _scan(A, fa.emin), _scan(B, fb.emin)
+    if not m.stages:  # K stays in order: B goes to the kernel as it is (K, N)
+        return _run(m, A, EA, B, EB, C, None, None, out, ranges=(ra, rb), b_kn=True)
+    return _run(m, A, EA, np.ascontiguousarray(B.T), np.ascontiguousarray(EB.T), C, None, None, out,
+                ranges=(ra, rb))
 
 
 def dot(a, b, c=None, *, model: str | AccumModel = "h100_fp8", fmt: str | None = None, a_fmt: str | None = None,
