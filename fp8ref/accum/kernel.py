@@ -291,11 +291,25 @@ def _exps_of(E, X):
 @njit(cache=True, inline='always')
 def _block_exponents(E, ea, EBp, k0, k1):
     """E[j] <- max(E[j], max_k ea[k] + EBp[k, j]) over k0 <= k < k1."""
-    for k in range(k0, k1):
+    k = k0
+    while k + 4 <= k1:  # four k per pass over the columns: one load and store of E[j] per four
+        e0, e1, e2, e3 = ea[k], ea[k + 1], ea[k + 2], ea[k + 3]
+        r0, r1, r2, r3 = EBp[k], EBp[k + 1], EBp[k + 2], EBp[k + 3]
+        for jj in range(E.shape[0]):
+            v0 = np.int32(e0 + r0[jj])  # int32 throughout (|v| < 2^22): Numba's int64 widening halves the lanes
+            v1 = np.int32(e1 + r1[jj])
+            v2 = np.int32(e2 + r2[jj])
+            v3 = np.int32(e3 + r3[jj])
+            v0 = v0 if v0 > v1 else v1
+            v2 = v2 if v2 > v3 else v3
+            v0 = v0 if v0 > v2 else v2
+            E[jj] = E[jj] if E[jj] > v0 else v0
+        k += 4
+    for k in range(k, k1):
         e = ea[k]
         row = EBp[k]
         for jj in range(E.shape[0]):
-            v = np.int32(e + row[jj])  # int32 throughout (|v| < 2^22): Numba's int64 widening halves the lanes
+            v = np.int32(e + row[jj])
             E[jj] = E[jj] if E[jj] > v else v
 
 
@@ -343,8 +357,23 @@ def _terms_of(S, X, P, term):
 @njit(cache=True, inline='always')
 def _sum_rtz(Sn, a, Bp, Pn, k0, k1):
     """Sn[j] += Σ_k trunc(a[k]·Bp[k, j]·Pn[j]): every product is exact in Bp's dtype and Pn[j] is a
-    power of two, so each term is the product truncated to the group's grid (an integer)."""
-    for k in range(k0, k1):
+    power of two, so each term is the product truncated to the group's grid (an integer). Four k
+    per pass over the columns (one load and store of Sn[j] per four), each term added to Sn's value
+    in Sn's dtype in order k, as one k per pass does."""
+    k = k0
+    while k + 4 <= k1:
+        a0, a1, a2, a3 = a[k], a[k + 1], a[k + 2], a[k + 3]
+        r0, r1, r2, r3 = Bp[k], Bp[k + 1], Bp[k + 2], Bp[k + 3]
+        for jj in range(Sn.shape[0]):
+            p = Pn[jj]
+            s = Sn[jj]
+            s += np.trunc(a0 * r0[jj] * p)
+            s += np.trunc(a1 * r1[jj] * p)
+            s += np.trunc(a2 * r2[jj] * p)
+            s += np.trunc(a3 * r3[jj] * p)
+            Sn[jj] = s
+        k += 4
+    for k in range(k, k1):
         av = a[k]
         row = Bp[k]
         for jj in range(Sn.shape[0]):
@@ -1268,6 +1297,9 @@ def gemm_kernel(pg, A, EA, B, EB, C, SA, SB, GA, GEA, GB, GEB, sn_proto):
             for p in range(SB.shape[1]):
                 SBp[jj, p] = SB[j0 + jj, p]
         buf = _buffers(pg, jc, sn_proto, B[:0, 0])
+        if _family(pg) == 3 and not promote:
+            _grid_task(pg, A, EA, Bp, EBp, C, D, i0, h, j0, w, buf)
+            continue
         acc = np.zeros(jc)
         reg = np.zeros(jc)
         for r in range(h):
@@ -1280,6 +1312,29 @@ def gemm_kernel(pg, A, EA, B, EB, C, SA, SB, GA, GEA, GB, GEB, sn_proto):
             for jj in range(w):
                 D[i, j0 + jj] = reg[jj] if promote else acc[jj]
     return D
+
+
+@njit(cache=True)
+def _grid_task(pg, A, EA, Bp, EBp, C, D, i0, h, j0, w, buf):
+    """Family 3 (_grid_step) over rows i0 .. i0+h-1 and the packed columns, step by step across
+    the rows (the step's block of Bp stays in cache for all of them); the same steps in the same
+    order per output as _row."""
+    E, XE, P, Q, S, Sn, Pn, V, EV, R, OV, IV, IX, JV, JX, L = buf
+    K = A.shape[1]
+    jc = Bp.shape[1]
+    n = pg[P_N] if pg[P_N] > 0 else max(K, 1)
+    accs = np.zeros((h, jc))
+    for r in range(h):
+        for jj in range(w):
+            accs[r, jj] = C[i0 + r, j0 + jj]
+    for k0 in range(0, K, n):
+        k1 = min(k0 + n, K)
+        for r in range(h):
+            _grid_step(pg[P_F], pg[P_TERM], A[i0 + r], EA[i0 + r], Bp, EBp, k0, k1, accs[r], E, P, Q, S, Sn, Pn, V,
+                       pg[P_OUTMODE], pg[P_OUTFRAC], pg[P_EMIN], pg[P_EMAX], pg[P_FTZ] != 0)
+    for r in range(h):
+        for jj in range(w):
+            D[i0 + r, j0 + jj] = accs[r, jj]
 
 
 @njit(parallel=True, cache=True)
