@@ -1,8 +1,8 @@
 """Accumulation-model GEMM (Numba) versus numpy float32 matmul, and versus MMA-Sim, in one run.
 
 Usage: python benchmarks/bench_gemm.py [N] [model ...] [--no-mmasim]
-       (default N = 1024 and every preset; best of 3 warm runs, each interleaved with numpy so
-       machine load hits both; ratio = gemm / numpy)
+       (default N = 1024 and every preset; three rounds, each of 3 gemm calls then 5 numpy
+       matmuls back to back, fastest call of each; ratio = gemm / numpy)
 
 Inputs per preset: N x N standard-normal float32 matrices quantized to the preset's input format
 (RNE); block-scaled presets get their block tensors (``b200_mxf8f6f4``: MXFP8 E4M3, UE8M0 per 32;
@@ -48,6 +48,11 @@ def operands(name, n, rng):
 
 
 def best_of(f, reps=3):
+    """Fastest of ``reps`` back-to-back calls. The presets' rounds run each library's calls back to
+    back (a block of gemm calls, then a block of matmuls): a call right after the other library's
+    pays for that library's still-spinning worker threads (on the 2-core test machine h100_fp8's
+    gemm took 0.16 s right after a matmul and 0.12 s after a pause, and numpy's matmul 0.017 s right
+    after a gemm and 0.012 s after a pause), and the fastest call of a block is one without it."""
     ts = []
     for _ in range(reps):
         t = time.perf_counter()
@@ -66,9 +71,9 @@ def bench_presets(n, names, rng):
         gemm(a, b, model=name)  # compile or cache load
         first = time.perf_counter() - t
         tg, tn = [], []
-        for _ in range(3):
-            tg.append(best_of(lambda: gemm(a, b, model=name), 1))
-            tn.append(best_of(lambda: x @ y, 1))
+        for _ in range(3):  # rounds, so that machine load hits both
+            tg.append(best_of(lambda: gemm(a, b, model=name), 3))
+            tn.append(best_of(lambda: x @ y, 5))
         g, nb = min(tg), min(tn)
         rows.append((name, g, nb, first))
         print(f"{name:22s} fp8ref.gemm {g:7.3f} s   numpy float32 matmul {nb:7.4f} s   ratio {g / nb:6.1f}x"

@@ -31,7 +31,7 @@ from .._dask import is_dask
 from ..codecs import decode_table, quantize
 from ..core.floats import F32
 from ..formats import get_format
-from .kernel import ZERO_EXP, dot_kernel, gemm_kernel, program, scan_operand
+from .kernel import ZERO_EXP, dot_kernel, gemm_kernel, program, scan_kernel, scan_operand
 from .launch import run
 from .model import FP32_INPUT, AccumModel, get_model, input_format, stage_order
 
@@ -99,11 +99,17 @@ def alignment_exponents(x, emin):
     return _scan(x, emin)[0]
 
 
+_SCAN_PAR = 1 << 16  # operands from this size are scanned in parallel
+
+
 def _scan(x, emin):
     """(alignment exponents, the range of :func:`_lsb_range`) of x in one pass."""
     x = np.ascontiguousarray(x, dtype=np.float64)
     e = np.empty(x.size, np.int32)
-    maxe, lsb, sig, f32 = scan_operand(x.reshape(-1), emin, e)
+    if x.size >= _SCAN_PAR:  # in pieces, in parallel (same results)
+        maxe, lsb, sig, f32 = run(scan_kernel, x.reshape(-1), emin, e, 16)
+    else:
+        maxe, lsb, sig, f32 = scan_operand(x.reshape(-1), emin, e)
     return e.reshape(x.shape), ((maxe, lsb, sig, f32) if sig else None)
 
 

@@ -189,6 +189,7 @@ def scan_operand(X, emin, E):
     want = E.shape[0] == X.shape[0]
     frac_mask = (np.int64(1) << _F64_MAN) - 1
     maxe, minlsb, maxsig, f32 = -(1 << 30), 1 << 30, 0, True
+    lowest = np.zeros(_EXP_MAX, np.int64)  # per biased exponent: the smallest lowest set bit (0: none)
     for i in range(X.shape[0]):
         b = Xb[i]
         be = (b >> _F64_MAN) & _EXP_MAX
@@ -200,19 +201,43 @@ def scan_operand(X, emin, E):
         if be == 0:  # a float64 subnormal: mant * 2^-1074
             lsb0 = 1 - _F64_BIAS - _F64_MAN
             e = lsb0 + _bit_length(mant) - 1
+            lsb = lsb0 + math.frexp(float(mant & -mant))[1] - 1
+            minlsb = min(minlsb, lsb)
+            maxsig = max(maxsig, e + 1 - lsb)
+            maxe = max(maxe, e + 1)
         else:
-            mant |= np.int64(1) << _F64_MAN
-            lsb0 = be - _F64_BIAS - _F64_MAN
             e = be - _F64_BIAS
-        lsb = lsb0 + math.frexp(float(mant & -mant))[1] - 1
+            mant |= np.int64(1) << _F64_MAN
+            low = mant & -mant
+            lw = lowest[be]
+            lowest[be] = low if (lw == 0) | (low < lw) else lw
         if want:
             E[i] = max(e, emin)
-        maxe = max(maxe, e + 1)
-        minlsb = min(minlsb, lsb)
-        maxsig = max(maxsig, e + 1 - lsb)
         if f32:
             f32 = float(np.float32(X[i])) == X[i]
+    for be in range(1, _EXP_MAX):  # normal values: one lsb per exponent present (the smallest)
+        if lowest[be]:
+            e = be - _F64_BIAS
+            lsb = e - _F64_MAN + math.frexp(float(lowest[be]))[1] - 1
+            maxe = max(maxe, e + 1)
+            minlsb = min(minlsb, lsb)
+            maxsig = max(maxsig, e + 1 - lsb)
     return maxe, minlsb, maxsig, f32
+
+
+@njit(parallel=True, cache=True)
+def scan_kernel(X, emin, E, chunks):
+    """scan_operand over ``chunks`` contiguous pieces of X at once (E likewise), the four results
+    combined (max, min, max, and): the same results as one scan_operand of X."""
+    n = X.shape[0]
+    want = E.shape[0] == n
+    R = np.empty((chunks, 4), np.int64)
+    for c in prange(chunks):
+        lo = c * n // chunks
+        hi = (c + 1) * n // chunks
+        maxe, minlsb, maxsig, f32 = scan_operand(X[lo:hi], emin, E[lo:hi] if want else E[:0])
+        R[c, 0], R[c, 1], R[c, 2], R[c, 3] = maxe, minlsb, maxsig, f32
+    return R[:, 0].max(), R[:, 1].min(), R[:, 2].max(), bool(R[:, 3].min())
 
 
 # ---- the long accumulator (exact sums float64 cannot hold) --------------------------------------
@@ -1380,4 +1405,4 @@ def _serial_twin(kernel):
 
 
 #: parallel kernel -> its serial twin (compiled on first use, e.g. in a fork child)
-SERIAL = {k: _serial_twin(k) for k in (gemm_kernel, dot_kernel)}
+SERIAL = {k: _serial_twin(k) for k in (gemm_kernel, dot_kernel, scan_kernel)}

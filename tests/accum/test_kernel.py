@@ -96,3 +96,18 @@ def test_scan_operand_equals_a_fractions_restatement(xs, emin):
     assert sig == rsig and f32 == rf32
     if rsig:
         assert (maxe, lsb) == (rmaxe, rlsb)
+
+
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), _SPECIAL64), max_size=60),
+       st.integers(-1100, 10), st.integers(1, 20))
+def test_scan_kernel_in_pieces_equals_a_fractions_restatement(xs, emin, chunks):
+    """kernel.scan_kernel (scan_operand over contiguous pieces in parallel, results combined) gives
+    the restatement's results too, whatever the number of pieces (also more pieces than values)."""
+    X = np.array(xs, dtype=np.float64)
+    E = np.empty(X.size, np.int32)
+    maxe, lsb, sig, f32 = K.scan_kernel(X, emin, E, chunks)
+    rE, rmaxe, rlsb, rsig, rf32 = _scan_reference(xs, emin)
+    assert E.tolist() == rE
+    assert sig == rsig and f32 == rf32
+    if rsig:
+        assert (maxe, lsb) == (rmaxe, rlsb)
