@@ -330,9 +330,9 @@ def _block_exponents(E, ea, EBp, k0, k1):
             v0 = v0 if v0 > v2 else v2
             E[jj] = E[jj] if E[jj] > v0 else v0
         k += 4
-    for k in range(k, k1):
-        e = ea[k]
-        row = EBp[k]
+    for kk in range(k, k1):
+        e = ea[kk]
+        row = EBp[kk]
         for jj in range(E.shape[0]):
             v = np.int32(e + row[jj])
             E[jj] = E[jj] if E[jj] > v else v
@@ -398,9 +398,9 @@ def _sum_rtz(Sn, a, Bp, Pn, k0, k1):
             s += np.trunc(a3 * r3[jj] * p)
             Sn[jj] = s
         k += 4
-    for k in range(k, k1):
-        av = a[k]
-        row = Bp[k]
+    for kk in range(k, k1):
+        av = a[kk]
+        row = Bp[kk]
         for jj in range(Sn.shape[0]):
             Sn[jj] += np.trunc(av * row[jj] * Pn[jj])
 
