@@ -758,28 +758,35 @@ def _round32_fix(V, EV, R):
 @njit(cache=True)
 def _fma_row(a, Bp, acc, V, EV, ftz):
     """The sequential-FMA chain (n = 1, exact, RNE binary32): acc <- fmaf(a[k], Bp[k, j], acc)
-    for every k, every column: the exact product plus acc in float64 with its two-sum error,
-    one rounding to binary32."""
+    for every k, every column. s = acc + the exact product in float64, rounded to binary32; s's own
+    rounding can move that result only where s lies on a binary32 tie or outside binary32's normal
+    range, so only when some column is there (rare) is the step redone for the row with the
+    two-sum error and those columns rounded whole (_round32_fix)."""
+    W = acc.shape[0]
     for k in range(a.shape[0]):
         av = float(a[k])
         row = Bp[k]
         nfix = 0
-        for jj in range(acc.shape[0]):
+        for jj in range(W):
             p = av * float(row[jj])
             x = acc[jj]
             s = x + p
-            e = _two_sum_err(x, p, s) if s - s == 0.0 else 0.0
             r = float(np.float32(s))
             d = s - r
             t = r + 2.0 * d  # the other binary32 neighbour exactly when s is a binary32 tie
             # a superset of _round32_fix's columns (subnormal range, a tie, beyond the range), in
             # float arithmetic; that function then picks them by the bits
             near = (abs(s) < _F32_MIN_NORMAL) | (r - r != 0.0) | ((d != 0.0) & (float(np.float32(t)) == t))
-            V[jj] = s
-            EV[jj] = e
+            V[jj] = x
             acc[jj] = r
-            nfix += (e != 0.0) & near
+            nfix += near
         if nfix:
+            for jj in range(W):
+                x = V[jj]
+                p = av * float(row[jj])
+                s = x + p
+                V[jj] = s
+                EV[jj] = _two_sum_err(x, p, s) if s - s == 0.0 else 0.0
             _round32_fix(V, EV, acc)
         if ftz:
             _ftz_all(acc)

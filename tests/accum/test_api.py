@@ -384,3 +384,21 @@ def test_nan_pattern_narrows_to_binary16(bits, want):
     all ones 0x7C00, payload bits 22..13 of the float32 pattern)."""
     m = get_model("h100_fp16").replace(nan_bits=bits)
     assert m.nan_pattern("fp16") == want and m.nan_pattern("fp32") == bits
+
+
+def test_fma_chain_rounds_float64_ties_whole():
+    """fp32_fma where acc + the exact product rounds in float64 onto a binary32 tie: x = 1 + 2^-23,
+    a·b = 2^-24 - 2^-54 (a, b = 2^-12 (1 ± 2^-15)); the float64 sum is the tie 1 + 3·2^-24 and RNE
+    would give 1 + 2^-22, but the exact sum is below it: fmaf gives 1 + 2^-23. Beside it columns
+    that need no fix, and a second step; checked against one Fraction rounding per step."""
+    a = np.array([[2.0**-12 * (1 + 2.0**-15), 1.0]], np.float32)
+    b = np.array([[2.0**-12 * (1 - 2.0**-15), 1.0, 0.0, -(2.0**-12) * (1 - 2.0**-15)],
+                  [2.0**-30, 0.25, -1.0, 2.0**-40]], np.float32)
+    c = np.full((1, 4), 1 + 2.0**-23, np.float32)
+    got = gemm(a, b, c, model="fp32_fma", fmt="fp32")
+    assert got[0, 0] == np.float32(1 + 2.0**-23)  # + 2^-30 is below half an ulp
+    for j in range(4):
+        acc = Fraction(float(c[0, j]))
+        for k in range(2):
+            acc = Fraction(float(_round_f32(acc + Fraction(float(a[0, k])) * Fraction(float(b[k, j])))))
+        assert got[0, j].view(np.uint32) == np.float32(float(acc)).view(np.uint32), j
