@@ -1,6 +1,6 @@
 """Read the GPU results (scripts/gpu/run_h200.sh's results.tgz, or its unpacked res/ folder) back:
 rebuild the jobs here, check their SHA-256 against the machine's manifest, and write one fixture
-per job (tests/data/<gpu>/<job>.npz) with every output of every tile, then print, per job, how
+per job (tests/data/<gpu>/<job>.npz) with every output of every tile (codes in their width: uint8 / uint16 / uint32), then print, per job, how
 many outputs differ from the fp8ref preset claimed for that instruction.
 
     python scripts/gpu/collect.py results.tgz --gpu h200 [--write]
@@ -134,10 +134,12 @@ def main(argv=None):
               f" (diagonal rows {int(diag.sum())})")
         if args.write:
             outdir.mkdir(parents=True, exist_ok=True)
+            code_t = {"e4m3fn": np.uint8, "e5m2": np.uint8, "fp16": np.uint16, "bf16": np.uint16, "tf32": np.uint32}
+            out_t = np.uint32 if meta["out"] == "fp32" else np.uint16
+            fx |= dict(a=A.astype(code_t[meta["a_fmt"]]), b=B.astype(code_t[meta["b_fmt"]]),
+                       c=fx["c"].astype(out_t), d=D.astype(out_t))
             buf = io.BytesIO()
-            np.savez_compressed(buf, **{k: (v.astype(np.uint8 if str(meta['a_fmt']).startswith('e') and k in 'ab'
-                                                    else np.uint32) if k in ("a", "b", "c", "d") else v)
-                                        for k, v in fx.items()})
+            np.savez_compressed(buf, **fx)
             tmpf = outdir / f".{name}.npz.tmp"
             tmpf.write_bytes(buf.getvalue())
             tmpf.replace(outdir / f"{name}.npz")
