@@ -35,7 +35,10 @@ import math
 import types
 
 import numpy as np
+from llvmlite import ir
 from numba import njit, prange
+from numba.core import types as nbt
+from numba.extending import intrinsic
 
 from ..core.floats import F32, F64
 
@@ -1059,6 +1062,59 @@ def _finish_into(acc, V, EV, R, mode, frac, emin, emax, ftz, plus0):
         acc[jj] = R[jj]
 
 
+@intrinsic
+def _f64_of_bits(typingctx, b):
+    """The float64 whose pattern is the int64 b (a register bitcast: unlike an array view, it
+    leaves LLVM free to vectorise a loop that also writes the array)."""
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+    return nbt.float64(nbt.int64), codegen
+
+
+@intrinsic
+def _bits_of_f64(typingctx, x):
+    """The int64 pattern of the float64 x (a register bitcast)."""
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+    return nbt.int64(nbt.float64), codegen
+
+
+@njit(cache=True, inline='always')
+def _exp_of(x):
+    """The alignment exponent of one rounded value x, as _exps_of."""
+    b = _bits_of_f64(x)
+    e = ((b >> _F64_MAN) & _EXP_MAX) - _F64_BIAS
+    return max(e, _C_EMIN) if ((b << 1) != 0 and e <= _F64_BIAS) else ZERO_EXP
+
+
+@njit(cache=True, inline='always')
+def _pow2(x):
+    """2^x with x clamped to float64's normal range, as _grid_scales."""
+    return _f64_of_bits(np.int64(min(max(_F64_BIAS + x, 1), 2046)) << _F64_MAN)
+
+
+@njit(cache=True)
+def _item_acc_rdn32(IV, IX, acc, F, cfrac, cdrop, plus0):
+    """acc <- one item (values IV, alignment exponents IX) and the accumulator in one fused sum on
+    the grid 2^(E-F), E = max(IX, acc's exponent), terms rounded down (the accumulator's on its grid
+    2^(E - cfrac), dropped below E - cdrop when cdrop >= 0), the sum rounded to binary32 RNE (+0 for
+    zero with plus0): the passes of _items_sum + _finish_into for such a sum (AMD CDNA3's last
+    sum) in one loop over the columns."""
+    xs = math.ldexp(1.0, cfrac - F)
+    xu = math.ldexp(1.0, F - cfrac)
+    z = 0.0 if plus0 else -0.0
+    for jj in range(acc.shape[0]):
+        v = IV[jj]
+        ix = IX[jj]
+        x = acc[jj]
+        xe = _exp_of(x)
+        e = xe if xe > ix else ix
+        p = _pow2(F - e)
+        keep = not (cdrop >= 0 and xe != ZERO_EXP and xe < e - cdrop)
+        t = 0.0 + np.floor(v * p)
+        acc[jj] = float(np.float32((t + (np.floor(x * p * xs) * xu if keep else 0.0)) * _pow2(e - F) + z))
+
+
 @njit(cache=True)
 def _grid2_step(F0, term0, F, term, cfrac, cdrop, a, ea, Bp, EBp, k0, k1, acc, E, XE, P, Q, S, Sn, Pn, V, EV, R,
                 mode, frac, emin, emax, ftz, plus0):
@@ -1067,6 +1123,14 @@ def _grid2_step(F0, term0, F, term, cfrac, cdrop, a, ea, Bp, EBp, k0, k1, acc, E
     the bits of _step's _products_sum, _items_sum and _finish for such programs, fewer passes."""
     W = acc.shape[0]
     _group_grid_sum(F0, term0, a, ea, Bp, EBp, k0, k1, E, P, Q, Sn, Pn)
+    if term == _RDN and mode == _RNE and frac == _F32_FRAC and emin == _F32_EMIN and emax == _F32_EMAX and not ftz:
+        for jj in range(W):  # the group's sum (an item: +0 for zero, aligned at the group's E)
+            v = (0.0 + float(Sn[jj])) * Q[jj]
+            v = v if v != 0.0 else 0.0
+            S[jj] = v
+            XE[jj] = E[jj] if (v != 0.0) & (v - v == 0.0) else ZERO_EXP
+        _item_acc_rdn32(S, XE, acc, F, cfrac, cdrop, plus0)
+        return
     _exps_of(XE, acc)
     for jj in range(W):  # the group's sum (an item: +0 for zero, aligned at the group's E)
         v = (0.0 + float(Sn[jj])) * Q[jj]
@@ -1127,6 +1191,10 @@ def _grid_stages_step(F0, term0, size0, F1, term1, F, term, cfrac, cdrop, a, ea,
     # the last sum: the items and the accumulator on its own grid (as _items_sum; xs = xu = 1 when
     # cfrac = F; the item sum starts at +0 and is never -0, so adding +0 for a dropped
     # accumulator changes nothing)
+    if m == 1 and term == _RDN and mode == _RNE and frac == _F32_FRAC and emin == _F32_EMIN and emax == _F32_EMAX \
+            and not ftz:
+        _item_acc_rdn32(IV[0], IX[0], acc, F, cfrac, cdrop, plus0)
+        return
     _exps_of(XE, acc)
     for jj in range(W):
         E[jj] = XE[jj]
