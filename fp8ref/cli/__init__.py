@@ -75,19 +75,46 @@ def _exit(signum, frame):
     raise SystemExit(128 + signum)
 
 
+def _raised_by_exit(exc, tb) -> bool:
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return isinstance(exc, SystemExit) and tb is not None and tb.tb_frame.f_code is _exit.__code__
+
+
 @contextlib.contextmanager
 def _signals_exit():
     """SIGTERM and SIGHUP (where they exist and are not ignored) raise SystemExit(128 + N) for
-    the duration, so that cleanups (``atomic_dir``) run as they do for Ctrl-C."""
+    the duration, so that cleanups (``atomic_dir``) run as they do for Ctrl-C.
+
+    A signal that lands while Python code runs inside a C callback (Numba compiling: llvmlite's
+    object-cache hook is a ctypes callback) raises there, and ctypes swallows the exception
+    ("Exception ignored ..."); the unraisable hook then has the signal sent again 50 ms later from
+    another thread (sent at once, it would be handled inside the hook and lost again), so that it
+    lands in ordinary Python code once the callback has returned."""
     old = {}
     if threading.current_thread() is threading.main_thread():
         for name in ("SIGTERM", "SIGHUP"):
             sig = getattr(signal, name, None)
             if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:
                 old[sig] = signal.signal(sig, _exit)
+    previous_hook = sys.unraisablehook
+
+    def redeliver(unraisable):
+        if _raised_by_exit(unraisable.exc_value, unraisable.exc_traceback):
+            signum = unraisable.exc_value.code - 128
+            resend = threading.Timer(0.05, os.kill, (os.getpid(), signum))  # once the hook has returned
+            resend.daemon = True
+            resend.start()
+        else:
+            previous_hook(unraisable)
+
+    if old:
+        sys.unraisablehook = redeliver
     try:
         yield
     finally:
+        if old:
+            sys.unraisablehook = previous_hook
         for sig, handler in old.items():
             signal.signal(sig, handler)
 
