@@ -306,14 +306,49 @@ def _ftz_all(R):
         R[jj] = _ftz(R[jj])
 
 
+@intrinsic
+def _f64_of_bits(typingctx, b):
+    """The float64 whose pattern is the int64 b (a register bitcast: unlike an array view, it
+    leaves LLVM free to vectorise a loop that also writes the array)."""
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+    return nbt.float64(nbt.int64), codegen
+
+
+@intrinsic
+def _bits_of_f64(typingctx, x):
+    """The int64 pattern of the float64 x (a register bitcast)."""
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+    return nbt.int64(nbt.float64), codegen
+
+
+@njit(cache=True, inline='always')
+def _exp_of(x):
+    """The alignment exponent of one rounded value x: its float64 exponent clamped at 2^-126
+    (_C_EMIN); ZERO_EXP for 0 and non-finite values."""
+    b = _bits_of_f64(x)
+    e = ((b >> _F64_MAN) & _EXP_MAX) - _F64_BIAS
+    return max(e, _C_EMIN) if ((b << 1) != 0 and e <= _F64_BIAS) else ZERO_EXP
+
+
+@njit(cache=True, inline='always')
+def _pow2(x):
+    """2^x with x clamped to float64's normal range (a grid's scale)."""
+    return _f64_of_bits(np.int64(min(max(_F64_BIAS + x, 1), 2046)) << _F64_MAN)
+
+
+@njit(cache=True, inline='always')
+def _rne32(mode, frac, emin, emax):
+    """Whether a rounding is binary32 RNE (then the IEEE conversion float32(x) does it)."""
+    return mode == _RNE and frac == _F32_FRAC and emin == _F32_EMIN and emax == _F32_EMAX
+
+
 @njit(cache=True, inline='always')
 def _exps_of(E, X):
     """E <- alignment exponents of the rounded values X (ZERO_EXP for 0 and non-finite)."""
-    Xb = X.view(np.int64)
     for jj in range(E.shape[0]):
-        b = Xb[jj]
-        e = ((b >> _F64_MAN) & _EXP_MAX) - _F64_BIAS
-        E[jj] = max(e, _C_EMIN) if ((b << 1) != 0 and e <= _F64_BIAS) else ZERO_EXP
+        E[jj] = _exp_of(X[jj])
 
 
 @njit(cache=True, inline='always')
@@ -344,12 +379,10 @@ def _block_exponents(E, ea, EBp, k0, k1):
 @njit(cache=True, inline='always')
 def _grid_scales(E, F, P, Q):
     """P = 2^(F-E) and Q = 2^(E-F) (exponents clamped to the normal range)."""
-    Pb = P.view(np.int64)
-    Qb = Q.view(np.int64)
     for jj in range(E.shape[0]):
         x = F - E[jj]
-        Pb[jj] = np.int64(min(max(_F64_BIAS + x, 1), 2046)) << _F64_MAN
-        Qb[jj] = np.int64(min(max(_F64_BIAS - x, 1), 2046)) << _F64_MAN
+        P[jj] = _pow2(x)
+        Q[jj] = _pow2(-x)
 
 
 @njit(cache=True)
@@ -500,7 +533,7 @@ def _round_cols(V, EV, R, use_err, mode, frac, emin, emax, ftz):
     Vb = V.view(np.int64)
     Rb = R.view(np.int64)
     sh, low, half, lo, hi = _mask_params(frac, emin, emax)
-    if mode == _RNE and frac == _F32_FRAC and emin == _F32_EMIN and emax == _F32_EMAX:
+    if _rne32(mode, frac, emin, emax):
         # binary32 RNE is the IEEE float64 -> float32 conversion (subnormals, overflow included)
         for jj in range(V.shape[0]):
             R[jj] = float(np.float32(V[jj]))
@@ -1021,7 +1054,7 @@ def _grid_step(F, term, a, ea, Bp, EBp, k0, k1, acc, E, P, Q, S, Sn, Pn, V, mode
     _grid_scales(E, F, P, Q)
     _terms_of(S, acc, P, term)
     _products_grid(Sn, Pn, a, Bp, P, k0, k1, term)
-    if mode == _RNE and frac == _F32_FRAC and emin == _F32_EMIN and emax == _F32_EMAX:
+    if _rne32(mode, frac, emin, emax):
         for jj in range(W):  # binary32 RNE: the IEEE conversion (as _round_cols)
             acc[jj] = float(np.float32((S[jj] + float(Sn[jj])) * Q[jj]))
     elif _mask_round_into(acc, V, S, Sn, Q, mode, frac, emin, emax):
@@ -1050,7 +1083,7 @@ def _finish_into(acc, V, EV, R, mode, frac, emin, emax, ftz, plus0):
     """acc <- V (a grid sum, no pair error) rounded as _finish(..., exact=False) does; binary32
     RNE in one loop: the IEEE conversion of V + z (z = +0 turns a zero sum into +0 with plus0;
     z = -0 changes nothing)."""
-    if mode == _RNE and frac == _F32_FRAC and emin == _F32_EMIN and emax == _F32_EMAX:
+    if _rne32(mode, frac, emin, emax):
         z = 0.0 if plus0 else -0.0
         for jj in range(acc.shape[0]):
             acc[jj] = float(np.float32(V[jj] + z))
@@ -1060,37 +1093,6 @@ def _finish_into(acc, V, EV, R, mode, frac, emin, emax, ftz, plus0):
     _finish(V, EV, R, mode, frac, emin, emax, ftz, plus0, False)
     for jj in range(acc.shape[0]):
         acc[jj] = R[jj]
-
-
-@intrinsic
-def _f64_of_bits(typingctx, b):
-    """The float64 whose pattern is the int64 b (a register bitcast: unlike an array view, it
-    leaves LLVM free to vectorise a loop that also writes the array)."""
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-    return nbt.float64(nbt.int64), codegen
-
-
-@intrinsic
-def _bits_of_f64(typingctx, x):
-    """The int64 pattern of the float64 x (a register bitcast)."""
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-    return nbt.int64(nbt.float64), codegen
-
-
-@njit(cache=True, inline='always')
-def _exp_of(x):
-    """The alignment exponent of one rounded value x, as _exps_of."""
-    b = _bits_of_f64(x)
-    e = ((b >> _F64_MAN) & _EXP_MAX) - _F64_BIAS
-    return max(e, _C_EMIN) if ((b << 1) != 0 and e <= _F64_BIAS) else ZERO_EXP
-
-
-@njit(cache=True, inline='always')
-def _pow2(x):
-    """2^x with x clamped to float64's normal range, as _grid_scales."""
-    return _f64_of_bits(np.int64(min(max(_F64_BIAS + x, 1), 2046)) << _F64_MAN)
 
 
 @njit(cache=True)
@@ -1123,7 +1125,7 @@ def _grid2_step(F0, term0, F, term, cfrac, cdrop, a, ea, Bp, EBp, k0, k1, acc, E
     the bits of _step's _products_sum, _items_sum and _finish for such programs, fewer passes."""
     W = acc.shape[0]
     _group_grid_sum(F0, term0, a, ea, Bp, EBp, k0, k1, E, P, Q, Sn, Pn)
-    if term == _RDN and mode == _RNE and frac == _F32_FRAC and emin == _F32_EMIN and emax == _F32_EMAX and not ftz:
+    if term == _RDN and _rne32(mode, frac, emin, emax) and not ftz:
         for jj in range(W):  # the group's sum (an item: +0 for zero, aligned at the group's E)
             v = (0.0 + float(Sn[jj])) * Q[jj]
             v = v if v != 0.0 else 0.0
@@ -1191,8 +1193,7 @@ def _grid_stages_step(F0, term0, size0, F1, term1, F, term, cfrac, cdrop, a, ea,
     # the last sum: the items and the accumulator on its own grid (as _items_sum; xs = xu = 1 when
     # cfrac = F; the item sum starts at +0 and is never -0, so adding +0 for a dropped
     # accumulator changes nothing)
-    if m == 1 and term == _RDN and mode == _RNE and frac == _F32_FRAC and emin == _F32_EMIN and emax == _F32_EMAX \
-            and not ftz:
+    if m == 1 and term == _RDN and _rne32(mode, frac, emin, emax) and not ftz:
         _item_acc_rdn32(IV[0], IX[0], acc, F, cfrac, cdrop, plus0)
         return
     _exps_of(XE, acc)
