@@ -23,10 +23,13 @@ binary32 trees (CDNA1/2). There, and wherever a stage or the output is RNE binar
 is the IEEE conversion ``float32(x)`` of the float64 value, with the two-sum error consulted only
 where it could move x across a binary32 tie or into the subnormal range (:func:`_round32_fix`).
 
-Two drivers run the engine: ``gemm_kernel`` (tiles of 64 rows × 64 packed columns of B) and
-``dot_kernel`` (one row pair per output, W = 1). Each parallel kernel has a serial twin
-(``SERIAL``): the same Python function compiled without ``parallel=True`` (same bits);
-:mod:`.launch` picks one per call.
+Two drivers run the engine: ``gemm_kernel`` (tasks of 64 rows × 256 packed columns of B) and
+``dot_kernel`` (one row pair per output, W = 1). A task runs step by step across its rows
+(:func:`_steps`; family 3 without promotion: :func:`_grid_task`, two rows per pass where steps
+are long), so a step's block of B stays in cache for all of them; the step kernels get their
+arrays unowned (:func:`_unowned`), so a call costs no atomic reference counts. Each parallel
+kernel has a serial twin (``SERIAL``): the same Python function compiled without
+``parallel=True`` (same bits); :mod:`.launch` picks one per call.
 """
 
 from __future__ import annotations
@@ -323,6 +326,21 @@ def _bits_of_f64(typingctx, x):
     return nbt.int64(nbt.float64), codegen
 
 
+@intrinsic
+def _unowned(typingctx, arr):
+    """arr's data, shape and strides with no owner (a null meminfo): passing it, or a view of it,
+    to a compiled function costs no atomic reference count (each array argument otherwise costs two
+    locked instructions per call). Only for arrays whose owner outlives every use of the result."""
+    if not isinstance(arr, nbt.Array):
+        return None
+
+    def codegen(context, builder, sig, args):
+        v = args[0]
+        v = builder.insert_value(v, ir.Constant(v.type.elements[0], None), 0)  # meminfo
+        return builder.insert_value(v, ir.Constant(v.type.elements[1], None), 1)  # parent
+    return arr(arr), codegen
+
+
 @njit(cache=True, inline='always')
 def _exp_of(x):
     """The alignment exponent of one rounded value x: its float64 exponent clamped at 2^-126
@@ -374,6 +392,33 @@ def _block_exponents(E, ea, EBp, k0, k1):
         for jj in range(E.shape[0]):
             v = np.int32(e + row[jj])
             E[jj] = E[jj] if E[jj] > v else v
+
+
+@njit(cache=True, inline='always')
+def _block_exponents_pair(E, E2, ea, ea2, EBp, k0, k1):
+    """:func:`_block_exponents` for two rows of A (ea, ea2 into E, E2) in one pass over EBp: each
+    load of EBp serves both rows."""
+    k = k0
+    while k + 4 <= k1:
+        e0, e1, e2, e3 = ea[k], ea[k + 1], ea[k + 2], ea[k + 3]
+        f0, f1, f2, f3 = ea2[k], ea2[k + 1], ea2[k + 2], ea2[k + 3]
+        r0, r1, r2, r3 = EBp[k], EBp[k + 1], EBp[k + 2], EBp[k + 3]
+        for jj in range(E.shape[0]):
+            x0, x1, x2, x3 = r0[jj], r1[jj], r2[jj], r3[jj]
+            v0, v1, v2, v3 = np.int32(e0 + x0), np.int32(e1 + x1), np.int32(e2 + x2), np.int32(e3 + x3)
+            w0, w1, w2, w3 = np.int32(f0 + x0), np.int32(f1 + x1), np.int32(f2 + x2), np.int32(f3 + x3)
+            v0 = v0 if v0 > v1 else v1
+            v2 = v2 if v2 > v3 else v3
+            v0 = v0 if v0 > v2 else v2
+            w0 = w0 if w0 > w1 else w1
+            w2 = w2 if w2 > w3 else w3
+            w0 = w0 if w0 > w2 else w2
+            E[jj] = E[jj] if E[jj] > v0 else v0
+            E2[jj] = E2[jj] if E2[jj] > w0 else w0
+        k += 4
+    if k < k1:
+        _block_exponents(E, ea, EBp, k, k1)
+        _block_exponents(E2, ea2, EBp, k, k1)
 
 
 @njit(cache=True, inline='always')
@@ -439,6 +484,35 @@ def _sum_rtz(Sn, a, Bp, Pn, k0, k1):
         row = Bp[kk]
         for jj in range(Sn.shape[0]):
             Sn[jj] += np.trunc(av * row[jj] * Pn[jj])
+
+
+@njit(cache=True, inline='always')
+def _sum_rtz_pair(Sn, Sn2, a, a2, Bp, Pn, Pn2, k0, k1):
+    """:func:`_sum_rtz` for two rows of A (a, a2 into Sn, Sn2 with their scales Pn, Pn2) in one pass
+    over Bp: each load of Bp serves both rows; each row's terms are added in order k as there."""
+    k = k0
+    while k + 4 <= k1:
+        a0, a1, a2_, a3 = a[k], a[k + 1], a[k + 2], a[k + 3]
+        b0, b1, b2, b3 = a2[k], a2[k + 1], a2[k + 2], a2[k + 3]
+        r0, r1, r2, r3 = Bp[k], Bp[k + 1], Bp[k + 2], Bp[k + 3]
+        for jj in range(Sn.shape[0]):
+            p, q = Pn[jj], Pn2[jj]
+            x0, x1, x2, x3 = r0[jj], r1[jj], r2[jj], r3[jj]
+            s, t = Sn[jj], Sn2[jj]
+            s += np.trunc(a0 * x0 * p)
+            t += np.trunc(b0 * x0 * q)
+            s += np.trunc(a1 * x1 * p)
+            t += np.trunc(b1 * x1 * q)
+            s += np.trunc(a2_ * x2 * p)
+            t += np.trunc(b2 * x2 * q)
+            s += np.trunc(a3 * x3 * p)
+            t += np.trunc(b3 * x3 * q)
+            Sn[jj] = s
+            Sn2[jj] = t
+        k += 4
+    if k < k1:
+        _sum_rtz(Sn, a, Bp, Pn, k, k1)
+        _sum_rtz(Sn2, a2, Bp, Pn2, k, k1)
 
 
 @njit(cache=True, inline='always')
@@ -570,15 +644,22 @@ def _round_cols(V, EV, R, use_err, mode, frac, emin, emax, ftz):
 
 # ---- one fused sum over products or over items ----------------------------------------------------
 @njit(cache=True, inline='always')
-def _products_grid(Sn, Pn, a, Bp, P, k0, k1, term):
-    """Sn[j] = Σ_k term(a[k]·Bp[k, j]·P[j]) in Sn's dtype (P converted to Bp's dtype: a power
-    of two, capped at 2^126 in float32, where larger ones occur only in groups with no nonzero
-    product; float32 products only where ``api`` proved them exact and in range)."""
+def _grid_pn(Sn, Pn, P):
+    """Pn <- the scales P in Pn's dtype (capped at 2^126 in float32, where larger ones occur only in
+    groups with no nonzero product); Sn <- 0."""
     hi, lo = (2.0**127, 2.0**-149) if Pn.itemsize == 4 else (math.inf, 0.0)  # the powers of two Pn holds
     for jj in range(Sn.shape[0]):
         v = P[jj]
         Pn[jj] = v if (v <= hi) & (v >= lo) else 2.0**126  # beyond float32: no nonzero product in this group
         Sn[jj] = 0
+
+
+@njit(cache=True, inline='always')
+def _products_grid(Sn, Pn, a, Bp, P, k0, k1, term):
+    """Sn[j] = Σ_k term(a[k]·Bp[k, j]·P[j]) in Sn's dtype (P converted to Bp's dtype: a power
+    of two, capped at 2^126 in float32, where larger ones occur only in groups with no nonzero
+    product; float32 products only where ``api`` proved them exact and in range)."""
+    _grid_pn(Sn, Pn, P)
     if term == _RTZ:
         _sum_rtz(Sn, a, Bp, Pn, k0, k1)
     elif term == _RDN:
@@ -1048,12 +1129,43 @@ def _grid_step(F, term, a, ea, Bp, EBp, k0, k1, acc, E, P, Q, S, Sn, Pn, V, mode
     """acc <- one block FMA on the grid 2^(E-F) (no stages; the accumulator on the products' grid,
     never dropped; no product-overflow rule), rounded to the output in place: the bits of
     _products_sum + _finish for such programs, with their column passes fused (family 3)."""
-    W = acc.shape[0]
     _exps_of(E, acc)
     _block_exponents(E, ea, EBp, k0, k1)
     _grid_scales(E, F, P, Q)
     _terms_of(S, acc, P, term)
     _products_grid(Sn, Pn, a, Bp, P, k0, k1, term)
+    _grid_out(acc, S, Sn, Q, V, mode, frac, emin, emax, ftz)
+
+
+@njit(cache=True)
+def _grid_step_pair(F, term, a, ea, a2, ea2, Bp, EBp, k0, k1, acc, acc2, E, P, Q, S, Sn, Pn, V, E2, P2, Q2, S2, Sn2,
+                    Pn2, V2, mode, frac, emin, emax, ftz):
+    """:func:`_grid_step` for two rows of A (a with acc, E, ..., V; a2 with acc2, E2, ..., V2), their
+    per-product passes over Bp and EBp shared (truncated terms; others run row by row). The arrays
+    come one by one, not in tuples: unpacking a tuple of arrays costs atomic reference counts."""
+    if term != _RTZ:
+        _grid_step(F, term, a, ea, Bp, EBp, k0, k1, acc, E, P, Q, S, Sn, Pn, V, mode, frac, emin, emax, ftz)
+        _grid_step(F, term, a2, ea2, Bp, EBp, k0, k1, acc2, E2, P2, Q2, S2, Sn2, Pn2, V2, mode, frac, emin, emax,
+                   ftz)
+        return
+    _exps_of(E, acc)
+    _exps_of(E2, acc2)
+    _block_exponents_pair(E, E2, ea, ea2, EBp, k0, k1)
+    _grid_scales(E, F, P, Q)
+    _grid_scales(E2, F, P2, Q2)
+    _terms_of(S, acc, P, term)
+    _terms_of(S2, acc2, P2, term)
+    _grid_pn(Sn, Pn, P)
+    _grid_pn(Sn2, Pn2, P2)
+    _sum_rtz_pair(Sn, Sn2, a, a2, Bp, Pn, Pn2, k0, k1)
+    _grid_out(acc, S, Sn, Q, V, mode, frac, emin, emax, ftz)
+    _grid_out(acc2, S2, Sn2, Q2, V2, mode, frac, emin, emax, ftz)
+
+
+@njit(cache=True, inline='always')
+def _grid_out(acc, S, Sn, Q, V, mode, frac, emin, emax, ftz):
+    """acc <- the grid sum (S + Sn)·Q rounded to the output (the last part of _grid_step)."""
+    W = acc.shape[0]
     if _rne32(mode, frac, emin, emax):
         for jj in range(W):  # binary32 RNE: the IEEE conversion (as _round_cols)
             acc[jj] = float(np.float32((S[jj] + float(Sn[jj])) * Q[jj]))
@@ -1305,57 +1417,113 @@ def _family(pg):
 
 
 @njit(cache=True)
-def _row(pg, a, ea, Bp, EBp, acc, reg, sa_row, SBp, ga, gea, GBp, GEBp, buf):
-    """Every step of one row of A against the packed columns (acc, reg: W values in and out)."""
-    E, XE, P, Q, S, Sn, Pn, V, EV, R, OV, IV, IX, JV, JX, L = buf
+def _own_row(pg, fam, a, Bp, acc, buf):
+    """Every step of one row for the families with their own row loop (1, 2; no promotion)."""
+    V, EV, IV = buf[7], buf[8], buf[11]
     K = a.shape[0]
+    n = pg[P_N] if pg[P_N] > 0 else max(K, 1)
+    if fam == 1:
+        _fma_row(a, Bp, acc, V, EV, pg[P_FTZ] != 0)
+    elif n == 2 or n == 4:
+        _tree_row_small(a, Bp, acc, n, pg[P_FTZ] != 0, pg[P_HEAD + S_PZERO] != 0, pg[P_ZERO] == Z_INEXACT)
+    else:
+        _tree_row(a, Bp, acc, n, IV, pg[P_FTZ] != 0, pg[P_HEAD + S_PZERO] != 0, pg[P_ZERO] == Z_INEXACT)
+
+
+@njit(cache=True)
+def _steps(pg, A, EA, Bp, EBp, accs, regs, SA, SBp, GA, GEA, GBp, GEBp, buf):
+    """Every step of the rows of A (h, K) against the packed columns Bp (K, W), step by step across
+    the rows (a step's block of Bp stays in cache for all of them): accs (h, W) in and out; with
+    promotion, regs (h, W) the promoted sums (gemm_kernel runs family 3 without promotion in
+    _grid_task). Each family's step kernel is called from here directly: a call layer in between,
+    with its thirty array arguments, cost up to a quarter of a short step. The caller owns every
+    array; the kernels get them unowned (_unowned: no atomic reference counts per call)."""
+    E, XE, P, Q, S, Sn, Pn, V, EV, R, OV, IV, IX, JV, JX, L = buf
+    E, XE, P, Q, S, Sn, Pn, V = (_unowned(E), _unowned(XE), _unowned(P), _unowned(Q), _unowned(S), _unowned(Sn),
+                                 _unowned(Pn), _unowned(V))
+    EV, R, OV, IV, IX, JV, JX, L = (_unowned(EV), _unowned(R), _unowned(OV), _unowned(IV), _unowned(IX),
+                                    _unowned(JV), _unowned(JX), _unowned(L))
+    A, EA, Bp, EBp, accs, regs = _unowned(A), _unowned(EA), _unowned(Bp), _unowned(EBp), _unowned(accs), _unowned(regs)
+    SA, SBp, GA, GEA, GBp, GEBp = _unowned(SA), _unowned(SBp), _unowned(GA), _unowned(GEA), _unowned(GBp), _unowned(GEBp)
+    h, K = A.shape
     n = pg[P_N] if pg[P_N] > 0 else max(K, 1)
     promote = pg[P_PROMOTE]
     per = n // pg[P_HEAD + S_SIZE] if pg[P_NST] > 0 else 0  # first-stage groups per step
     fam = _family(pg)
-    if fam == 1 and not promote:
-        _fma_row(a, Bp, acc, V, EV, pg[P_FTZ] != 0)
-        return
-    if fam == 2 and not promote:
-        if n == 2 or n == 4:
-            _tree_row_small(a, Bp, acc, n, pg[P_FTZ] != 0, pg[P_HEAD + S_PZERO] != 0, pg[P_ZERO] == Z_INEXACT)
-        else:
-            _tree_row(a, Bp, acc, n, IV, pg[P_FTZ] != 0, pg[P_HEAD + S_PZERO] != 0, pg[P_ZERO] == Z_INEXACT)
-        return
+    o = P_HEAD
+    F, term, F0, term0 = pg[P_F], pg[P_TERM], pg[o + S_F], pg[o + S_TERM]
+    cfrac = F if pg[P_CFRAC] < 0 else pg[P_CFRAC]
+    omode, ofrac, emin, emax, ftz, inexact0 = (pg[P_OUTMODE], pg[P_OUTFRAC], pg[P_EMIN], pg[P_EMAX], pg[P_FTZ] != 0,
+                                               pg[P_ZERO] == Z_INEXACT)
+    F1 = pg[o + S_LEN + S_F] if pg[P_NST] == 2 else -1
+    term1 = pg[o + S_LEN + S_TERM] if pg[P_NST] == 2 else 0
     step = 0
     for k0 in range(0, K, n):
         k1 = min(k0 + n, K)
-        if fam == 3:
-            _grid_step(pg[P_F], pg[P_TERM], a, ea, Bp, EBp, k0, k1, acc, E, P, Q, S, Sn, Pn, V, pg[P_OUTMODE],
-                       pg[P_OUTFRAC], pg[P_EMIN], pg[P_EMAX], pg[P_FTZ] != 0)
-        elif fam == 4 and k1 - k0 == n:
-            _grid2_step(pg[P_HEAD + S_F], pg[P_HEAD + S_TERM], pg[P_F], pg[P_TERM],
-                        pg[P_F] if pg[P_CFRAC] < 0 else pg[P_CFRAC], pg[P_CDROP], a, ea, Bp, EBp, k0, k1, acc, E, XE,
-                        P, Q, S, Sn, Pn, V, EV, R, pg[P_OUTMODE], pg[P_OUTFRAC], pg[P_EMIN], pg[P_EMAX],
-                        pg[P_FTZ] != 0, pg[P_ZERO] == Z_INEXACT)
-        elif fam == 6 and k1 - k0 == n:
-            o = P_HEAD
-            F1 = pg[o + S_LEN + S_F] if pg[P_NST] == 2 else -1
-            term1 = pg[o + S_LEN + S_TERM] if pg[P_NST] == 2 else 0
-            cfrac = pg[P_F] if pg[P_CFRAC] < 0 else pg[P_CFRAC]
-            _grid_stages_step(pg[o + S_F], pg[o + S_TERM], pg[o + S_SIZE], F1, term1, pg[P_F], pg[P_TERM], cfrac,
-                        pg[P_CDROP], a, ea, Bp, EBp, k0, k1, acc, E, XE, P, Q, S, Sn, Pn, V, EV, R, IV, IX,
-                        pg[P_OUTMODE], pg[P_OUTFRAC], pg[P_EMIN], pg[P_EMAX], pg[P_FTZ] != 0, pg[P_ZERO] == Z_INEXACT)
-        elif fam == 5 and k1 - k0 == n:
-            o = P_HEAD
-            _rounded_group_step(pg[o + S_F], pg[o + S_TERM], pg[o + S_RND], pg[o + S_OFRAC],
-                                not (pg[P_ZERO] == Z_IEEE and pg[o + S_PZERO] == 0), pg[P_ZERO] == Z_IEEE, a, ea, Bp,
-                                EBp, k0, k1, acc, E, P, Q, S, Sn, Pn, V, EV, R, pg[P_OUTMODE], pg[P_OUTFRAC],
-                                pg[P_EMIN], pg[P_EMAX], pg[P_FTZ] != 0, pg[P_ZERO] == Z_INEXACT)
-        else:
-            _step(pg, a, ea, Bp, EBp, k0, k1, acc, ga, gea, GBp, GEBp, step * per, E, XE, P, Q, S, Sn, Pn, V, EV,
-                  R, OV, IV, IX, JV, JX, L)
+        whole = k1 - k0 == n
+        for r in range(h):
+            a, ea, acc = A[r], EA[r], accs[r]
+            if fam == 3:
+                _grid_step(F, term, a, ea, Bp, EBp, k0, k1, acc, E, P, Q, S, Sn, Pn, V, omode, ofrac, emin, emax, ftz)
+            elif fam == 4 and whole:
+                _grid2_step(F0, term0, F, term, cfrac, pg[P_CDROP], a, ea, Bp, EBp, k0, k1, acc, E, XE, P, Q, S, Sn,
+                            Pn, V, EV, R, omode, ofrac, emin, emax, ftz, inexact0)
+            elif fam == 6 and whole:
+                _grid_stages_step(F0, term0, pg[o + S_SIZE], F1, term1, F, term, cfrac, pg[P_CDROP], a, ea, Bp, EBp,
+                                  k0, k1, acc, E, XE, P, Q, S, Sn, Pn, V, EV, R, IV, IX, omode, ofrac, emin, emax, ftz,
+                                  inexact0)
+            elif fam == 5 and whole:
+                _rounded_group_step(F0, term0, pg[o + S_RND], pg[o + S_OFRAC],
+                                    not (pg[P_ZERO] == Z_IEEE and pg[o + S_PZERO] == 0), pg[P_ZERO] == Z_IEEE, a, ea,
+                                    Bp, EBp, k0, k1, acc, E, P, Q, S, Sn, Pn, V, EV, R, omode, ofrac, emin, emax, ftz,
+                                    inexact0)
+            else:
+                _step(pg, a, ea, Bp, EBp, k0, k1, acc, GA[r], GEA[r], GBp, GEBp, step * per, E, XE, P, Q, S, Sn, Pn,
+                      V, EV, R, OV, IV, IX, JV, JX, L)
+            if promote and (k1 % promote == 0 or k1 == K):
+                _promote(acc, regs[r], SA[r, (k1 - 1) // promote], SBp, (k1 - 1) // promote, V, EV)
         step += 1
-        if promote and (k1 % promote == 0 or k1 == K):
-            _promote(acc, reg, sa_row[(k1 - 1) // promote], SBp, (k1 - 1) // promote, V, EV)
+
+
+@njit(cache=True)
+def _grid_task(pg, A, EA, Bp, EBp, accs, E, P, Q, S, Sn, Pn, V, E2, P2, Q2, S2, Sn2, Pn2, V2):
+    """_steps for family 3 without promotion: each step across the rows, two rows at a time
+    (_grid_step_pair) where the steps are long; E2 .. V2: a pair's second row's work arrays. Its
+    own loop, called from gemm_kernel itself: called from _steps, the same loop took 5-15% longer.
+    The caller owns every array; the steps get them unowned."""
+    A, EA, Bp, EBp, accs = _unowned(A), _unowned(EA), _unowned(Bp), _unowned(EBp), _unowned(accs)
+    E, P, Q, S, Sn, Pn, V = _unowned(E), _unowned(P), _unowned(Q), _unowned(S), _unowned(Sn), _unowned(Pn), _unowned(V)
+    E2, P2, Q2, S2, Sn2, Pn2, V2 = (_unowned(E2), _unowned(P2), _unowned(Q2), _unowned(S2), _unowned(Sn2),
+                                    _unowned(Pn2), _unowned(V2))
+    h, K = A.shape
+    n = pg[P_N] if pg[P_N] > 0 else max(K, 1)
+    pairs = n >= _PAIR_MIN_N
+    F, term, omode, ofrac, emin, emax, ftz = (pg[P_F], pg[P_TERM], pg[P_OUTMODE], pg[P_OUTFRAC], pg[P_EMIN],
+                                              pg[P_EMAX], pg[P_FTZ] != 0)
+    for k0 in range(0, K, n):
+        k1 = min(k0 + n, K)
+        r0 = 0
+        while pairs and r0 + 2 <= h:  # one pass over the step's block of Bp and EBp serves two rows
+            r = r0
+            r0 += 2
+            _grid_step_pair(F, term, A[r], EA[r], A[r + 1], EA[r + 1], Bp, EBp, k0, k1, accs[r], accs[r + 1], E, P,
+                            Q, S, Sn, Pn, V, E2, P2, Q2, S2, Sn2, Pn2, V2, omode, ofrac, emin, emax, ftz)
+        for r in range(r0, h):
+            _grid_step(F, term, A[r], EA[r], Bp, EBp, k0, k1, accs[r], E, P, Q, S, Sn, Pn, V, omode, ofrac, emin, emax,
+                       ftz)
+
+
+@njit(cache=True)
+def _pair_buffers(buf):
+    """A second row's work arrays for _grid_step_pair (as buf's E, P, Q, S, Sn, Pn, V)."""
+    return (np.empty_like(buf[0]), np.empty_like(buf[2]), np.empty_like(buf[3]), np.empty_like(buf[4]),
+            np.empty_like(buf[5]), np.empty_like(buf[6]), np.empty_like(buf[7]))
 
 
 _JC = 256                     # output columns per gemm task at most (one packed chunk of B)
+_PAIR_MIN_N = 32              # family 3 runs rows in pairs for steps of this many products or more:
+                              # a pair's work arrays and the step's block no longer fit L1 below it
+                              # (docs/accumulation.md §5 has the figures)
 _RT = 64                      # rows of A per task (they share the packed chunk)
 
 
@@ -1398,44 +1566,30 @@ def gemm_kernel(pg, A, EA, B, EB, C, SA, SB, GA, GEA, GB, GEB, sn_proto):
             for p in range(SB.shape[1]):
                 SBp[jj, p] = SB[j0 + jj, p]
         buf = _buffers(pg, jc, sn_proto, B[:0, 0])
-        if _family(pg) == 3 and not promote:
-            _grid_task(pg, A, EA, Bp, EBp, C, D, i0, h, j0, w, buf)
-            continue
-        acc = np.zeros(jc)
-        reg = np.zeros(jc)
+        accs = np.zeros((h, jc))
+        regs = np.zeros((h, jc))
         for r in range(h):
-            i = i0 + r
-            for jj in range(jc):
-                c = C[i, j0 + jj] if jj < w else 0.0
-                reg[jj] = c
-                acc[jj] = 0.0 if promote else c
-            _row(pg, A[i], EA[i], Bp, EBp, acc, reg, SA[i], SBp, GA[i], GEA[i], GBp, GEBp, buf)
             for jj in range(w):
-                D[i, j0 + jj] = reg[jj] if promote else acc[jj]
-    return D
-
-
-@njit(cache=True)
-def _grid_task(pg, A, EA, Bp, EBp, C, D, i0, h, j0, w, buf):
-    """Family 3 (_grid_step) over rows i0 .. i0+h-1 and the packed columns, step by step across
-    the rows (the step's block of Bp stays in cache for all of them); the same steps in the same
-    order per output as _row."""
-    E, XE, P, Q, S, Sn, Pn, V, EV, R, OV, IV, IX, JV, JX, L = buf
-    K = A.shape[1]
-    jc = Bp.shape[1]
-    n = pg[P_N] if pg[P_N] > 0 else max(K, 1)
-    accs = np.zeros((h, jc))
-    for r in range(h):
-        for jj in range(w):
-            accs[r, jj] = C[i0 + r, j0 + jj]
-    for k0 in range(0, K, n):
-        k1 = min(k0 + n, K)
+                c = C[i0 + r, j0 + jj]
+                regs[r, jj] = c
+                accs[r, jj] = 0.0 if promote else c
+        fam = _family(pg)
+        if (fam == 1 or fam == 2) and not promote:
+            for r in range(h):
+                _own_row(pg, fam, A[i0 + r], Bp, accs[r], buf)
+        elif fam == 3 and not promote:
+            i1 = i0 + h
+            E, P, Q, S, Sn, Pn, V = buf[0], buf[2], buf[3], buf[4], buf[5], buf[6], buf[7]
+            E2, P2, Q2, S2, Sn2, Pn2, V2 = _pair_buffers(buf)
+            _grid_task(pg, A[i0:i1], EA[i0:i1], Bp, EBp, accs, E, P, Q, S, Sn, Pn, V, E2, P2, Q2, S2, Sn2, Pn2, V2)
+        else:
+            i1 = i0 + h
+            _steps(pg, A[i0:i1], EA[i0:i1], Bp, EBp, accs, regs, SA[i0:i1], SBp, GA[i0:i1], GEA[i0:i1], GBp, GEBp,
+                   buf)
         for r in range(h):
-            _grid_step(pg[P_F], pg[P_TERM], A[i0 + r], EA[i0 + r], Bp, EBp, k0, k1, accs[r], E, P, Q, S, Sn, Pn, V,
-                       pg[P_OUTMODE], pg[P_OUTFRAC], pg[P_EMIN], pg[P_EMAX], pg[P_FTZ] != 0)
-    for r in range(h):
-        for jj in range(w):
-            D[i0 + r, j0 + jj] = accs[r, jj]
+            for jj in range(w):
+                D[i0 + r, j0 + jj] = regs[r, jj] if promote else accs[r, jj]
+    return D
 
 
 @njit(parallel=True, cache=True)
@@ -1461,12 +1615,17 @@ def dot_kernel(pg, A, EA, B, EB, C, SA, SB, GA, GEA, GB, GEB, sn_proto):
         for p in range(SB.shape[1]):
             SBp[0, p] = SB[r, p]
         buf = _buffers(pg, 1, sn_proto, B[:0, 0])
-        acc = np.empty(1)
-        reg = np.empty(1)
-        reg[0] = C[r]
-        acc[0] = 0.0 if promote else C[r]
-        _row(pg, A[r], EA[r], Bp, EBp, acc, reg, SA[r], SBp, GA[r], GEA[r], GBp, GEBp, buf)
-        D[r] = reg[0] if promote else acc[0]
+        accs = np.empty((1, 1))
+        regs = np.empty((1, 1))
+        regs[0, 0] = C[r]
+        accs[0, 0] = 0.0 if promote else C[r]
+        fam = _family(pg)
+        if (fam == 1 or fam == 2) and not promote:
+            _own_row(pg, fam, A[r], Bp, accs[0], buf)
+        else:
+            _steps(pg, A[r:r + 1], EA[r:r + 1], Bp, EBp, accs, regs, SA[r:r + 1], SBp, GA[r:r + 1], GEA[r:r + 1], GBp,
+                   GEBp, buf)
+        D[r] = regs[0, 0] if promote else accs[0, 0]
     return D
 
 
