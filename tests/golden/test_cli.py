@@ -148,9 +148,11 @@ def test_generate_killed_by_signal_leaves_nothing(tmp_path, name):
     sig = getattr(signal, name)
     # the full arith tier (4,553 file sets, minutes of writing): still writing when the signal
     # lands, however fast the codecs get (convert_f16 alone could finish within the wait below)
+    # the child starts with the signal's default action: under nohup the runner's SIGHUP is ignored,
+    # a child inherits that, and the CLI rightly leaves an ignored signal ignored
     p = subprocess.Popen([sys.executable, "-m", "fp8ref", "golden", "generate", "--full", "--suite", "arith",
                           "--out", str(tmp_path / "v")], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         env={**os.environ, "PYTHONPATH": REPO})
+                         env={**os.environ, "PYTHONPATH": REPO}, preexec_fn=lambda: signal.signal(sig, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not any(".tmp-" in n for n in os.listdir(tmp_path)):
         assert p.poll() is None and time.monotonic() < deadline, p.communicate()
