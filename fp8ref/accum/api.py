@@ -31,7 +31,7 @@ from .._dask import is_dask
 from ..codecs import decode_table, quantize
 from ..core.floats import F32
 from ..formats import get_format
-from .kernel import ZERO_EXP, dot_kernel, gemm_kernel, program, scan_kernel, scan_operand
+from .kernel import ZERO_EXP, _family, dot_kernel, gemm_kernel, program, scan_kernel, scan_operand, task_cols
 from .launch import run
 from .model import FP32_INPUT, AccumModel, get_model, input_format, stage_order
 
@@ -107,10 +107,10 @@ def _scan(x, emin):
     x = np.ascontiguousarray(x, dtype=np.float64)
     e = np.empty(x.size, np.int32)
     if x.size >= _SCAN_PAR:  # in pieces, in parallel (same results)
-        maxe, lsb, sig, f32 = run(scan_kernel, x.reshape(-1), emin, e, 16)
+        maxe, lsb, sig, f32, finite = run(scan_kernel, x.reshape(-1), emin, e, 16)
     else:
-        maxe, lsb, sig, f32 = scan_operand(x.reshape(-1), emin, e)
-    return e.reshape(x.shape), ((maxe, lsb, sig, f32) if sig else None)
+        maxe, lsb, sig, f32, finite = scan_operand(x.reshape(-1), emin, e)
+    return e.reshape(x.shape), ((maxe, lsb, sig, f32, finite) if sig else None)
 
 
 def _out_params(model, out):
@@ -284,29 +284,35 @@ def _is_block(x):
 # ---- the kernel call --------------------------------------------------------------------------------
 def _lsb_range(x):
     """(max e, min lsb, max significant bits, all binary32) over the nonzero finite values of x:
-    every |value| is below 2^maxe and a multiple of 2^minlsb; None for no such value."""
-    maxe, lsb, sig, f32 = scan_operand(np.ascontiguousarray(x, dtype=np.float64).reshape(-1), 0, _NO_E)
-    return (maxe, lsb, sig, f32) if sig else None
+    every |value| is below 2^maxe and a multiple of 2^minlsb; then whether x holds no Inf or NaN;
+    None for no nonzero finite value."""
+    maxe, lsb, sig, f32, finite = scan_operand(np.ascontiguousarray(x, dtype=np.float64).reshape(-1), 0, _NO_E)
+    return (maxe, lsb, sig, f32, finite) if sig else None
 
 
 _NO_E = np.empty(0, np.int32)
 
 
-def _prepare(m, A, EA, Bt, EBt, ranges=None):
+def _prepare(m, A, EA, Bt, EBt, ranges=None, b_kn=False):
     """Order K for the first stage, pad staged models to whole steps; decide the float64
-    exactness of product sums and whether products may run in float32."""
+    exactness of product sums, whether products may run in float32, and whether every operand
+    value is a binary32 value (f32). b_kn: Bt is B, (K, N) (then the first stage has no stride)."""
     K = A.shape[1]
     n = m.n
     if m.stages:
         pad = (-K) % n
+        kb = 0 if b_kn else 1  # B's K axis
         if pad:
             A = np.concatenate([A, np.zeros((A.shape[0], pad))], axis=1)
-            Bt = np.concatenate([Bt, np.zeros((Bt.shape[0], pad))], axis=1)
             EA = np.concatenate([EA, np.full((EA.shape[0], pad), ZERO_EXP, np.int32)], axis=1)
-            EBt = np.concatenate([EBt, np.full((EBt.shape[0], pad), ZERO_EXP, np.int32)], axis=1)
+            padb = (pad, Bt.shape[1]) if b_kn else (Bt.shape[0], pad)
+            Bt = np.concatenate([Bt, np.zeros(padb)], axis=kb)
+            EBt = np.concatenate([EBt, np.full(padb, ZERO_EXP, np.int32)], axis=kb)
             K += pad
         t0 = m.stages[0]
         if t0.stride is not None:
+            if b_kn:
+                raise AssertionError("a strided first stage needs Bt as (N, K)")
             order = np.asarray(stage_order(n, t0.size, t0.stride))
             perm = (np.arange(0, K, n)[:, None] + order[None, :]).ravel()
             A, EA, Bt, EBt = (np.ascontiguousarray(x[:, perm]) for x in (A, EA, Bt, EBt))
@@ -317,8 +323,9 @@ def _prepare(m, A, EA, Bt, EBt, ranges=None):
     t0 = m.stages[0] if m.stages else m
     if t0.term_rounding != "rtz" and (not m.stages or m.stages[0].chain):
         narrow = False  # an accumulator may set E so high that float32 grid terms underflow
+    f32 = all(r is None or r[3] for r in (ra, rb))
     if narrow:
-        narrow = all(r is None or r[3] for r in (ra, rb))
+        narrow = f32
     if ra is not None and rb is not None:
         pmax, plsb = ra[0] + rb[0], ra[1] + rb[1]
         exact64 = pmax + (group + 1).bit_length() - plsb <= 53
@@ -329,20 +336,23 @@ def _prepare(m, A, EA, Bt, EBt, ranges=None):
                       and F - emin_ab <= 126)
     if m.scaling == "stage" and m.stages[0].rounding is None and m.stages[0].frac_bits is None and not exact64:
         raise ValueError(f"model {m.name!r}: its unrounded exact groups are not exact in float64 for these inputs")
-    sn32 = F is not None and F + 2 + (group + 1).bit_length() <= 24
-    return A, EA, Bt, EBt, exact64, narrow, sn32, overflow
+    # product-grid sums as int32 where every term (|term| < 2^(F+2)) and sum is below 2^31 and
+    # finite (an operand with no nonzero finite value has no range: float64 then)
+    sn_int = (F is not None and F + 2 + (group + 1).bit_length() <= 31 and ra is not None and rb is not None
+              and ra[4] and rb[4])
+    return A, EA, Bt, EBt, exact64, narrow, sn_int, overflow, f32
 
 
 def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False, groups=None, ranges=None, b_kn=False):
     """The kernel call: A (M,K), Bt (N,K) with their alignment exponents, C (M,N) float64 (rows:
     A and Bt both (R,K), C (R,), D[r] the dot product of row r). SA, SB: promotion scales or None.
     groups: (GA, GEA, GB, GEB) first-stage block scales per group, GB/GEB as (N, G). ranges: the
-    operands' (_lsb_range) if known. b_kn: Bt is B itself, (K,N) (models without stages only:
-    K is not reordered)."""
+    operands' (_lsb_range) if known. b_kn: Bt is B itself, (K,N) (models whose first stage has no
+    stride: K is not reordered, only padded)."""
     dtype = _out_params(model, out)
     m = model
     K0 = A.shape[1]
-    A, EA, Bt, EBt, exact64, narrow, sn32, overflow = _prepare(m, A, EA, Bt, EBt, ranges)
+    A, EA, Bt, EBt, exact64, narrow, sn_int, overflow, f32 = _prepare(m, A, EA, Bt, EBt, ranges, b_kn)
     N = Bt.shape[1] if b_kn else Bt.shape[0]
     if SA is None:
         P = max(1, -(-K0 // m.promote)) if m.promote else 1
@@ -360,8 +370,10 @@ def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False, groups=None, ranges=
             GA, GEA, GB, GEB = padg(GA, 1.0), padg(GEA, 0), padg(GB, 1.0), padg(GEB, 0)
     pg = program(m, out, exact64, overflow)
     if rows:  # one compiled row kernel: float64 throughout (dot serves tests and golden vectors)
-        narrow = sn32 = False
-    sn = np.empty(0, np.float32 if sn32 else np.float64)
+        narrow = sn_int = False
+    elif _family(pg) == 1:  # the FMA chain: binary32 FMAs where every operand value is binary32
+        narrow = f32
+    sn = np.empty(0, np.int32 if sn_int else np.float64)
     vt = np.float32 if narrow else np.float64
     c = np.ascontiguousarray
     if rows:
@@ -370,7 +382,7 @@ def _run(model, A, EA, Bt, EBt, C, SA, SB, out, rows=False, groups=None, ranges=
     else:
         B, EB = (Bt, EBt) if b_kn else (Bt.T, EBt.T)
         D = run(gemm_kernel, pg, c(A.astype(vt)), c(EA), c(B.astype(vt)), c(EB), c(C), c(SA), c(SB), c(GA),
-                c(GEA.astype(np.int32)), c(GB.T), c(GEB.T.astype(np.int32)), sn)
+                c(GEA.astype(np.int32)), c(GB.T), c(GEB.T.astype(np.int32)), sn, task_cols(pg, A.shape[0], B.shape[1]))
     return _conventions(D, m, out, dtype)
 
 
@@ -443,7 +455,7 @@ def gemm(a, b, c=None, *, model: str | AccumModel = "h100_fp8", fmt: str | None 
     C = _ftz_c(m, _c_matrix(c, A.shape[0] if A.ndim == 2 else 0, B.shape[1] if B.ndim == 2 else 0, out))
     _shapes(A, B, C)
     (EA, ra), (EB, rb) = _scan(A, fa.emin), _scan(B, fb.emin)
-    if not m.stages:  # K stays in order: B goes to the kernel as it is (K, N)
+    if not m.stages or m.stages[0].stride is None:  # K stays in order: B goes to the kernel as it is (K, N)
         return _run(m, A, EA, B, EB, C, None, None, out, ranges=(ra, rb), b_kn=True)
     return _run(m, A, EA, np.ascontiguousarray(B.T), np.ascontiguousarray(EB.T), C, None, None, out,
                 ranges=(ra, rb))

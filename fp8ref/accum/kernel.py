@@ -8,7 +8,8 @@ int64 *program* (:func:`program`): the step size, the last fused sum and each st
 
 A step runs across ``W`` output columns at once (every helper is a loop over the columns, which
 LLVM vectorises): a fused sum with finite F is exact float64 arithmetic — ``P = 2^(F-E)``,
-``S = Σ round_term(t·P)`` (integers below 2^53), value ``S·2^(E-F)``; an exact sum is a float64
+``S = Σ round_term(t·P)`` (integers below 2^53; kept in int32 where ``api`` proves every term
+and sum finite and below 2^31), value ``S·2^(E-F)``; an exact sum is a float64
 sum checked with two-sum, kept as an exact pair ``(r, err)`` for two terms and recomputed in a
 long fixed-point accumulator where float64 could not hold it. Results are rounded by a bit mask on
 their float64 pattern; zero, subnormal, overflowing and non-finite results, and pairs whose error
@@ -21,9 +22,12 @@ Two families need none of the fused-sum machinery and take their own row loop (:
 the sequential binary32 FMA chain (n = 1, exact, RNE: ``fp32_fma``, ``cdna3_fp32``) and pairwise
 binary32 trees (CDNA1/2). There, and wherever a stage or the output is RNE binary32, the rounding
 is the IEEE conversion ``float32(x)`` of the float64 value, with the two-sum error consulted only
-where it could move x across a binary32 tie or into the subnormal range (:func:`_round32_fix`).
+where it could move x across a binary32 tie or into the subnormal range (:func:`_round32_fix`);
+where every operand value is binary32, the FMA chain is binary32 FMAs themselves (``llvm.fma``:
+:func:`_fma_row32`).
 
-Two drivers run the engine: ``gemm_kernel`` (tasks of 64 rows × 256 packed columns of B) and
+Two drivers run the engine: ``gemm_kernel`` (tasks of 64 rows × 256 packed columns of B, 1024
+for the two-level grids where every thread still gets two tasks: :func:`task_cols`) and
 ``dot_kernel`` (one row pair per output, W = 1). A task runs step by step across its rows
 (:func:`_steps`; family 3 without promotion: :func:`_grid_task`, two rows per pass where steps
 are long), so a step's block of B stays in cache for all of them; the step kernels get their
@@ -39,9 +43,9 @@ import types
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange
+from numba import config, njit, prange
 from numba.core import types as nbt
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 from ..core.floats import F32, F64
 
@@ -188,19 +192,21 @@ def _expo(x):
 def scan_operand(X, emin, E):
     """One pass over the float64 values X (1-D): E <- alignment exponents (floor(log2|x|) clamped
     at emin; ZERO_EXP for zeros and non-finite values) where E has X's size (skipped for a
-    0-size E). Returns (maxe, minlsb, maxsig, f32) over the nonzero finite values: every |x| is
-    below 2^maxe and a multiple of 2^minlsb, has at most maxsig significant bits, and f32 says
-    whether each is a binary32 value; maxsig = 0 when there is no such value."""
+    0-size E). Returns (maxe, minlsb, maxsig, f32, finite): over the nonzero finite values, every
+    |x| is below 2^maxe and a multiple of 2^minlsb, has at most maxsig significant bits, and f32
+    says whether each is a binary32 value (maxsig = 0 when there is no such value); finite: X
+    holds no Inf or NaN."""
     Xb = X.view(np.int64)
     want = E.shape[0] == X.shape[0]
     frac_mask = (np.int64(1) << _F64_MAN) - 1
-    maxe, minlsb, maxsig, f32 = -(1 << 30), 1 << 30, 0, True
+    maxe, minlsb, maxsig, f32, finite = -(1 << 30), 1 << 30, 0, True, True
     lowest = np.zeros(_EXP_MAX, np.int64)  # per biased exponent: the smallest lowest set bit (0: none)
     for i in range(X.shape[0]):
         b = Xb[i]
         be = (b >> _F64_MAN) & _EXP_MAX
         mant = b & frac_mask
         if be == _EXP_MAX or (be == 0 and mant == 0):
+            finite &= be != _EXP_MAX
             if want:
                 E[i] = ZERO_EXP
             continue
@@ -228,22 +234,22 @@ def scan_operand(X, emin, E):
             maxe = max(maxe, e + 1)
             minlsb = min(minlsb, lsb)
             maxsig = max(maxsig, e + 1 - lsb)
-    return maxe, minlsb, maxsig, f32
+    return maxe, minlsb, maxsig, f32, finite
 
 
 @njit(parallel=True, cache=True)
 def scan_kernel(X, emin, E, chunks):
-    """scan_operand over ``chunks`` contiguous pieces of X at once (E likewise), the four results
-    combined (max, min, max, and): the same results as one scan_operand of X."""
+    """scan_operand over ``chunks`` contiguous pieces of X at once (E likewise), the five results
+    combined (max, min, max, and, and): the same results as one scan_operand of X."""
     n = X.shape[0]
     want = E.shape[0] == n
-    R = np.empty((chunks, 4), np.int64)
+    R = np.empty((chunks, 5), np.int64)
     for c in prange(chunks):
         lo = c * n // chunks
         hi = (c + 1) * n // chunks
-        maxe, minlsb, maxsig, f32 = scan_operand(X[lo:hi], emin, E[lo:hi] if want else E[:0])
-        R[c, 0], R[c, 1], R[c, 2], R[c, 3] = maxe, minlsb, maxsig, f32
-    return R[:, 0].max(), R[:, 1].min(), R[:, 2].max(), bool(R[:, 3].min())
+        maxe, minlsb, maxsig, f32, finite = scan_operand(X[lo:hi], emin, E[lo:hi] if want else E[:0])
+        R[c, 0], R[c, 1], R[c, 2], R[c, 3], R[c, 4] = maxe, minlsb, maxsig, f32, finite
+    return R[:, 0].max(), R[:, 1].min(), R[:, 2].max(), bool(R[:, 3].min()), bool(R[:, 4].min())
 
 
 # ---- the long accumulator (exact sums float64 cannot hold) --------------------------------------
@@ -324,6 +330,16 @@ def _bits_of_f64(typingctx, x):
     def codegen(context, builder, sig, args):
         return builder.bitcast(args[0], ir.IntType(64))
     return nbt.int64(nbt.float64), codegen
+
+
+@intrinsic
+def _fma32(typingctx, x, y, z):
+    """fmaf(x, y, z) on binary32: x·y + z rounded once, RNE (llvm.fma: the CPU's FMA instruction
+    where it has one, libm's fmaf otherwise; same bits either way)."""
+    def codegen(context, builder, sig, args):
+        f = ir.FloatType()
+        return builder.call(builder.module.declare_intrinsic("llvm.fma", [f], ir.FunctionType(f, [f, f, f])), args)
+    return nbt.float32(nbt.float32, nbt.float32, nbt.float32), codegen
 
 
 @intrinsic
@@ -460,12 +476,25 @@ def _terms_of(S, X, P, term):
             S[jj] = _term(X[jj] * P[jj], term)
 
 
+def _trunc_in(x, Sn):
+    """trunc(x) in the kind of Sn's dtype: an int32 conversion (which truncates) for an integer Sn
+    (``api`` picks one only where every term and sum is finite and below 2^31), np.trunc for a
+    float Sn."""
+
+
+@overload(_trunc_in)
+def _trunc_in_impl(x, Sn):
+    if isinstance(Sn.dtype, nbt.Integer):
+        return lambda x, Sn: np.int32(x)
+    return lambda x, Sn: np.trunc(x)
+
+
 @njit(cache=True, inline='always')
 def _sum_rtz(Sn, a, Bp, Pn, k0, k1):
     """Sn[j] += Σ_k trunc(a[k]·Bp[k, j]·Pn[j]): every product is exact in Bp's dtype and Pn[j] is a
     power of two, so each term is the product truncated to the group's grid (an integer). Four k
     per pass over the columns (one load and store of Sn[j] per four), each term added to Sn's value
-    in Sn's dtype in order k, as one k per pass does."""
+    in Sn's dtype in order k, as one k per pass does (an int32 Sn: exact integer sums)."""
     k = k0
     while k + 4 <= k1:
         a0, a1, a2, a3 = a[k], a[k + 1], a[k + 2], a[k + 3]
@@ -473,17 +502,17 @@ def _sum_rtz(Sn, a, Bp, Pn, k0, k1):
         for jj in range(Sn.shape[0]):
             p = Pn[jj]
             s = Sn[jj]
-            s += np.trunc(a0 * r0[jj] * p)
-            s += np.trunc(a1 * r1[jj] * p)
-            s += np.trunc(a2 * r2[jj] * p)
-            s += np.trunc(a3 * r3[jj] * p)
+            s += _trunc_in(a0 * r0[jj] * p, Sn)
+            s += _trunc_in(a1 * r1[jj] * p, Sn)
+            s += _trunc_in(a2 * r2[jj] * p, Sn)
+            s += _trunc_in(a3 * r3[jj] * p, Sn)
             Sn[jj] = s
         k += 4
     for kk in range(k, k1):
         av = a[kk]
         row = Bp[kk]
         for jj in range(Sn.shape[0]):
-            Sn[jj] += np.trunc(av * row[jj] * Pn[jj])
+            Sn[jj] += _trunc_in(av * row[jj] * Pn[jj], Sn)
 
 
 @njit(cache=True, inline='always')
@@ -499,14 +528,14 @@ def _sum_rtz_pair(Sn, Sn2, a, a2, Bp, Pn, Pn2, k0, k1):
             p, q = Pn[jj], Pn2[jj]
             x0, x1, x2, x3 = r0[jj], r1[jj], r2[jj], r3[jj]
             s, t = Sn[jj], Sn2[jj]
-            s += np.trunc(a0 * x0 * p)
-            t += np.trunc(b0 * x0 * q)
-            s += np.trunc(a1 * x1 * p)
-            t += np.trunc(b1 * x1 * q)
-            s += np.trunc(a2_ * x2 * p)
-            t += np.trunc(b2 * x2 * q)
-            s += np.trunc(a3 * x3 * p)
-            t += np.trunc(b3 * x3 * q)
+            s += _trunc_in(a0 * x0 * p, Sn)
+            t += _trunc_in(b0 * x0 * q, Sn)
+            s += _trunc_in(a1 * x1 * p, Sn)
+            t += _trunc_in(b1 * x1 * q, Sn)
+            s += _trunc_in(a2_ * x2 * p, Sn)
+            t += _trunc_in(b2 * x2 * q, Sn)
+            s += _trunc_in(a3 * x3 * p, Sn)
+            t += _trunc_in(b3 * x3 * q, Sn)
             Sn[jj] = s
             Sn2[jj] = t
         k += 4
@@ -873,13 +902,48 @@ def _round32_fix(V, EV, R):
 
 
 @njit(cache=True)
+def _fma_row32(a, Bp, acc, ftz):
+    """_fma_row for binary32 a and Bp (acc holds binary32 values): acc <- fmaf(a[k], Bp[k, j], acc)
+    in binary32 for every k in order, four k per pass over the columns; FTZ flushes each result
+    below 2^-126 to a zero of its sign."""
+    W = acc.shape[0]
+    K = a.shape[0]
+    th = np.float32(_F32_MIN_NORMAL) if ftz else _F32_ZERO
+    x32 = np.empty(W, np.float32)
+    for jj in range(W):
+        x32[jj] = np.float32(acc[jj])
+    k = 0
+    while k + 4 <= K:
+        a0, a1, a2, a3 = np.float32(a[k]), np.float32(a[k + 1]), np.float32(a[k + 2]), np.float32(a[k + 3])
+        r0, r1, r2, r3 = Bp[k], Bp[k + 1], Bp[k + 2], Bp[k + 3]
+        for jj in range(W):
+            x = _tree_ftz(_fma32(a0, np.float32(r0[jj]), x32[jj]), th)
+            x = _tree_ftz(_fma32(a1, np.float32(r1[jj]), x), th)
+            x = _tree_ftz(_fma32(a2, np.float32(r2[jj]), x), th)
+            x32[jj] = _tree_ftz(_fma32(a3, np.float32(r3[jj]), x), th)
+        k += 4
+    for kk in range(k, K):
+        av = np.float32(a[kk])
+        row = Bp[kk]
+        for jj in range(W):
+            x32[jj] = _tree_ftz(_fma32(av, np.float32(row[jj]), x32[jj]), th)
+    for jj in range(W):
+        acc[jj] = float(x32[jj])
+
+
+@njit(cache=True)
 def _fma_row(a, Bp, acc, V, EV, ftz):
     """The sequential-FMA chain (n = 1, exact, RNE binary32): acc <- fmaf(a[k], Bp[k, j], acc)
     for every k, every column. s = acc + the exact product in float64, rounded to binary32; s's own
     rounding can move that result only where s lies on a binary32 tie or outside binary32's normal
     range, so only when some column is there (rare) is the step redone for the row with the
-    two-sum error and those columns rounded whole (_round32_fix)."""
+    two-sum error and those columns rounded whole (_round32_fix). Where a and Bp are binary32
+    (``api`` narrows them when every value is one), the chain is binary32 FMAs themselves
+    (_fma_row32)."""
     W = acc.shape[0]
+    if Bp.itemsize == 4:
+        _fma_row32(a, Bp, acc, ftz)
+        return
     for k in range(a.shape[0]):
         av = float(a[k])
         row = Bp[k]
@@ -1520,26 +1584,40 @@ def _pair_buffers(buf):
             np.empty_like(buf[5]), np.empty_like(buf[6]), np.empty_like(buf[7]))
 
 
-_JC = 256                     # output columns per gemm task at most (one packed chunk of B)
+_JC = 256                     # output columns per gemm task at most (one packed chunk of B),
+_JC_WIDE = 1024               # and for the two-level grids (families 4, 6), whose steps are short:
+                              # a step's fixed cost (its column loops' set-up) spread over 4x the
+                              # columns (docs/accumulation.md §5 has the figures)
 _PAIR_MIN_N = 32              # family 3 runs rows in pairs for steps of this many products or more:
                               # a pair's work arrays and the step's block no longer fit L1 below it
                               # (docs/accumulation.md §5 has the figures)
 _RT = 64                      # rows of A per task (they share the packed chunk)
 
 
+def task_cols(pg, M, N):
+    """The columns of a gemm task: _JC, or _JC_WIDE for the two-level grids (families 4, 6: short
+    steps, whose column loops' fixed cost is then spread over 4x the columns) where every thread
+    (Numba's configured count) still gets two tasks or more."""
+    fam = _family(pg)
+    tasks = -(-M // _RT) * -(-N // _JC_WIDE)
+    return _JC_WIDE if (fam == 4 or fam == 6) and tasks >= 2 * config.NUMBA_NUM_THREADS else _JC
+
+
 @njit(parallel=True, cache=True)
-def gemm_kernel(pg, A, EA, B, EB, C, SA, SB, GA, GEA, GB, GEB, sn_proto):
+def gemm_kernel(pg, A, EA, B, EB, C, SA, SB, GA, GEA, GB, GEB, sn_proto, jc):
     """D = the model's C + A·B for A (M, K), B (K, N) (float32 or float64 values), their alignment
     exponents EA, EB, C (M, N); promotion scales SA (M, P), SB (N, P); first-stage block scales
     GA (M, G) / GEA (their exponents), GB (G, N) / GEB. sn_proto: a 0-size array whose dtype is
-    the one product-grid sums are kept in (float32 where they stay below 2^24).
+    the one product-grid sums are kept in (int32 where every term and sum is finite and below 2^31).
 
-    Each task packs jc = min(_JC, N) columns of B (and their exponents) contiguously and runs _RT
-    rows of A through them: every step of the model is a loop across those columns."""
+    Each task packs min(jc, N) columns of B (:func:`task_cols`; any jc gives the same bits) and
+    their exponents contiguously and runs _RT rows of A through them: every step of the model is a
+    loop across those columns."""
     M, K = A.shape
     N = B.shape[1]
     ni = (M + _RT - 1) // _RT
-    jc = max(min(_JC, N), 1)  # wide chunks: each column loop's fixed cost is spread over more columns
+    fam = _family(pg)
+    jc = max(min(jc, N), 1)
     nj = (N + jc - 1) // jc
     D = np.empty((M, N), np.float64)
     promote = pg[P_PROMOTE]
@@ -1573,7 +1651,6 @@ def gemm_kernel(pg, A, EA, B, EB, C, SA, SB, GA, GEA, GB, GEB, sn_proto):
                 c = C[i0 + r, j0 + jj]
                 regs[r, jj] = c
                 accs[r, jj] = 0.0 if promote else c
-        fam = _family(pg)
         if (fam == 1 or fam == 2) and not promote:
             for r in range(h):
                 _own_row(pg, fam, A[i0 + r], Bp, accs[r], buf)

@@ -144,6 +144,50 @@ def test_fp32_fma_equals_the_c_library_fmaf_chain():
     assert (want == 0x80000000).sum() > 20 and (want == 0).sum() > 20  # both zeros occurred
 
 
+@pytest.mark.parametrize("model,ftz", [("fp32_fma", False), ("cdna3_fp32", False), ("fp32_fma", True)])
+def test_fma_chain_gemm_equals_the_c_library_fmaf_chain(model, ftz):
+    """The gemm kernel's binary32 FMA chain (its path for binary32 operands: a tile of several rows
+    and columns, K not a multiple of its four-k passes) against libm's fmaf chain, bit for bit:
+    products that underflow, land in the subnormal range, overflow, cancel; signed zeros, ±Inf,
+    NaN. With FTZ, C below 2^-126 is read as +0 and every fmaf result below 2^-126 becomes a zero of
+    its sign."""
+    fmaf = _libm_fmaf()
+    rng = np.random.default_rng(16 + ftz)
+    M, K, N = 5, 11, 70
+    mag = 2.0 ** rng.choice(np.array([-75, -70, -64, -40, 0, 20, 60, 64]), (M, K))
+    A = (rng.standard_normal((M, K)) * mag).astype(np.float32)
+    B = (rng.standard_normal((K, N)) * 2.0 ** rng.choice(np.array([-75, -64, 0, 64]), (K, N))).astype(np.float32)
+    A[4] = rng.standard_normal(K) * 2.0**-70  # row 4 x columns 60.. : results in the subnormal range
+    B[:, 60:] = rng.standard_normal((K, N - 60)) * 2.0**-64
+    A[0, ::3], A[1, :4], B[2, ::5], B[::4, 7] = 0.0, -0.0, -0.0, 0.0
+    B[5, 9::11] = -B[5, 9::11] * 0.5
+    A[2, 6], A[3, 1], B[3, 40] = np.inf, -np.inf, np.nan
+    C = (rng.standard_normal((M, N)) * 2.0 ** rng.choice(np.array([-140, -126, 0, 30]), (M, N))).astype(np.float32)
+    C[:, ::6] = -0.0
+    C[4, 60:] = rng.standard_normal(N - 60) * 2.0**-136
+    A[0] = np.abs(A[0])  # row 0: every product with column 2 is -0
+    B[:, 1], C[:, 1], C[:3, 2], B[:, 2] = 0.0, -0.0, -0.0, -0.0  # zero results of both signs
+    m = get_model(model).replace(ftz=True) if ftz else model
+    want = np.empty((M, N), np.float32)
+    for i in range(M):
+        for j in range(N):
+            d = float(C[i, j])
+            d = 0.0 if ftz and abs(d) < 2.0**-126 else d  # FTZ reads C below 2^-126 (±0 too) as +0
+            for k in range(K):
+                d = fmaf(float(A[i, k]), float(B[k, j]), d)
+                if ftz and abs(d) < 2.0**-126:
+                    d = math.copysign(0.0, d)
+            want[i, j] = d
+    with np.errstate(over="ignore", invalid="ignore"):
+        got = np.asarray(gemm(A, B, C, model=m, fmt="fp32"), np.float32)
+    nan = np.isnan(want)
+    assert np.array_equal(np.isnan(got), nan)
+    assert np.array_equal(got.view(np.uint32)[~nan], want.view(np.uint32)[~nan])
+    w = np.abs(want[~nan])
+    assert ((w > 0) & (w < 2.0**-126)).any() != ftz and np.isinf(w).any()
+    assert (want.view(np.uint32) == 0).any() and (want.view(np.uint32) == 0x80000000).any()
+
+
 @pytest.mark.parametrize("model", sorted(NAN))
 def test_nan_results_have_the_model_nan_bits(model):
     """A NaN (or Inf x 0) operand where the format has one, and a NaN accumulator everywhere."""

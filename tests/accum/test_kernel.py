@@ -56,10 +56,12 @@ def test_round_pair_of_a_float_is_the_float_rounded(x, mode):
 
 
 def _scan_reference(xs, emin):
-    """The operand scan restated with fractions: exponents and the lsb/significance range."""
+    """The operand scan restated with fractions: exponents and the lsb/significance range, the
+    binary32 check, and whether every value is finite."""
     from fractions import Fraction
 
     E, maxe, lsb, sig, f32 = [], None, None, 0, True
+    finite = all(math.isfinite(x) for x in xs)
     for x in xs:
         if x == 0 or not math.isfinite(x):
             E.append(K.ZERO_EXP)
@@ -76,7 +78,7 @@ def _scan_reference(xs, emin):
         sig = max(sig, fl + 1 - v)
         with np.errstate(over="ignore"):
             f32 = f32 and float(np.float32(x)) == x
-    return E, maxe, lsb, sig, f32
+    return E, maxe, lsb, sig, f32, finite
 
 
 _SPECIAL64 = st.sampled_from([0.0, -0.0, math.inf, -math.inf, math.nan, 5e-324, -2.0**-1022, 2.0**-1074 * 3,
@@ -86,14 +88,15 @@ _SPECIAL64 = st.sampled_from([0.0, -0.0, math.inf, -math.inf, math.nan, 5e-324, 
 @given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), _SPECIAL64), max_size=40),
        st.integers(-1100, 10))
 def test_scan_operand_equals_a_fractions_restatement(xs, emin):
-    """kernel.scan_operand (the front end's one pass: alignment exponents, the range and the
-    binary32 check that decide exactness and float32 products) against Fraction arithmetic."""
+    """kernel.scan_operand (the front end's one pass: alignment exponents, the range, the binary32
+    check and the finiteness that decide exactness, float32 products and int32 sums) against
+    Fraction arithmetic."""
     X = np.array(xs, dtype=np.float64)
     E = np.empty(X.size, np.int32)
-    maxe, lsb, sig, f32 = K.scan_operand(X, emin, E)
-    rE, rmaxe, rlsb, rsig, rf32 = _scan_reference(xs, emin)
+    maxe, lsb, sig, f32, finite = K.scan_operand(X, emin, E)
+    rE, rmaxe, rlsb, rsig, rf32, rfinite = _scan_reference(xs, emin)
     assert E.tolist() == rE
-    assert sig == rsig and f32 == rf32
+    assert sig == rsig and f32 == rf32 and finite == rfinite
     if rsig:
         assert (maxe, lsb) == (rmaxe, rlsb)
 
@@ -105,9 +108,9 @@ def test_scan_kernel_in_pieces_equals_a_fractions_restatement(xs, emin, chunks):
     the restatement's results too, whatever the number of pieces (also more pieces than values)."""
     X = np.array(xs, dtype=np.float64)
     E = np.empty(X.size, np.int32)
-    maxe, lsb, sig, f32 = K.scan_kernel(X, emin, E, chunks)
-    rE, rmaxe, rlsb, rsig, rf32 = _scan_reference(xs, emin)
+    maxe, lsb, sig, f32, finite = K.scan_kernel(X, emin, E, chunks)
+    rE, rmaxe, rlsb, rsig, rf32, rfinite = _scan_reference(xs, emin)
     assert E.tolist() == rE
-    assert sig == rsig and f32 == rf32
+    assert sig == rsig and f32 == rf32 and finite == rfinite
     if rsig:
         assert (maxe, lsb) == (rmaxe, rlsb)

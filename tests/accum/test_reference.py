@@ -255,3 +255,28 @@ def test_infinite_c_with_a_product_sum_inexact_in_float64(c):
     for model in ("exact", "fp32_fma", "sm100_mma_sync_fp8"):
         got = gemm(a, b, np.full((1, 1), c, np.float32), model=model, fmt="e5m2")[0, 0]
         assert (np.isnan(got) and np.isnan(want)) or got == want, model
+
+
+INT32_SUMS = ["v100_fp16", "a100_fp16", "a100_tf32", "h100_tf32", "b200_tf32", "h100_fp8", "ada_fp8", "turing_fp16",
+              "cdna3_fp16", "cdna3_bf16", "cdna3_xf32", "cdna3_fp8"]
+
+
+@pytest.mark.parametrize("model", INT32_SUMS)
+def test_largest_grid_sums_match_the_fractions_reference(model):
+    """The presets whose grid sums the kernel keeps in int32 (F + 2 + bits(group + 1) <= 31), at the
+    sums' largest magnitudes: every product (2 - 2^-m)^2 (one exponent and the largest
+    significands, so every term is as large as its grid allows), all of one sign or alternating; K
+    of one step and of three steps plus a partial one; C zero, ±1 and ±(2 - 2^-23)·2^6; against the
+    fractions reference."""
+    m = MODELS[model]
+    fmt = input_format(m.fmt)
+    big = 2.0 - 2.0**-fmt.man_bits
+    for K in (m.n, 3 * m.n + 1):
+        A = np.full((3, K), big)
+        A[1, ::2] = -big
+        A[2] = -big
+        B = np.full((K, 4), big)
+        B[::3, 3] = -big
+        C = np.array([[0.0, 1.0, (2 - 2.0**-23) * 64, -(2 - 2.0**-23) * 64]] * 3, np.float32)
+        C[1] = -C[1]
+        _check((m, fmt.name, fmt.name, "fp32", A, B, C))
