@@ -54,6 +54,7 @@ _EMPTY = -(1 << 19)          # E below this: every term is zero
 _C_EMIN = F32.emin           # a rounded value (accumulator, stage result) aligns at >= 2^-126
 _F32_FRAC, _F32_EMIN, _F32_EMAX = F32.man_bits, F32.emin, F32.emax
 _F32_MIN_NORMAL = 2.0**F32.emin  # FTZ flushes binary32 results below it
+_F32_ZERO, _F32_ONE = np.float32(0.0), np.float32(1.0)
 _LB = 30                     # long accumulator: limb bits,
 _BASE = -1140                # exponent of limb 0's lowest bit,
 _NL = 78                     # limbs (covers 2^-1140 .. 2^1200)
@@ -1008,9 +1009,6 @@ def _tree_row(a, Bp, acc, n, IV, ftz, plus0, final_plus0):
             if final_plus0 and r == 0.0:
                 r = 0.0
             acc[jj] = r
-
-
-_F32_ZERO, _F32_ONE = np.float32(0.0), np.float32(1.0)
 
 
 @njit(cache=True, inline='always')
